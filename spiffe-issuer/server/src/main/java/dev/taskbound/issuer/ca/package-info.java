@@ -1,0 +1,5 @@
+/**
+ * Certificate authority: JCA provider choice, CA key sources (generated, PEM intermediate, PKCS#11), X.509-SVID and
+ * JWT-SVID minting, signing-key rotation and the SPIFFE trust bundle. Knows nothing of HTTP.
+ */
+package dev.taskbound.issuer.ca;

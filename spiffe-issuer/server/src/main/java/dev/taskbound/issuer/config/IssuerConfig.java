@@ -1,0 +1,103 @@
+package dev.taskbound.issuer.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The issuer's whole configuration, read in one place ({@link ConfigLoader}) and immutable afterwards. Durations
+ * are validated at load time; every field has a documented default in {@code docs/configuration.md}.
+ *
+ * @param dev dev mode: the dev attestor is on, plain HTTP is allowed (loopback only)
+ */
+public record IssuerConfig(
+    String trustDomain,
+    String issuerUrl,
+    String listenHost,
+    int listenPort,
+    Path dataDir,
+    Tls tls,
+    Ca ca,
+    Jwt jwt,
+    StoreConfig store,
+    Ttl ttl,
+    boolean dev) {
+
+  public IssuerConfig {
+    Objects.requireNonNull(trustDomain, "trust_domain");
+    Objects.requireNonNull(dataDir, "data_dir");
+    Objects.requireNonNull(ca, "ca");
+    Objects.requireNonNull(jwt, "jwt");
+    Objects.requireNonNull(store, "store");
+    Objects.requireNonNull(ttl, "ttl");
+  }
+
+  /** Returns a copy with another issuer URL (used once the listening port is known). */
+  public IssuerConfig withIssuerUrl(String url) {
+    return new IssuerConfig(trustDomain, url, listenHost, listenPort, dataDir, tls, ca, jwt, store, ttl, dev);
+  }
+
+  /** TLS for the HTTP listener; null in dev mode (plain HTTP on loopback). */
+  public record Tls(Path certFile, Path keyFile) {}
+
+  /**
+   * Where the X.509 CA key and certificate come from.
+   *
+   * @param source {@code generated} (self-signed root generated and persisted in the data dir, rotated),
+   *     {@code pem} (an intermediate CA from PEM files, signed by the organisation's root) or {@code pkcs11}
+   * @param chainFile PEM certificates from the CA's issuer up to the root (optional, {@code pem}/{@code pkcs11})
+   * @param rootLifetime validity of a generated root
+   * @param rotateAfter how long a generated root signs before the next one takes over
+   */
+  public record Ca(
+      String source,
+      Path certFile,
+      Path keyFile,
+      Path chainFile,
+      Pkcs11 pkcs11,
+      Duration rootLifetime,
+      Duration rotateAfter) {}
+
+  /**
+   * A CA key in a PKCS#11 token, reached through SunPKCS11.
+   *
+   * @param library path of the PKCS#11 module (e.g. {@code /usr/lib/softhsm/libsofthsm2.so})
+   * @param pinEnv the environment variable holding the user PIN (the PIN itself is never in the file)
+   * @param keyAlias the key's label (CKA_LABEL) in the token
+   * @param certFile the CA certificate (PEM); when absent the certificate stored under {@code keyAlias} is used
+   */
+  public record Pkcs11(
+      Path library, String tokenLabel, Integer slot, String pinEnv, String keyAlias, Path certFile) {}
+
+  /**
+   * JWT-SVID signing keys.
+   *
+   * @param algorithm {@code ES256} (default) or {@code RS256}
+   * @param rotateAfter how long one key signs before the prepared successor takes over
+   * @param prepareBefore how long before activation a successor is published in the bundle
+   */
+  public record Jwt(String algorithm, Duration rotateAfter, Duration prepareBefore) {}
+
+  /**
+   * Where state lives: a SQLite file (default {@code <data_dir>/taskbound.db}) or a PostgreSQL JDBC URL.
+   *
+   * @param passwordEnv the environment variable holding the PostgreSQL password
+   */
+  public record StoreConfig(Path sqlitePath, String postgresUrl, String postgresUser, String passwordEnv) {
+    public boolean postgres() {
+      return postgresUrl != null && !postgresUrl.isBlank();
+    }
+  }
+
+  /**
+   * Lifetimes.
+   *
+   * @param taskDefault lifetime of a task that asks for none
+   * @param taskMax the longest a task may live, renewals included
+   * @param x509Svid lifetime of one X.509-SVID (renewed at half-life)
+   * @param jwtSvid lifetime of one JWT-SVID
+   * @param heartbeat a task not renewed within this window is abandoned by the reaper
+   */
+  public record Ttl(
+      Duration taskDefault, Duration taskMax, Duration x509Svid, Duration jwtSvid, Duration heartbeat) {}
+}

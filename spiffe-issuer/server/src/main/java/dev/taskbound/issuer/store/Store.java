@@ -1,0 +1,86 @@
+package dev.taskbound.issuer.store;
+
+import dev.taskbound.api.TaskOutcome;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Durable state of the issuer: tasks, their credentials, the public half of the trust bundle, one-time tokens and
+ * the replay cache. One interface; SQLite and PostgreSQL behind it with the same migrations. Every method is one
+ * transaction. Private keys never enter the store (they live with the {@code KeyManager}).
+ */
+public interface Store extends AutoCloseable {
+
+  // ---- tasks ---------------------------------------------------------------------------------------------
+
+  /** Inserts a new active task with its first credentials, atomically. */
+  void insertTask(TaskRecord task, List<CredentialRecord> credentials);
+
+  Optional<TaskRecord> findTask(String taskId);
+
+  /** Most recent first. {@code state} null means any state. */
+  List<TaskRecord> listTasks(TaskState state, int limit);
+
+  /**
+   * Records a renewal: sets {@code last_renewed_at} and adds the new credentials, only if the task is still
+   * active. Returns false (and changes nothing) when the task is not active.
+   */
+  boolean recordRenewal(String taskId, Instant renewedAt, List<CredentialRecord> credentials);
+
+  /**
+   * Ends an active task and revokes, in the same transaction, every credential of it not yet revoked
+   * ({@code revoked_at = endedAt}). Returns the task as it is afterwards. A task already ended is returned
+   * unchanged (idempotent end). Empty when the task does not exist.
+   */
+  Optional<TaskRecord> endTask(String taskId, TaskOutcome outcome, String reason, Instant endedAt);
+
+  /** All credentials of a task, in issue order. */
+  List<CredentialRecord> credentialsOf(String taskId);
+
+  /** Active tasks whose heartbeat or lifetime ran out before {@code now} (for the reaper). */
+  List<TaskRecord> overdueTasks(Instant heartbeatDeadline, Instant now, int limit);
+
+  // ---- trust bundle (public keys only) ---------------------------------------------------------------------
+
+  /** All authorities in the bundle table, any state. */
+  List<BundleKeyRecord> bundleKeys();
+
+  /** Inserts or replaces an authority (by {@code kid}) and increments the bundle sequence, atomically. */
+  long putBundleKey(BundleKeyRecord key);
+
+  /** Deletes an authority and increments the bundle sequence; returns the new sequence. */
+  long removeBundleKey(String kid);
+
+  /** The current {@code spiffe_sequence}: increases whenever the bundle's content changes. */
+  long bundleSequence();
+
+  // ---- one-time tokens and replay --------------------------------------------------------------------------
+
+  /** Stores a one-time token by its SHA-256 (hex); the token itself is never stored. */
+  void insertOneTimeToken(String tokenSha256, String purpose, Instant expiresAt);
+
+  /** Consumes a one-time token: true exactly once for an unexpired token, false otherwise. */
+  boolean consumeOneTimeToken(String tokenSha256, String purpose, Instant now);
+
+  /**
+   * Remembers {@code (issuer, jti)} until {@code expiresAt}: true when first seen (or its earlier entry expired),
+   * false on replay. Holds across replicas and restarts.
+   */
+  boolean rememberJti(String issuer, String jti, Instant expiresAt, Instant now);
+
+  // ---- Jenkins controllers ([2/7]) -------------------------------------------------------------------------
+
+  /** Registers or replaces a controller: its JWKS (JSON) or a JWKS URL, exactly one of them non-null. */
+  void putController(ControllerRecord controller);
+
+  Optional<ControllerRecord> findController(String name);
+
+  List<ControllerRecord> listControllers();
+
+  /** Removes a controller; true when it existed. */
+  boolean removeController(String name);
+
+  @Override
+  void close();
+}
