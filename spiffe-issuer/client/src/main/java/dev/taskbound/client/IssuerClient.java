@@ -1,0 +1,129 @@
+package dev.taskbound.client;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.taskbound.api.ApiJson;
+import dev.taskbound.api.Attestation;
+import dev.taskbound.api.BeginTaskRequest;
+import dev.taskbound.api.BeginTaskResponse;
+import dev.taskbound.api.EndTaskRequest;
+import dev.taskbound.api.EndTaskResponse;
+import dev.taskbound.api.Problem;
+import dev.taskbound.api.RenewTaskResponse;
+import dev.taskbound.api.TaskView;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+
+/** The issuer's task API v1 over the JDK HTTP client. Thread-safe. */
+public final class IssuerClient {
+  private final String issuerUrl;
+  private final HttpClient http;
+  private final Clock clock;
+  private final Duration timeout;
+  private final ObjectMapper json = ApiJson.mapper();
+
+  /** @param issuerUrl the issuer's base URL, exactly as its discovery document names it (no trailing slash) */
+  public IssuerClient(String issuerUrl, HttpClient http, Clock clock, Duration timeout) {
+    this.issuerUrl = issuerUrl.endsWith("/") ? issuerUrl.substring(0, issuerUrl.length() - 1) : issuerUrl;
+    this.http = http;
+    this.clock = clock;
+    this.timeout = timeout;
+  }
+
+  public IssuerClient(String issuerUrl) {
+    this(
+        issuerUrl,
+        HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build(),
+        Clock.systemUTC(),
+        Duration.ofSeconds(30));
+  }
+
+  public String issuerUrl() {
+    return issuerUrl;
+  }
+
+  /** Begins a task: proves possession of {@code key} and presents {@code attestation}. */
+  public BeginTaskResponse begin(Attestation attestation, TaskKey key, List<String> audiences, String ttl) {
+    String proof = key.proofOfPossession(issuerUrl, attestation.token(), clock.instant());
+    BeginTaskRequest body = new BeginTaskRequest(attestation, key.publicJwk(), proof, audiences, ttl);
+    return send(post("/v1/tasks", body, null), BeginTaskResponse.class);
+  }
+
+  public RenewTaskResponse renew(String taskId, String controlToken) {
+    HttpRequest req =
+        base("/v1/tasks/" + taskId + "/renew", controlToken).POST(HttpRequest.BodyPublishers.noBody()).build();
+    return send(req, RenewTaskResponse.class);
+  }
+
+  /** Ends a task; safe to repeat (the issuer answers the same for every repeat). */
+  public EndTaskResponse end(String taskId, String controlToken, String outcome, String reason) {
+    return send(post("/v1/tasks/" + taskId + "/end", new EndTaskRequest(outcome, reason), controlToken), EndTaskResponse.class);
+  }
+
+  public TaskView get(String taskId, String controlToken) {
+    return send(base("/v1/tasks/" + taskId, controlToken).GET().build(), TaskView.class);
+  }
+
+  /** The SPIFFE trust bundle (JWKS form) as served at {@code /bundle}. */
+  public String bundleJson() {
+    return sendRaw(base("/bundle", null).GET().build());
+  }
+
+  private HttpRequest post(String path, Object body, String controlToken) {
+    try {
+      return base(path, controlToken)
+          .header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body)))
+          .build();
+    } catch (IOException e) {
+      throw new IllegalStateException("request does not serialise", e);
+    }
+  }
+
+  private HttpRequest.Builder base(String path, String controlToken) {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(issuerUrl + path)).timeout(timeout).header("Accept", "application/json");
+    if (controlToken != null) {
+      b.header("Authorization", "Bearer " + controlToken);
+    }
+    return b;
+  }
+
+  private <T> T send(HttpRequest request, Class<T> type) {
+    String body = sendRaw(request);
+    try {
+      return json.readValue(body, type);
+    } catch (IOException e) {
+      throw new IssuerException("the issuer's answer to " + request.uri().getPath() + " does not parse", e);
+    }
+  }
+
+  private String sendRaw(HttpRequest request) {
+    HttpResponse<String> response;
+    try {
+      response = http.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new IssuerException("issuer unreachable at " + issuerUrl + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IssuerException("interrupted while calling the issuer", e);
+    }
+    int status = response.statusCode();
+    if (status / 100 == 2) {
+      return response.body();
+    }
+    Problem problem = null;
+    try {
+      problem = json.readValue(response.body(), Problem.class);
+    } catch (IOException | RuntimeException ignored) {
+      // Not a problem document (a proxy's HTML error page, say): report the status alone.
+    }
+    String detail = problem != null && problem.detail() != null ? problem.detail() : "HTTP " + status;
+    throw new IssuerException(status, problem, "issuer refused " + request.method() + " " + request.uri().getPath() + ": " + detail);
+  }
+}

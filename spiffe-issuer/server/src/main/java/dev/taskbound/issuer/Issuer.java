@@ -1,0 +1,189 @@
+package dev.taskbound.issuer;
+
+import dev.taskbound.issuer.attest.Attestor;
+import dev.taskbound.issuer.attest.DevAttestor;
+import dev.taskbound.issuer.ca.CertificateAuthority;
+import dev.taskbound.issuer.ca.CryptoProviders;
+import dev.taskbound.issuer.config.IssuerConfig;
+import dev.taskbound.issuer.http.ApiHandler;
+import dev.taskbound.issuer.http.HttpServer;
+import dev.taskbound.issuer.policy.Decision;
+import dev.taskbound.issuer.policy.DevPolicy;
+import dev.taskbound.issuer.policy.PolicyEngine;
+import dev.taskbound.issuer.store.Store;
+import dev.taskbound.issuer.store.Stores;
+import dev.taskbound.issuer.task.TaskLifecycle;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root: opens the store, builds the CA, attestors, policy and task lifecycle, and serves them
+ * over HTTP. The only class that knows every package.
+ */
+public final class Issuer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Issuer.class);
+  private static final Duration ROTATION_TICK = Duration.ofSeconds(30);
+
+  private final IssuerConfig config;
+  private final Offline core;
+  private final HttpServer http;
+  private final DevAttestor devAttestor;
+  private final ScheduledExecutorService scheduler;
+
+  private Issuer(IssuerConfig config, Offline core, HttpServer http, DevAttestor devAttestor, ScheduledExecutorService scheduler) {
+    this.config = config;
+    this.core = core;
+    this.http = http;
+    this.devAttestor = devAttestor;
+    this.scheduler = scheduler;
+  }
+
+  /** Starts the issuer: binds, wires, serves. The issuer URL defaults to the bound address (dev mode). */
+  public static Issuer start(IssuerConfig config, Clock clock) throws Exception {
+    String provider = CryptoProviders.install();
+    LOG.info("crypto provider: {}", provider);
+    HttpServer http = HttpServer.bind(config);
+    try {
+      IssuerConfig cfg = config.issuerUrl() != null ? config : config.withIssuerUrl(http.localUrl());
+      Offline core = Offline.open(cfg, clock);
+      DevAttestor dev = cfg.dev() ? new DevAttestor(core.store(), clock) : null;
+      List<Attestor> attestors = new ArrayList<>();
+      if (dev != null) {
+        attestors.add(dev);
+      }
+      PolicyEngine policy = policyFor(cfg);
+      TaskLifecycle tasks =
+          new TaskLifecycle(cfg, core.store(), attestors, policy, core.ca().x509Minter(), core.ca().jwtMinter(), core.ca()::bundle, clock);
+      http.start(new ApiHandler(tasks, core.ca()::bundleJson));
+      ScheduledExecutorService scheduler =
+          Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "taskbound-rotation");
+            t.setDaemon(true);
+            return t;
+          });
+      scheduler.scheduleWithFixedDelay(
+          () -> {
+            try {
+              core.ca().rotate(clock.instant());
+            } catch (RuntimeException e) {
+              LOG.error("key rotation failed; will retry", e);
+            }
+          },
+          ROTATION_TICK.toSeconds(),
+          ROTATION_TICK.toSeconds(),
+          TimeUnit.SECONDS);
+      LOG.info("issuer {} serving trust domain {} (dev={})", cfg.issuerUrl(), cfg.trustDomain(), cfg.dev());
+      return new Issuer(cfg, new Offline(cfg, core.store(), core.ca(), tasks), http, dev, scheduler);
+    } catch (Exception | Error e) {
+      http.close();
+      throw e;
+    }
+  }
+
+  private static PolicyEngine policyFor(IssuerConfig cfg) {
+    if (cfg.dev()) {
+      return new DevPolicy(cfg.trustDomain(), cfg.ttl().taskMax());
+    }
+    // Until a policy file is configured, nothing is allowed (default deny).
+    return (who, request) -> Decision.deny(null, Decision.NO_RULE_MATCHED, "no policy is configured", "none");
+  }
+
+  public String url() {
+    return config.issuerUrl();
+  }
+
+  public IssuerConfig config() {
+    return config;
+  }
+
+  public Store store() {
+    return core.store();
+  }
+
+  public TaskLifecycle tasks() {
+    return core.tasks();
+  }
+
+  /** Mints a single-use dev attestation token; dev mode only. */
+  public String mintDevToken(Duration lifetime) {
+    if (devAttestor == null) {
+      throw new IllegalStateException("dev attestation tokens exist in dev mode only");
+    }
+    return devAttestor.mintToken(lifetime);
+  }
+
+  @Override
+  public void close() {
+    scheduler.shutdownNow();
+    try {
+      http.close();
+    } finally {
+      core.close();
+    }
+  }
+
+  /**
+   * The issuer without its HTTP listener: store, CA and task lifecycle, for operator commands that work on the
+   * same data directory or database.
+   */
+  public record Offline(IssuerConfig config, Store store, CertificateAuthority ca, TaskLifecycle tasks) implements AutoCloseable {
+    static Offline open(IssuerConfig cfg, Clock clock) throws IOException {
+      createPrivateDir(cfg.dataDir());
+      Store store = Stores.open(cfg.store(), cfg.dataDir());
+      try {
+        CertificateAuthority ca = CertificateAuthority.create(cfg, store, clock);
+        TaskLifecycle tasks = new TaskLifecycle(cfg, store, List.of(), policyFor(cfg), ca.x509Minter(), ca.jwtMinter(), ca::bundle, clock);
+        return new Offline(cfg, store, ca, tasks);
+      } catch (RuntimeException e) {
+        store.close();
+        throw e;
+      }
+    }
+
+    public String bundleJson() {
+      return ca.bundleJson();
+    }
+
+    public String bundlePem() {
+      return ca.bundle().x509Pem();
+    }
+
+    @Override
+    public void close() {
+      store.close();
+    }
+  }
+
+  /** Opens the issuer's state for an operator command (no listener, no attestors). */
+  public static Offline offline(IssuerConfig config, Clock clock) {
+    CryptoProviders.install();
+    IssuerConfig cfg = config.issuerUrl() != null ? config : config.withIssuerUrl("http://" + config.listenHost() + ":" + config.listenPort());
+    try {
+      return Offline.open(cfg, clock);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot open data directory " + cfg.dataDir() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void createPrivateDir(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      Files.createDirectories(dir);
+      try {
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+      } catch (UnsupportedOperationException e) {
+        LOG.warn("cannot restrict permissions of {} on this file system", dir);
+      }
+    }
+  }
+}

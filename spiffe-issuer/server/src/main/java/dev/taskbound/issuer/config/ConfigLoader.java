@@ -1,0 +1,276 @@
+package dev.taskbound.issuer.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.Set;
+
+/**
+ * Reads the YAML configuration (documented in {@code docs/configuration.md}), applies defaults, and refuses
+ * unknown keys so a typo never silently falls back to a default.
+ */
+public final class ConfigLoader {
+  public static final String DEV_TRUST_DOMAIN = "taskbound.test";
+  public static final String DEFAULT_DATA_DIR = ".taskbound";
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  private ConfigLoader() {}
+
+  /** Loads a configuration file. */
+  public static IssuerConfig load(Path file) {
+    JsonNode root;
+    try {
+      root = YAML.readTree(Files.readAllBytes(file));
+    } catch (IOException e) {
+      throw new ConfigException("cannot read configuration " + file + ": " + e.getMessage(), e);
+    }
+    if (root == null || !root.isObject()) {
+      throw new ConfigException("configuration " + file + " must be a YAML mapping");
+    }
+    return fromTree((ObjectNode) root, false);
+  }
+
+  /** The configuration of {@code serve --dev}: nothing to write, everything local. */
+  public static IssuerConfig dev(Path dataDir) {
+    ObjectNode root = YAML.createObjectNode();
+    root.put("data_dir", dataDir.toString());
+    return fromTree(root, true);
+  }
+
+  /** Applies {@code serve}'s command-line overrides; {@code --dev} with a file keeps the file's values. */
+  public static IssuerConfig override(IssuerConfig cfg, boolean dev, String listen, Path dataDir) {
+    String host = cfg.listenHost();
+    int port = cfg.listenPort();
+    if (listen != null) {
+      HostPort hp = HostPort.parse(listen);
+      host = hp.host();
+      port = hp.port();
+    }
+    boolean devMode = cfg.dev() || dev;
+    if (devMode && !new HostPort(host, port).loopback()) {
+      throw new ConfigException("dev mode listens on loopback only, not " + host);
+    }
+    return new IssuerConfig(
+        cfg.trustDomain(), cfg.issuerUrl(), host, port, dataDir != null ? dataDir : cfg.dataDir(), cfg.tls(), cfg.ca(),
+        cfg.jwt(), cfg.store(), cfg.ttl(), devMode);
+  }
+
+  static IssuerConfig fromTree(ObjectNode root, boolean dev) {
+    Node n = new Node(root, "");
+    n.only(
+        "trust_domain", "issuer_url", "listen", "data_dir", "tls", "ca", "jwt", "store", "ttl", "policy",
+        "attestors", "dev");
+    dev = dev || n.bool("dev", false);
+    String trustDomain = n.text("trust_domain", dev ? DEV_TRUST_DOMAIN : null);
+    if (trustDomain == null) {
+      throw new ConfigException("trust_domain is required");
+    }
+    if (!trustDomain.matches("[a-z0-9._-]+")) {
+      throw new ConfigException("trust_domain must be lower-case [a-z0-9._-]: " + trustDomain);
+    }
+    String issuerUrl = n.text("issuer_url", null);
+    if (!dev && issuerUrl == null) {
+      throw new ConfigException("issuer_url is required (the https URL relying parties see)");
+    }
+    if (issuerUrl != null && issuerUrl.endsWith("/")) {
+      issuerUrl = issuerUrl.substring(0, issuerUrl.length() - 1);
+    }
+    String listen = n.text("listen", dev ? "127.0.0.1:8080" : "0.0.0.0:8443");
+    HostPort hp = HostPort.parse(listen);
+    Path dataDir = Path.of(n.text("data_dir", DEFAULT_DATA_DIR));
+
+    IssuerConfig.Tls tls = null;
+    Node t = n.child("tls");
+    if (t != null) {
+      t.only("cert_file", "key_file");
+      tls = new IssuerConfig.Tls(t.path("cert_file", true), t.path("key_file", true));
+    } else if (!dev) {
+      throw new ConfigException("tls is required outside dev mode (tls.cert_file, tls.key_file)");
+    }
+
+    Node c = n.childOrEmpty("ca");
+    c.only("source", "cert_file", "key_file", "chain_file", "pkcs11", "root_lifetime", "rotate_after");
+    String source = c.text("source", "generated");
+    if (!Set.of("generated", "pem", "pkcs11").contains(source)) {
+      throw new ConfigException("ca.source must be generated, pem or pkcs11: " + source);
+    }
+    IssuerConfig.Pkcs11 pkcs11 = null;
+    Node p = c.child("pkcs11");
+    if (p != null) {
+      p.only("library", "token_label", "slot", "pin_env", "key_alias", "cert_file");
+      pkcs11 =
+          new IssuerConfig.Pkcs11(
+              p.path("library", true),
+              p.text("token_label", null),
+              p.has("slot") ? p.integer("slot") : null,
+              p.text("pin_env", "TASKBOUND_PKCS11_PIN"),
+              p.text("key_alias", "taskbound-ca"),
+              p.path("cert_file", false));
+    }
+    if (source.equals("pkcs11") && pkcs11 == null) {
+      throw new ConfigException("ca.source pkcs11 needs a ca.pkcs11 section");
+    }
+    IssuerConfig.Ca ca =
+        new IssuerConfig.Ca(
+            source,
+            c.path("cert_file", source.equals("pem")),
+            c.path("key_file", source.equals("pem")),
+            c.path("chain_file", false),
+            pkcs11,
+            c.duration("root_lifetime", Duration.ofDays(365)),
+            c.duration("rotate_after", Duration.ofDays(180)));
+
+    Node j = n.childOrEmpty("jwt");
+    j.only("algorithm", "rotate_after", "prepare_before");
+    String alg = j.text("algorithm", "ES256");
+    if (!alg.equals("ES256") && !alg.equals("RS256")) {
+      throw new ConfigException("jwt.algorithm must be ES256 or RS256: " + alg);
+    }
+    IssuerConfig.Jwt jwt =
+        new IssuerConfig.Jwt(
+            alg, j.duration("rotate_after", Duration.ofHours(24)), j.duration("prepare_before", Duration.ofHours(1)));
+
+    Node s = n.childOrEmpty("store");
+    s.only("sqlite_path", "postgres_url", "postgres_user", "password_env");
+    IssuerConfig.StoreConfig store =
+        new IssuerConfig.StoreConfig(
+            s.path("sqlite_path", false),
+            s.text("postgres_url", null),
+            s.text("postgres_user", null),
+            s.text("password_env", "TASKBOUND_DB_PASSWORD"));
+
+    Node l = n.childOrEmpty("ttl");
+    l.only("task_default", "task_max", "x509_svid", "jwt_svid", "heartbeat");
+    IssuerConfig.Ttl ttl =
+        new IssuerConfig.Ttl(
+            l.duration("task_default", Duration.ofMinutes(15)),
+            l.duration("task_max", Duration.ofHours(6)),
+            l.duration("x509_svid", Duration.ofMinutes(10)),
+            l.duration("jwt_svid", Duration.ofMinutes(5)),
+            l.duration("heartbeat", Duration.ofMinutes(10)));
+    if (ttl.taskDefault().compareTo(ttl.taskMax()) > 0) {
+      throw new ConfigException("ttl.task_default must not exceed ttl.task_max");
+    }
+
+    if (dev && !hp.loopback()) {
+      throw new ConfigException("dev mode listens on loopback only, not " + listen);
+    }
+    return new IssuerConfig(trustDomain, issuerUrl, hp.host(), hp.port(), dataDir, tls, ca, jwt, store, ttl, dev);
+  }
+
+  /** {@code HOST:PORT}; port 0 picks a free port. */
+  public record HostPort(String host, int port) {
+    public static HostPort parse(String text) {
+      int colon = text.lastIndexOf(':');
+      if (colon <= 0) {
+        throw new ConfigException("listen must be HOST:PORT: " + text);
+      }
+      String host = text.substring(0, colon);
+      if (host.startsWith("[") && host.endsWith("]")) {
+        host = host.substring(1, host.length() - 1);
+      }
+      try {
+        int port = Integer.parseInt(text.substring(colon + 1));
+        if (port < 0 || port > 65535) {
+          throw new NumberFormatException();
+        }
+        return new HostPort(host, port);
+      } catch (NumberFormatException e) {
+        throw new ConfigException("listen port must be 0-65535: " + text);
+      }
+    }
+
+    public boolean loopback() {
+      return host.equals("127.0.0.1") || host.equals("::1") || host.equals("localhost");
+    }
+  }
+
+  /** A YAML mapping with the path of keys that led to it, for messages that point at the key. */
+  private record Node(JsonNode node, String prefix) {
+    void only(String... keys) {
+      Set<String> allowed = Set.of(keys);
+      for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+        String k = it.next();
+        if (!allowed.contains(k)) {
+          throw new ConfigException("unknown configuration key " + prefix + k);
+        }
+      }
+    }
+
+    boolean has(String key) {
+      return node.hasNonNull(key);
+    }
+
+    Node child(String key) {
+      JsonNode c = node.get(key);
+      if (c == null || c.isNull()) {
+        return null;
+      }
+      if (!c.isObject()) {
+        throw new ConfigException(prefix + key + " must be a mapping");
+      }
+      return new Node(c, prefix + key + ".");
+    }
+
+    Node childOrEmpty(String key) {
+      Node c = child(key);
+      return c != null ? c : new Node(YAML.createObjectNode(), prefix + key + ".");
+    }
+
+    String text(String key, String dflt) {
+      JsonNode v = node.get(key);
+      if (v == null || v.isNull()) {
+        return dflt;
+      }
+      if (!v.isValueNode()) {
+        throw new ConfigException(prefix + key + " must be a scalar");
+      }
+      return v.asText();
+    }
+
+    boolean bool(String key, boolean dflt) {
+      JsonNode v = node.get(key);
+      if (v == null || v.isNull()) {
+        return dflt;
+      }
+      if (!v.isBoolean()) {
+        throw new ConfigException(prefix + key + " must be true or false");
+      }
+      return v.booleanValue();
+    }
+
+    int integer(String key) {
+      JsonNode v = node.get(key);
+      if (!v.canConvertToInt()) {
+        throw new ConfigException(prefix + key + " must be an integer");
+      }
+      return v.intValue();
+    }
+
+    Path path(String key, boolean required) {
+      String v = text(key, null);
+      if (v == null && required) {
+        throw new ConfigException(prefix + key + " is required");
+      }
+      return v == null ? null : Path.of(v);
+    }
+
+    Duration duration(String key, Duration dflt) {
+      String v = text(key, null);
+      if (v == null) {
+        return dflt;
+      }
+      try {
+        return HumanDuration.parse(v);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(prefix + key + ": " + e.getMessage());
+      }
+    }
+  }
+}

@@ -1,0 +1,183 @@
+package dev.taskbound.issuer.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.taskbound.api.ApiJson;
+import dev.taskbound.api.BeginTaskRequest;
+import dev.taskbound.api.BeginTaskResponse;
+import dev.taskbound.api.EndTaskRequest;
+import dev.taskbound.api.Problem;
+import dev.taskbound.api.ProblemType;
+import dev.taskbound.issuer.task.TaskException;
+import dev.taskbound.issuer.task.TaskLifecycle;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP API v1 (see {@code docs/api.md}): a thin mapping of requests onto {@link TaskLifecycle} and the
+ * bundle. Bodies are JSON of at most {@value #MAX_BODY_BYTES} bytes; every error is an RFC 9457 problem.
+ */
+public final class ApiHandler extends Handler.Abstract {
+  public static final int MAX_BODY_BYTES = 64 * 1024;
+  private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
+  private static final Pattern TASK_PATH = Pattern.compile("/v1/tasks/([^/]+)(/renew|/end)?");
+  private static final String JSON = "application/json";
+  private static final String PROBLEM_JSON = "application/problem+json";
+
+  private final TaskLifecycle tasks;
+  private final Supplier<String> bundleJson;
+  private final ObjectMapper json = ApiJson.mapper();
+
+  public ApiHandler(TaskLifecycle tasks, Supplier<String> bundleJson) {
+    this.tasks = tasks;
+    this.bundleJson = bundleJson;
+  }
+
+  /** A response to write: status, content type and body. */
+  private record Reply(int status, String contentType, byte[] body, String location) {
+    static Reply json(int status, byte[] body) {
+      return new Reply(status, JSON, body, null);
+    }
+  }
+
+  @Override
+  public boolean handle(Request request, Response response, Callback callback) {
+    String path = Request.getPathInContext(request);
+    String method = request.getMethod();
+    Reply reply;
+    try {
+      reply = route(method, path, request);
+    } catch (TaskException e) {
+      reply = problem(e.type(), e.getMessage(), path);
+    } catch (RuntimeException e) {
+      LOG.error("unexpected error on {} {}", method, path, e);
+      reply = problem(ProblemType.INTERNAL, "unexpected error; see the issuer log", path);
+    }
+    response.setStatus(reply.status());
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, reply.contentType() + "; charset=utf-8");
+    // Task responses carry credentials: never cache them anywhere.
+    response.getHeaders().put(HttpHeader.CACHE_CONTROL, path.startsWith("/v1/") ? "no-store" : "max-age=60");
+    if (reply.location() != null) {
+      response.getHeaders().put(HttpHeader.LOCATION, reply.location());
+    }
+    if (reply.status() == 401) {
+      response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"taskbound\"");
+    }
+    response.write(true, ByteBuffer.wrap(reply.body()), callback);
+    return true;
+  }
+
+  private Reply route(String method, String path, Request request) {
+    switch (path) {
+      case "/healthz", "/readyz" -> {
+        requireMethod(method, "GET");
+        return new Reply(200, "text/plain", "ok\n".getBytes(StandardCharsets.UTF_8), null);
+      }
+      case "/bundle" -> {
+        requireMethod(method, "GET");
+        return Reply.json(200, bundleJson.get().getBytes(StandardCharsets.UTF_8));
+      }
+      case "/v1/tasks" -> {
+        requireMethod(method, "POST");
+        BeginTaskRequest begin = readJson(request, BeginTaskRequest.class);
+        BeginTaskResponse created = tasks.begin(begin);
+        return new Reply(201, JSON, write(created), "/v1/tasks/" + created.taskId());
+      }
+      default -> {
+        Matcher m = TASK_PATH.matcher(path);
+        if (!m.matches()) {
+          throw new TaskException(ProblemType.NOT_FOUND, "no such resource: " + path);
+        }
+        String taskId = m.group(1);
+        String action = m.group(2);
+        String token = bearer(request);
+        if (action == null) {
+          requireMethod(method, "GET");
+          return Reply.json(200, write(tasks.view(taskId, token)));
+        }
+        requireMethod(method, "POST");
+        if (action.equals("/renew")) {
+          return Reply.json(200, write(tasks.renew(taskId, token)));
+        }
+        EndTaskRequest end = readJson(request, EndTaskRequest.class);
+        return Reply.json(200, write(tasks.end(taskId, token, end)));
+      }
+    }
+  }
+
+  private <T> T readJson(Request request, Class<T> type) {
+    String contentType = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+    if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith(JSON)) {
+      throw new TaskException(ProblemType.UNSUPPORTED_MEDIA_TYPE, "send the body as application/json");
+    }
+    if (request.getLength() > MAX_BODY_BYTES) {
+      throw new TaskException(ProblemType.PAYLOAD_TOO_LARGE, "request body exceeds " + MAX_BODY_BYTES + " bytes");
+    }
+    byte[] body;
+    try (InputStream in = Content.Source.asInputStream(request)) {
+      body = in.readNBytes(MAX_BODY_BYTES + 1);
+    } catch (IOException e) {
+      throw new TaskException(ProblemType.MALFORMED_REQUEST, "request body could not be read");
+    }
+    if (body.length > MAX_BODY_BYTES) {
+      throw new TaskException(ProblemType.PAYLOAD_TOO_LARGE, "request body exceeds " + MAX_BODY_BYTES + " bytes");
+    }
+    if (body.length == 0) {
+      throw new TaskException(ProblemType.MALFORMED_REQUEST, "request body is empty");
+    }
+    try {
+      T value = json.readValue(body, type);
+      if (value == null) {
+        throw new TaskException(ProblemType.MALFORMED_REQUEST, "request body must be a JSON object");
+      }
+      return value;
+    } catch (JsonProcessingException e) {
+      // Jackson's message may quote input; say where, not what.
+      String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+      throw new TaskException(ProblemType.MALFORMED_REQUEST, "request body is not valid JSON for this endpoint" + where);
+    } catch (IOException e) {
+      throw new TaskException(ProblemType.MALFORMED_REQUEST, "request body could not be read");
+    }
+  }
+
+  private static String bearer(Request request) {
+    String auth = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+    if (auth == null || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return null;
+    }
+    return auth.substring(7).trim();
+  }
+
+  private static void requireMethod(String method, String allowed) {
+    if (!allowed.equals(method)) {
+      throw new TaskException(ProblemType.METHOD_NOT_ALLOWED, "use " + allowed);
+    }
+  }
+
+  private byte[] write(Object value) {
+    try {
+      return json.writeValueAsBytes(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("response does not serialise", e);
+    }
+  }
+
+  private Reply problem(ProblemType type, String detail, String path) {
+    Problem p = type.problem(detail, path);
+    return new Reply(p.status(), PROBLEM_JSON, write(p), null);
+  }
+}

@@ -1,0 +1,126 @@
+package dev.taskbound.issuer.http;
+
+import dev.taskbound.issuer.config.IssuerConfig;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.util.Collection;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * The issuer's Jetty server: binds first (so the issuer URL is known, port 0 included), takes its handler later.
+ * Plain HTTP only when no TLS is configured, which the configuration allows in dev mode only (loopback).
+ */
+public final class HttpServer implements AutoCloseable {
+  private final Server server;
+  private final ServerConnector connector;
+  private final boolean tls;
+
+  private HttpServer(Server server, ServerConnector connector, boolean tls) {
+    this.server = server;
+    this.connector = connector;
+    this.tls = tls;
+  }
+
+  /** Opens the listening socket; call {@link #start} with the handler afterwards. */
+  public static HttpServer bind(IssuerConfig config) throws IOException {
+    QueuedThreadPool pool = new QueuedThreadPool(200, 8);
+    pool.setName("taskbound-http");
+    Server server = new Server(pool);
+    HttpConfiguration http = new HttpConfiguration();
+    http.setSendServerVersion(false);
+    http.setSendDateHeader(true);
+    ServerConnector connector;
+    boolean tls = config.tls() != null;
+    if (tls) {
+      http.addCustomizer(new SecureRequestCustomizer());
+      SslContextFactory.Server ssl = new SslContextFactory.Server();
+      // An in-memory keystore needs a password; a random one never leaves this process.
+      String password = java.util.UUID.randomUUID().toString();
+      ssl.setKeyStore(keyStore(config.tls().certFile(), config.tls().keyFile(), password.toCharArray()));
+      ssl.setKeyStorePassword(password);
+      ssl.setIncludeProtocols("TLSv1.3", "TLSv1.2");
+      connector = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(http));
+    } else {
+      connector = new ServerConnector(server, new HttpConnectionFactory(http));
+    }
+    connector.setHost(config.listenHost());
+    connector.setPort(config.listenPort());
+    server.addConnector(connector);
+    connector.open();
+    return new HttpServer(server, connector, tls);
+  }
+
+  /** The base URL this server answers on, e.g. {@code http://127.0.0.1:8080}. */
+  public String localUrl() {
+    String host = connector.getHost();
+    if (host == null || host.equals("0.0.0.0")) {
+      host = "127.0.0.1";
+    } else if (host.contains(":")) {
+      host = "[" + host + "]";
+    }
+    return (tls ? "https://" : "http://") + host + ":" + connector.getLocalPort();
+  }
+
+  public void start(Handler handler) throws Exception {
+    server.setHandler(handler);
+    server.start();
+  }
+
+  @Override
+  public void close() {
+    try {
+      server.stop();
+    } catch (Exception e) {
+      throw new IllegalStateException("HTTP server did not stop cleanly", e);
+    }
+  }
+
+  private static KeyStore keyStore(Path certFile, Path keyFile, char[] password) throws IOException {
+    try {
+      Collection<? extends Certificate> chain;
+      try (var in = Files.newInputStream(certFile)) {
+        chain = CertificateFactory.getInstance("X.509").generateCertificates(in);
+      }
+      if (chain.isEmpty()) {
+        throw new IOException("no certificate in " + certFile);
+      }
+      PrivateKey key;
+      try (Reader r = Files.newBufferedReader(keyFile); PEMParser parser = new PEMParser(r)) {
+        Object pem = parser.readObject();
+        JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
+        if (pem instanceof PEMKeyPair pair) {
+          key = converter.getPrivateKey(pair.getPrivateKeyInfo());
+        } else if (pem instanceof PrivateKeyInfo info) {
+          key = converter.getPrivateKey(info);
+        } else {
+          throw new IOException("no unencrypted private key in " + keyFile);
+        }
+      }
+      KeyStore ks = KeyStore.getInstance("PKCS12");
+      ks.load(null, null);
+      ks.setKeyEntry("tls", key, password, chain.toArray(new Certificate[0]));
+      return ks;
+    } catch (GeneralSecurityException e) {
+      throw new IOException("TLS certificate or key unusable: " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,524 @@
+package dev.taskbound.issuer.task;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import dev.taskbound.api.Attestation;
+import dev.taskbound.api.BeginTaskRequest;
+import dev.taskbound.api.BeginTaskResponse;
+import dev.taskbound.api.CredentialView;
+import dev.taskbound.api.EndTaskRequest;
+import dev.taskbound.api.EndTaskResponse;
+import dev.taskbound.api.JwtSvidCredential;
+import dev.taskbound.api.ProblemType;
+import dev.taskbound.api.RenewTaskResponse;
+import dev.taskbound.api.RevokedCredential;
+import dev.taskbound.api.TaskOutcome;
+import dev.taskbound.api.TaskView;
+import dev.taskbound.issuer.attest.AttestationException;
+import dev.taskbound.issuer.attest.AttestedIdentity;
+import dev.taskbound.issuer.attest.Attestor;
+import dev.taskbound.issuer.ca.JwtSvidIssued;
+import dev.taskbound.issuer.ca.JwtSvidMinter;
+import dev.taskbound.issuer.ca.SpiffeId;
+import dev.taskbound.issuer.ca.TrustBundle;
+import dev.taskbound.issuer.ca.X509SvidIssued;
+import dev.taskbound.issuer.ca.X509SvidMinter;
+import dev.taskbound.issuer.config.HumanDuration;
+import dev.taskbound.issuer.config.IssuerConfig;
+import dev.taskbound.issuer.policy.Decision;
+import dev.taskbound.issuer.policy.PolicyEngine;
+import dev.taskbound.issuer.policy.PolicyRequest;
+import dev.taskbound.issuer.store.CredentialKind;
+import dev.taskbound.issuer.store.CredentialRecord;
+import dev.taskbound.issuer.store.Store;
+import dev.taskbound.issuer.store.StoreException;
+import dev.taskbound.issuer.store.TaskRecord;
+import dev.taskbound.issuer.store.TaskState;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.security.interfaces.ECPublicKey;
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The task state machine: begin (attest, decide, mint), renew (fresh SVIDs while active and within the task's
+ * lifetime), end (revoke everything, once). Every request is validated in full before anything is consumed or
+ * written, so bad input changes nothing. State lives in the {@link Store}; credentials are returned only after
+ * the store has durably recorded them (fail closed).
+ */
+public final class TaskLifecycle {
+  private static final Logger LOG = LoggerFactory.getLogger(TaskLifecycle.class);
+  private static final Pattern TASK_ID = Pattern.compile("tsk_[a-z2-7]{26}");
+  private static final String CONTROL_TOKEN_PREFIX = "tbct_";
+  private static final int MAX_AUDIENCES = 16;
+  private static final int MAX_AUDIENCE_LENGTH = 512;
+  private static final int MAX_TOKEN_LENGTH = 16 * 1024;
+
+  private final IssuerConfig config;
+  private final String issuerUrl;
+  private final Store store;
+  private final Map<String, Attestor> attestors;
+  private final PolicyEngine policy;
+  private final X509SvidMinter x509Minter;
+  private final JwtSvidMinter jwtMinter;
+  private final Supplier<TrustBundle> bundle;
+  private final Clock clock;
+  private final ProofOfPossessionVerifier proofs;
+  private final SecureRandom random = new SecureRandom();
+
+  public TaskLifecycle(
+      IssuerConfig config,
+      Store store,
+      List<Attestor> attestors,
+      PolicyEngine policy,
+      X509SvidMinter x509Minter,
+      JwtSvidMinter jwtMinter,
+      Supplier<TrustBundle> bundle,
+      Clock clock) {
+    this.config = config;
+    this.issuerUrl = config.issuerUrl();
+    this.store = store;
+    Map<String, Attestor> byType = new LinkedHashMap<>();
+    attestors.forEach(a -> byType.put(a.type(), a));
+    this.attestors = Map.copyOf(byType);
+    this.policy = policy;
+    this.x509Minter = x509Minter;
+    this.jwtMinter = jwtMinter;
+    this.bundle = bundle;
+    this.clock = clock;
+    this.proofs = new ProofOfPossessionVerifier(clock);
+  }
+
+  // ---- begin -----------------------------------------------------------------------------------------------
+
+  public BeginTaskResponse begin(BeginTaskRequest request) {
+    if (request == null) {
+      throw malformed("request body is required");
+    }
+    Attestation attestation = request.attestation();
+    if (attestation == null || blank(attestation.type()) || blank(attestation.token())) {
+      throw malformed("attestation.type and attestation.token are required");
+    }
+    if (attestation.token().length() > MAX_TOKEN_LENGTH) {
+      throw new TaskException(ProblemType.ATTESTATION_FAILED, "attestation token is too large");
+    }
+    ECKey taskKey = parseTaskKey(request.publicKey());
+    List<String> audiences = audiences(request.audiences());
+    Duration requestedTtl = ttl(request.ttl());
+    proofs.verify(request.proof(), taskKey, issuerUrl, attestation.token());
+
+    Attestor attestor = attestors.get(attestation.type());
+    if (attestor == null) {
+      throw new TaskException(
+          ProblemType.ATTESTATION_FAILED, "attestor '" + attestation.type() + "' is not enabled on this issuer");
+    }
+    AttestedIdentity who;
+    try {
+      who = attestor.attest(attestation);
+    } catch (AttestationException e) {
+      throw new TaskException(ProblemType.ATTESTATION_FAILED, e.getMessage());
+    }
+
+    Decision decision = policy.decide(who, new PolicyRequest(audiences, requestedTtl));
+    if (!decision.allowed()) {
+      LOG.info("task denied: attestor={} reason={} rule={}", who.platform(), decision.denyReason(), decision.rule());
+      throw new TaskException(ProblemType.POLICY_DENIED, denialDetail(decision));
+    }
+
+    Instant now = clock.instant();
+    Duration lifetime = min(requestedTtl != null ? requestedTtl : config.ttl().taskDefault(), config.ttl().taskMax());
+    if (decision.ttlCap() != null) {
+      lifetime = min(lifetime, decision.ttlCap());
+    }
+    Instant expiresAt = now.plus(lifetime);
+    String taskId = newTaskId();
+    Minted minted = mint(taskId, decision.spiffeId(), taskKey, audiences, who.context(), now, expiresAt);
+    String controlToken = newControlToken();
+    String jwk = taskKey.toPublicJWK().toJSONString();
+    TaskRecord task =
+        new TaskRecord(
+            taskId,
+            TaskState.ACTIVE,
+            decision.spiffeId().toString(),
+            attestation.type(),
+            who.context(),
+            decision.rule(),
+            decision.policyVersion(),
+            jwk,
+            thumbprint(taskKey),
+            sha256Hex(controlToken),
+            audiences,
+            now,
+            expiresAt,
+            now,
+            null,
+            null,
+            null);
+    try {
+      store.insertTask(task, minted.records());
+    } catch (StoreException e) {
+      // Fail closed: nothing leaves the issuer that the store has not recorded.
+      LOG.error("task {} not recorded, credentials withheld: {}", taskId, e.getMessage());
+      throw new TaskException(ProblemType.EVIDENCE_UNAVAILABLE, "the issuer could not record the task; retry later", e);
+    }
+    LOG.info("task begun: id={} spiffe_id={} rule={} expires_at={}", taskId, task.spiffeId(), decision.rule(), expiresAt);
+    return new BeginTaskResponse(
+        taskId,
+        task.spiffeId(),
+        expiresAt,
+        minted.renewAfter(),
+        minted.x509().chainPem(),
+        minted.jwtCredentials(),
+        bundle.get().x509Pem(),
+        controlToken,
+        null);
+  }
+
+  // ---- renew -----------------------------------------------------------------------------------------------
+
+  public RenewTaskResponse renew(String taskId, String controlToken) {
+    TaskRecord task = authorize(taskId, controlToken);
+    Instant now = clock.instant();
+    if (!task.active()) {
+      throw new TaskException(ProblemType.TASK_NOT_ACTIVE, "task " + taskId + " has ended (" + task.outcome().wire() + ")");
+    }
+    if (!now.isBefore(task.expiresAt())) {
+      throw new TaskException(ProblemType.TASK_NOT_ACTIVE, "task " + taskId + " reached its maximum lifetime");
+    }
+    ECKey taskKey;
+    try {
+      taskKey = ECKey.parse(task.publicKeyJwk());
+    } catch (ParseException e) {
+      throw new IllegalStateException("stored task key does not parse", e);
+    }
+    Minted minted =
+        mint(taskId, SpiffeId.parse(task.spiffeId()), taskKey, task.audiences(), task.context(), now, task.expiresAt());
+    boolean recorded;
+    try {
+      recorded = store.recordRenewal(taskId, now, minted.records());
+    } catch (StoreException e) {
+      throw new TaskException(ProblemType.EVIDENCE_UNAVAILABLE, "the issuer could not record the renewal; retry later", e);
+    }
+    if (!recorded) {
+      // Ended between our read and our write: the fresh SVIDs are discarded, never returned.
+      throw new TaskException(ProblemType.TASK_NOT_ACTIVE, "task " + taskId + " has ended");
+    }
+    return new RenewTaskResponse(
+        taskId,
+        task.spiffeId(),
+        task.expiresAt(),
+        minted.renewAfter(),
+        minted.x509().chainPem(),
+        minted.jwtCredentials(),
+        bundle.get().x509Pem(),
+        null);
+  }
+
+  // ---- end -------------------------------------------------------------------------------------------------
+
+  public EndTaskResponse end(String taskId, String controlToken, EndTaskRequest request) {
+    if (request == null || blank(request.outcome())) {
+      throw new TaskException(ProblemType.INVALID_OUTCOME, "outcome is required: succeeded, failed, aborted or timed_out");
+    }
+    TaskOutcome outcome = TaskOutcome.fromWire(request.outcome());
+    if (outcome == null || !outcome.reportableByClient()) {
+      throw new TaskException(
+          ProblemType.INVALID_OUTCOME, "outcome must be succeeded, failed, aborted or timed_out");
+    }
+    String reason = request.reason();
+    if (reason != null && reason.length() > 1024) {
+      throw malformed("reason is longer than 1024 characters");
+    }
+    authorize(taskId, controlToken);
+    return endTask(taskId, outcome, reason);
+  }
+
+  /** Ends a task without its control token: operators and the reaper. */
+  public EndTaskResponse endAsOperator(String taskId, TaskOutcome outcome, String reason) {
+    if (!validTaskId(taskId) || store.findTask(taskId).isEmpty()) {
+      throw new TaskException(ProblemType.NOT_FOUND, "no task " + taskId);
+    }
+    return endTask(taskId, outcome, reason);
+  }
+
+  private EndTaskResponse endTask(String taskId, TaskOutcome outcome, String reason) {
+    TaskRecord ended;
+    try {
+      ended =
+          store
+              .endTask(taskId, outcome, reason, clock.instant())
+              .orElseThrow(() -> new TaskException(ProblemType.NOT_FOUND, "no task " + taskId));
+    } catch (StoreException e) {
+      throw new TaskException(ProblemType.EVIDENCE_UNAVAILABLE, "the issuer could not record the end; retry", e);
+    }
+    List<RevokedCredential> revoked = new ArrayList<>();
+    for (CredentialRecord c : store.credentialsOf(taskId)) {
+      if (c.revokedAt() != null && c.revokedAt().equals(ended.endedAt())) {
+        long residual = Math.max(0, Duration.between(c.revokedAt(), c.expiresAt()).toSeconds());
+        revoked.add(new RevokedCredential(c.kind().wire(), c.credentialId(), c.expiresAt(), c.revokedAt(), residual));
+      }
+    }
+    LOG.info("task ended: id={} outcome={} revoked={}", taskId, ended.outcome().wire(), revoked.size());
+    return new EndTaskResponse(taskId, ended.outcome().wire(), ended.endedAt(), revoked, null, null);
+  }
+
+  // ---- read ------------------------------------------------------------------------------------------------
+
+  public TaskView view(String taskId, String controlToken) {
+    return toView(authorize(taskId, controlToken));
+  }
+
+  /** Operator view, without control token. */
+  public Optional<TaskView> viewAsOperator(String taskId) {
+    return validTaskId(taskId) ? store.findTask(taskId).map(this::toView) : Optional.empty();
+  }
+
+  public List<TaskView> list(TaskState state, int limit) {
+    return store.listTasks(state, limit).stream().map(this::toView).toList();
+  }
+
+  private TaskView toView(TaskRecord t) {
+    List<CredentialView> creds =
+        store.credentialsOf(t.taskId()).stream()
+            .map(c -> new CredentialView(c.kind().wire(), c.credentialId(), c.audience(), c.notBefore(), c.expiresAt(), c.revokedAt()))
+            .toList();
+    return new TaskView(
+        t.taskId(),
+        t.state().name().toLowerCase(Locale.ROOT),
+        t.outcome() == null ? null : t.outcome().wire(),
+        t.spiffeId(),
+        t.attestor(),
+        t.context(),
+        t.createdAt(),
+        t.expiresAt(),
+        t.lastRenewedAt(),
+        t.endedAt(),
+        creds);
+  }
+
+  // ---- helpers of this class -------------------------------------------------------------------------------
+
+  private record Minted(
+      X509SvidIssued x509, List<JwtSvidIssued> jwts, List<CredentialRecord> records, Instant renewAfter) {
+    List<JwtSvidCredential> jwtCredentials() {
+      return jwts.stream().map(j -> new JwtSvidCredential(j.audience(), j.token(), j.expiresAt())).toList();
+    }
+  }
+
+  private Minted mint(
+      String taskId,
+      SpiffeId id,
+      ECKey taskKey,
+      List<String> audiences,
+      Map<String, String> context,
+      Instant now,
+      Instant taskExpiresAt) {
+    ECPublicKey publicKey;
+    try {
+      publicKey = taskKey.toECPublicKey();
+    } catch (JOSEException e) {
+      throw new TaskException(ProblemType.INVALID_KEY, "public_key is not a usable EC key");
+    }
+    Instant x509NotAfter = earliest(now.plus(config.ttl().x509Svid()), taskExpiresAt);
+    X509SvidIssued x509 = x509Minter.mint(id, publicKey, x509NotAfter);
+    Instant jwtNotAfter = earliest(now.plus(config.ttl().jwtSvid()), taskExpiresAt);
+    Map<String, Object> facts = new LinkedHashMap<>();
+    facts.put("task_id", taskId);
+    facts.putAll(context);
+    List<JwtSvidIssued> jwts = new ArrayList<>();
+    List<CredentialRecord> records = new ArrayList<>();
+    records.add(
+        new CredentialRecord(taskId, CredentialKind.X509_SVID, x509.serialHex(), null, x509.notBefore(), x509.notAfter(), null));
+    Instant soonest = x509.notAfter();
+    for (String audience : audiences) {
+      JwtSvidIssued jwt = jwtMinter.mint(id, audience, jwtNotAfter, facts);
+      jwts.add(jwt);
+      records.add(new CredentialRecord(taskId, CredentialKind.JWT_SVID, jwt.jti(), audience, jwt.issuedAt(), jwt.expiresAt(), null));
+      soonest = earliest(soonest, jwt.expiresAt());
+    }
+    // Renew at half-life of the shortest-lived credential so a slow renewal never leaves the step without one.
+    Instant renewAfter = now.plus(Duration.between(now, soonest).dividedBy(2));
+    return new Minted(x509, jwts, records, renewAfter);
+  }
+
+  private TaskRecord authorize(String taskId, String controlToken) {
+    if (!validTaskId(taskId)) {
+      throw new TaskException(ProblemType.NOT_FOUND, "no task " + sanitize(taskId));
+    }
+    TaskRecord task =
+        store.findTask(taskId).orElseThrow(() -> new TaskException(ProblemType.NOT_FOUND, "no task " + taskId));
+    if (controlToken == null || controlToken.isEmpty()) {
+      throw new TaskException(ProblemType.UNAUTHORIZED, "the task's control token is required (Authorization: Bearer)");
+    }
+    byte[] presented = sha256Hex(controlToken).getBytes(StandardCharsets.US_ASCII);
+    if (!MessageDigest.isEqual(presented, task.controlTokenSha256().getBytes(StandardCharsets.US_ASCII))) {
+      throw new TaskException(ProblemType.UNAUTHORIZED, "the control token does not match task " + taskId);
+    }
+    return task;
+  }
+
+  private static ECKey parseTaskKey(Map<String, Object> jwk) {
+    if (jwk == null || jwk.isEmpty()) {
+      throw new TaskException(ProblemType.INVALID_KEY, "public_key (a P-256 EC JWK) is required");
+    }
+    JWK parsed;
+    try {
+      parsed = JWK.parse(jwk);
+    } catch (ParseException | RuntimeException e) {
+      throw new TaskException(ProblemType.INVALID_KEY, "public_key is not a valid JWK: " + safeMessage(e));
+    }
+    if (!(parsed instanceof ECKey ec) || !Curve.P_256.equals(ec.getCurve())) {
+      throw new TaskException(ProblemType.INVALID_KEY, "public_key must be an EC key on curve P-256");
+    }
+    if (ec.isPrivate()) {
+      // The issuer never sees a task private key; refuse one rather than quietly discard it.
+      throw new TaskException(ProblemType.INVALID_KEY, "public_key must not contain private key material");
+    }
+    return ec;
+  }
+
+  private static List<String> audiences(List<String> requested) {
+    if (requested == null) {
+      return List.of();
+    }
+    if (requested.size() > MAX_AUDIENCES) {
+      throw malformed("at most " + MAX_AUDIENCES + " audiences");
+    }
+    LinkedHashSet<String> out = new LinkedHashSet<>();
+    for (String a : requested) {
+      if (blank(a) || a.length() > MAX_AUDIENCE_LENGTH || a.chars().anyMatch(Character::isISOControl)) {
+        throw malformed("each audience must be a non-empty string of at most " + MAX_AUDIENCE_LENGTH + " printable characters");
+      }
+      out.add(a);
+    }
+    return List.copyOf(out);
+  }
+
+  private static Duration ttl(String ttl) {
+    if (ttl == null) {
+      return null;
+    }
+    try {
+      return HumanDuration.parse(ttl);
+    } catch (IllegalArgumentException e) {
+      throw malformed("ttl: " + e.getMessage());
+    }
+  }
+
+  private static String denialDetail(Decision d) {
+    String reason = d.denyReason() == null ? Decision.NO_RULE_MATCHED : d.denyReason();
+    String text =
+        switch (reason) {
+          case Decision.NO_RULE_MATCHED -> "no policy rule matched";
+          case Decision.CONDITION_FALSE -> "the condition of rule '" + d.rule() + "' is false";
+          case Decision.AUDIENCE_NOT_ALLOWED -> "audience not allowed by rule '" + d.rule() + "'";
+          default -> "policy evaluation failed";
+        };
+    return text + " [" + reason + "]" + (d.detail() == null ? "" : ": " + d.detail());
+  }
+
+  private String newTaskId() {
+    byte[] bytes = new byte[16];
+    random.nextBytes(bytes);
+    return "tsk_" + Base32.encode(bytes);
+  }
+
+  private String newControlToken() {
+    byte[] bytes = new byte[32];
+    random.nextBytes(bytes);
+    return CONTROL_TOKEN_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+
+  static boolean validTaskId(String taskId) {
+    return taskId != null && TASK_ID.matcher(taskId).matches();
+  }
+
+  private static String thumbprint(ECKey key) {
+    try {
+      return key.computeThumbprint().toString();
+    } catch (JOSEException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static String sha256Hex(String text) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String sanitize(String s) {
+    if (s == null) {
+      return "";
+    }
+    String cut = s.length() > 40 ? s.substring(0, 40) + "…" : s;
+    return cut.replaceAll("[^A-Za-z0-9_.-]", "?");
+  }
+
+  private static String safeMessage(Exception e) {
+    String m = e.getMessage();
+    return m == null ? e.getClass().getSimpleName() : (m.length() > 200 ? m.substring(0, 200) : m);
+  }
+
+  private static Instant earliest(Instant a, Instant b) {
+    return a.isBefore(b) ? a : b;
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  private static boolean blank(String s) {
+    return s == null || s.isBlank();
+  }
+
+  private static TaskException malformed(String detail) {
+    return new TaskException(ProblemType.MALFORMED_REQUEST, detail);
+  }
+
+  /** Lower-case RFC 4648 base32 without padding: task ids that are safe in paths and file names. */
+  static final class Base32 {
+    private static final char[] ALPHABET = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
+
+    private Base32() {}
+
+    static String encode(byte[] data) {
+      StringBuilder out = new StringBuilder((data.length * 8 + 4) / 5);
+      int buffer = 0;
+      int bits = 0;
+      for (byte b : data) {
+        buffer = (buffer << 8) | (b & 0xff);
+        bits += 8;
+        while (bits >= 5) {
+          out.append(ALPHABET[(buffer >> (bits - 5)) & 31]);
+          bits -= 5;
+        }
+      }
+      if (bits > 0) {
+        out.append(ALPHABET[(buffer << (5 - bits)) & 31]);
+      }
+      return out.toString();
+    }
+  }
+}

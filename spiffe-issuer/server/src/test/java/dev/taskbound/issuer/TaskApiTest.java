@@ -1,0 +1,358 @@
+package dev.taskbound.issuer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import dev.taskbound.api.ApiJson;
+import dev.taskbound.api.Attestation;
+import dev.taskbound.api.BeginTaskRequest;
+import dev.taskbound.api.BeginTaskResponse;
+import dev.taskbound.api.EndTaskResponse;
+import dev.taskbound.api.JwtSvidCredential;
+import dev.taskbound.api.ProofOfPossession;
+import dev.taskbound.api.RenewTaskResponse;
+import dev.taskbound.api.RevokedCredential;
+import dev.taskbound.api.TaskView;
+import dev.taskbound.client.IssuerClient;
+import dev.taskbound.client.IssuerException;
+import dev.taskbound.client.TaskKey;
+import dev.taskbound.issuer.config.ConfigLoader;
+import dev.taskbound.issuer.config.IssuerConfig;
+import dev.taskbound.issuer.store.CredentialRecord;
+import dev.taskbound.issuer.store.TaskRecord;
+import io.spiffe.bundle.jwtbundle.JwtBundle;
+import io.spiffe.bundle.x509bundle.X509Bundle;
+import io.spiffe.spiffeid.TrustDomain;
+import io.spiffe.svid.jwtsvid.JwtSvid;
+import io.spiffe.svid.x509svid.X509Svid;
+import io.spiffe.svid.x509svid.X509SvidValidator;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The task API over real HTTP on loopback, against a dev-mode issuer (SQLite, generated CA). Credentials are
+ * checked by java-spiffe, not by our own code; every refused request is shown to change nothing.
+ */
+class TaskApiTest {
+  @TempDir static Path dataDir;
+  static Issuer issuer;
+  static IssuerClient client;
+  static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  @BeforeAll
+  static void start() throws Exception {
+    IssuerConfig cfg = ConfigLoader.override(ConfigLoader.dev(dataDir), true, "127.0.0.1:0", null);
+    issuer = Issuer.start(cfg, Clock.systemUTC());
+    client = new IssuerClient(issuer.url());
+  }
+
+  @AfterAll
+  static void stop() {
+    issuer.close();
+  }
+
+  private static Attestation devAttestation() {
+    return new Attestation("dev", issuer.mintDevToken(Duration.ofMinutes(5)));
+  }
+
+  @Test
+  void beginRenewEndOverHttpWithCredentialsCheckedByJavaSpiffe() throws Exception {
+    TaskKey key = TaskKey.generate();
+    BeginTaskResponse begun = client.begin(devAttestation(), key, List.of("sts.example", "vault.example"), "10m");
+
+    assertThat(begun.taskId()).matches("tsk_[a-z2-7]{26}");
+    assertThat(begun.spiffeId()).matches("spiffe://taskbound\\.test/dev/[0-9a-f]{16}");
+    assertThat(begun.controlToken()).startsWith("tbct_");
+    assertThat(begun.expiresAt()).isAfter(Instant.now().plus(Duration.ofMinutes(9)));
+    assertThat(begun.renewAfter()).isBefore(begun.expiresAt()).isAfter(Instant.now());
+
+    // X.509-SVID: parsed by java-spiffe with the key that never left this test, chain verified against /bundle.
+    TrustDomain td = TrustDomain.parse("taskbound.test");
+    X509Svid svid =
+        X509Svid.parse(begun.x509SvidChainPem().getBytes(StandardCharsets.UTF_8), key.privateKeyPem().getBytes(StandardCharsets.UTF_8));
+    assertThat(svid.getSpiffeId().toString()).isEqualTo(begun.spiffeId());
+    X509Bundle x509Bundle = X509Bundle.parse(td, begun.bundlePem().getBytes(StandardCharsets.UTF_8));
+    X509SvidValidator.verifyChain(svid.getChain(), x509Bundle);
+
+    // JWT-SVIDs: one per audience, validated by java-spiffe against the jwt-svid keys of GET /bundle.
+    JwtBundle jwtBundle = jwtBundleFromServedBundle(td);
+    assertThat(begun.jwtSvids()).extracting(JwtSvidCredential::audience).containsExactly("sts.example", "vault.example");
+    for (JwtSvidCredential jwt : begun.jwtSvids()) {
+      JwtSvid parsed = JwtSvid.parseAndValidate(jwt.token(), jwtBundle, Set.of(jwt.audience()));
+      assertThat(parsed.getSpiffeId().toString()).isEqualTo(begun.spiffeId());
+      assertThat(parsed.getClaims()).containsKey("jti");
+    }
+    assertThatThrownBy(() -> JwtSvid.parseAndValidate(begun.jwtSvids().get(0).token(), jwtBundle, Set.of("someone-else")))
+        .hasMessageContaining("audience");
+
+    // Renew: fresh SVIDs over the same key, a new serial.
+    RenewTaskResponse renewed = client.renew(begun.taskId(), begun.controlToken());
+    X509Svid renewedSvid =
+        X509Svid.parse(renewed.x509SvidChainPem().getBytes(StandardCharsets.UTF_8), key.privateKeyPem().getBytes(StandardCharsets.UTF_8));
+    assertThat(renewedSvid.getLeaf().getSerialNumber()).isNotEqualTo(svid.getLeaf().getSerialNumber());
+    assertThat(renewedSvid.getLeaf().getPublicKey()).isEqualTo(svid.getLeaf().getPublicKey());
+    X509SvidValidator.verifyChain(renewedSvid.getChain(), x509Bundle);
+
+    // End: everything issued (3 at begin, 3 at renew) is revoked at the same instant; residual exposure recorded.
+    EndTaskResponse ended = client.end(begun.taskId(), begun.controlToken(), "succeeded", null);
+    assertThat(ended.outcome()).isEqualTo("succeeded");
+    assertThat(ended.revoked()).hasSize(6);
+    assertThat(ended.revoked()).allSatisfy(r -> {
+      assertThat(r.revokedAt()).isEqualTo(ended.endedAt());
+      assertThat(r.residualExposureSeconds()).isPositive();
+    });
+    assertThat(ended.revoked()).extracting(RevokedCredential::id)
+        .contains(svid.getLeaf().getSerialNumber().toString(16), renewedSvid.getLeaf().getSerialNumber().toString(16));
+
+    // Idempotent: a repeat (even with another outcome) answers the same and changes nothing.
+    EndTaskResponse again = client.end(begun.taskId(), begun.controlToken(), "failed", "late retry");
+    assertThat(again).isEqualTo(ended);
+
+    TaskView view = client.get(begun.taskId(), begun.controlToken());
+    assertThat(view.state()).isEqualTo("ended");
+    assertThat(view.outcome()).isEqualTo("succeeded");
+    assertThat(view.credentials()).hasSize(6).allSatisfy(c -> assertThat(c.revokedAt()).isEqualTo(ended.endedAt()));
+    assertThat(ApiJson.mapper().writeValueAsString(view)).doesNotContain(begun.controlToken()).doesNotContain("BEGIN CERTIFICATE");
+  }
+
+  @Test
+  void renewAfterEndIsRefusedAndChangesNothing() {
+    BeginTaskResponse begun = client.begin(devAttestation(), TaskKey.generate(), List.of(), null);
+    client.end(begun.taskId(), begun.controlToken(), "aborted", "cancelled by user");
+    Snapshot before = Snapshot.of(begun.taskId());
+
+    assertProblem(() -> client.renew(begun.taskId(), begun.controlToken()), 409, "task-not-active");
+    assertThat(Snapshot.of(begun.taskId())).isEqualTo(before);
+  }
+
+  @Test
+  void wrongControlTokenIsRefusedForRenewEndAndRead() {
+    BeginTaskResponse begun = client.begin(devAttestation(), TaskKey.generate(), List.of("a"), null);
+    Snapshot before = Snapshot.of(begun.taskId());
+    String wrong = "tbct_" + "A".repeat(43);
+
+    assertProblem(() -> client.renew(begun.taskId(), wrong), 401, "unauthorized");
+    assertProblem(() -> client.end(begun.taskId(), wrong, "succeeded", null), 401, "unauthorized");
+    assertProblem(() -> client.get(begun.taskId(), wrong), 401, "unauthorized");
+    assertProblem(() -> client.renew(begun.taskId(), null), 401, "unauthorized");
+    assertThat(Snapshot.of(begun.taskId())).isEqualTo(before);
+    assertThat(before.task().active()).isTrue();
+  }
+
+  @Test
+  void unknownTaskIsNotFound() {
+    assertProblem(() -> client.renew("tsk_" + "a".repeat(26), "tbct_x"), 404, "not-found");
+    assertProblem(() -> client.get("../../etc/passwd", "tbct_x"), 404, "not-found");
+    assertProblem(() -> client.end("tsk_%2e%2e", "tbct_x", "succeeded", null), 404, "not-found");
+  }
+
+  @Test
+  void invalidOutcomeIsRefusedAndTaskStaysActive() {
+    BeginTaskResponse begun = client.begin(devAttestation(), TaskKey.generate(), List.of(), null);
+    for (String outcome : List.of("abandoned", "revoked", "SUCCEEDED", "")) {
+      assertProblem(() -> client.end(begun.taskId(), begun.controlToken(), outcome, null), 400, "invalid-outcome");
+    }
+    assertThat(issuer.store().findTask(begun.taskId()).orElseThrow().active()).isTrue();
+  }
+
+  // ---- bad begin requests: each refused with its problem type, and the attestation is not consumed ---------
+
+  @Test
+  void malformedJsonIsRefused() throws Exception {
+    assertRefusedWithoutSideEffects(post("/v1/tasks", "{\"attestation\": {", "application/json"), 400, "malformed-request");
+    assertRefusedWithoutSideEffects(post("/v1/tasks", "[1,2,3]", "application/json"), 400, "malformed-request");
+    assertRefusedWithoutSideEffects(post("/v1/tasks", "null", "application/json"), 400, "malformed-request");
+    assertRefusedWithoutSideEffects(post("/v1/tasks", "{} trailing", "application/json"), 400, "malformed-request");
+  }
+
+  @Test
+  void bodyOverSixtyFourKibIsRefused() throws Exception {
+    String big = "{\"pad\":\"" + "x".repeat(64 * 1024) + "\"}";
+    assertRefusedWithoutSideEffects(post("/v1/tasks", big, "application/json"), 413, "payload-too-large");
+    // Without Content-Length (chunked), the limit holds while reading.
+    HttpRequest chunked =
+        HttpRequest.newBuilder(URI.create(issuer.url() + "/v1/tasks"))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big.getBytes(StandardCharsets.UTF_8))))
+            .build();
+    assertRefusedWithoutSideEffects(chunked, 413, "payload-too-large");
+  }
+
+  @Test
+  void wrongContentTypeIsRefused() throws Exception {
+    assertRefusedWithoutSideEffects(post("/v1/tasks", "{}", "text/plain"), 415, "unsupported-media-type");
+  }
+
+  @Test
+  void missingOrNonP256KeyIsRefusedAndTheAttestationStaysUsable() throws Exception {
+    Attestation att = devAttestation();
+    TaskKey key = TaskKey.generate();
+    String proof = key.proofOfPossession(issuer.url(), att.token(), Instant.now());
+
+    assertBeginRefused(new BeginTaskRequest(att, null, proof, List.of(), null), 400, "invalid-key");
+    assertBeginRefused(new BeginTaskRequest(att, Map.of("kty", "EC", "crv", "P-256"), proof, List.of(), null), 400, "invalid-key");
+    ECKey p384 = new ECKeyGenerator(Curve.P_384).generate();
+    assertBeginRefused(new BeginTaskRequest(att, p384.toPublicJWK().toJSONObject(), proof, List.of(), null), 400, "invalid-key");
+    assertBeginRefused(
+        new BeginTaskRequest(att, new RSAKeyGenerator(2048).generate().toPublicJWK().toJSONObject(), proof, List.of(), null), 400, "invalid-key");
+    ECKey withPrivate = new ECKeyGenerator(Curve.P_256).generate();
+    assertBeginRefused(new BeginTaskRequest(att, withPrivate.toJSONObject(), proof, List.of(), null), 400, "invalid-key");
+    // A point not on the curve.
+    Map<String, Object> offCurve = new HashMap<>(key.publicJwk());
+    offCurve.put("y", offCurve.get("x"));
+    assertBeginRefused(new BeginTaskRequest(att, offCurve, proof, List.of(), null), 400, "invalid-key");
+
+    // None of that consumed the single-use attestation.
+    assertThat(client.begin(att, key, List.of(), null).taskId()).isNotBlank();
+  }
+
+  @Test
+  void badProofOfPossessionIsRefusedAndTheAttestationStaysUsable() throws Exception {
+    Attestation att = devAttestation();
+    TaskKey key = TaskKey.generate();
+    Map<String, Object> jwk = key.publicJwk();
+
+    // Signed by another key.
+    String foreign = TaskKey.generate().proofOfPossession(issuer.url(), att.token(), Instant.now());
+    assertBeginRefused(new BeginTaskRequest(att, jwk, foreign, List.of(), null), 400, "invalid-proof");
+    // Addressed to another issuer.
+    assertBeginRefused(new BeginTaskRequest(att, jwk, key.proofOfPossession("https://evil.example", att.token(), Instant.now()), List.of(), null), 400, "invalid-proof");
+    // Stale.
+    assertBeginRefused(new BeginTaskRequest(att, jwk, key.proofOfPossession(issuer.url(), att.token(), Instant.now().minus(Duration.ofMinutes(10))), List.of(), null), 400, "invalid-proof");
+    // Bound to another attestation.
+    assertBeginRefused(new BeginTaskRequest(att, jwk, key.proofOfPossession(issuer.url(), "tbdev_other", Instant.now()), List.of(), null), 400, "invalid-proof");
+    // Not a JWS; missing.
+    assertBeginRefused(new BeginTaskRequest(att, jwk, "not.a.jws", List.of(), null), 400, "invalid-proof");
+    assertBeginRefused(new BeginTaskRequest(att, jwk, null, List.of(), null), 400, "invalid-proof");
+    // alg none / HS256 are refused whatever the header says.
+    String unsigned = new com.nimbusds.jwt.PlainJWT(popClaims(att.token())).serialize();
+    assertBeginRefused(new BeginTaskRequest(att, jwk, unsigned, List.of(), null), 400, "invalid-proof");
+    SignedJWT es384 = new SignedJWT(new JWSHeader(JWSAlgorithm.ES384), popClaims(att.token()));
+    es384.sign(new ECDSASigner(new ECKeyGenerator(Curve.P_384).generate()));
+    assertBeginRefused(new BeginTaskRequest(att, jwk, es384.serialize(), List.of(), null), 400, "invalid-proof");
+
+    assertThat(client.begin(att, key, List.of(), null).taskId()).isNotBlank();
+  }
+
+  @Test
+  void attestationIsSingleUseAndUnknownAttestorsAreRefused() {
+    Attestation att = devAttestation();
+    client.begin(att, TaskKey.generate(), List.of(), null);
+    Snapshot.Counts before = Snapshot.counts();
+    assertProblem(() -> client.begin(att, TaskKey.generate(), List.of(), null), 401, "attestation-failed");
+    assertProblem(() -> client.begin(new Attestation("github", "eyJhbGciOi.x.y"), TaskKey.generate(), List.of(), null), 401, "attestation-failed");
+    assertProblem(() -> client.begin(new Attestation("dev", "tbdev_made-up"), TaskKey.generate(), List.of(), null), 401, "attestation-failed");
+    assertThat(Snapshot.counts()).isEqualTo(before);
+  }
+
+  @Test
+  void problemsNeverEchoTheAttestationToken() throws Exception {
+    Attestation att = devAttestation();
+    TaskKey key = TaskKey.generate();
+    var req = new BeginTaskRequest(att, key.publicJwk(), "garbage", List.of(), null);
+    HttpResponse<String> resp = HTTP.send(post("/v1/tasks", ApiJson.mapper().writeValueAsString(req), "application/json"), HttpResponse.BodyHandlers.ofString());
+    assertThat(resp.statusCode()).isEqualTo(400);
+    assertThat(resp.body()).doesNotContain(att.token());
+    assertThat(resp.headers().firstValue("content-type")).hasValueSatisfying(ct -> assertThat(ct).startsWith("application/problem+json"));
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------------------
+
+  private static JWTClaimsSet popClaims(String attestationToken) throws Exception {
+    byte[] d = MessageDigest.getInstance("SHA-256").digest(attestationToken.getBytes(StandardCharsets.UTF_8));
+    return new JWTClaimsSet.Builder()
+        .audience(issuer.url())
+        .issueTime(new Date())
+        .jwtID(UUID.randomUUID().toString())
+        .claim(ProofOfPossession.CLAIM_ATTESTATION_SHA256, Base64.getUrlEncoder().withoutPadding().encodeToString(d))
+        .build();
+  }
+
+  /** The jwt-svid authorities of GET /bundle, handed to java-spiffe as the JWKS it expects. */
+  static JwtBundle jwtBundleFromServedBundle(TrustDomain td) throws Exception {
+    JsonNode bundle = ApiJson.mapper().readTree(client.bundleJson());
+    var keys = ApiJson.mapper().createArrayNode();
+    bundle.get("keys").forEach(k -> {
+      if ("jwt-svid".equals(k.path("use").asText())) {
+        keys.add(k);
+      }
+    });
+    var jwks = ApiJson.mapper().createObjectNode().set("keys", keys);
+    return JwtBundle.parse(td, ApiJson.mapper().writeValueAsBytes(jwks));
+  }
+
+  private static HttpRequest post(String path, String body, String contentType) {
+    return HttpRequest.newBuilder(URI.create(issuer.url() + path))
+        .header("Content-Type", contentType)
+        .POST(HttpRequest.BodyPublishers.ofString(body))
+        .build();
+  }
+
+  private static void assertBeginRefused(BeginTaskRequest req, int status, String type) throws Exception {
+    assertRefusedWithoutSideEffects(post("/v1/tasks", ApiJson.mapper().writeValueAsString(req), "application/json"), status, type);
+  }
+
+  private static void assertRefusedWithoutSideEffects(HttpRequest request, int status, String type) throws Exception {
+    Snapshot.Counts before = Snapshot.counts();
+    HttpResponse<String> resp = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+    assertThat(resp.statusCode()).as(resp.body()).isEqualTo(status);
+    JsonNode problem = ApiJson.mapper().readTree(resp.body());
+    assertThat(problem.get("type").asText()).isEqualTo("https://taskbound.dev/problems/" + type);
+    assertThat(problem.get("status").asInt()).isEqualTo(status);
+    assertThat(problem.get("detail").asText()).isNotBlank();
+    assertThat(Snapshot.counts()).isEqualTo(before);
+  }
+
+  private static void assertProblem(Runnable call, int status, String type) {
+    assertThatThrownBy(call::run)
+        .isInstanceOfSatisfying(IssuerException.class, e -> {
+          assertThat(e.status()).isEqualTo(status);
+          assertThat(e.problem().type()).isEqualTo("https://taskbound.dev/problems/" + type);
+        });
+  }
+
+  /** What the store holds for one task, or in total: compared before and after a refused request. */
+  record Snapshot(TaskRecord task, List<CredentialRecord> credentials) {
+    static Snapshot of(String taskId) {
+      return new Snapshot(issuer.store().findTask(taskId).orElseThrow(), new ArrayList<>(issuer.store().credentialsOf(taskId)));
+    }
+
+    record Counts(int tasks, int credentials) {}
+
+    static Counts counts() {
+      List<TaskRecord> all = issuer.store().listTasks(null, 10_000);
+      int creds = all.stream().mapToInt(t -> issuer.store().credentialsOf(t.taskId()).size()).sum();
+      return new Counts(all.size(), creds);
+    }
+  }
+}
