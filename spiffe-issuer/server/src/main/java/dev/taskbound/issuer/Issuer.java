@@ -64,8 +64,8 @@ public final class Issuer implements AutoCloseable {
       }
       PolicyEngine policy = policyFor(cfg);
       TaskLifecycle tasks =
-          new TaskLifecycle(cfg, core.store(), attestors, policy, core.ca().x509Minter(), core.ca().jwtMinter(), core.ca()::bundle, clock);
-      http.start(new ApiHandler(tasks, core.ca()::bundleJson));
+          new TaskLifecycle(cfg, core.store(), attestors, policy, core.ca().x509Minter(), core.ca().jwtMinter(), () -> core.ca().bundle().current(), clock);
+      http.start(new ApiHandler(tasks, () -> core.ca().bundle().bundleJson()));
       ScheduledExecutorService scheduler =
           Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "taskbound-rotation");
@@ -143,7 +143,7 @@ public final class Issuer implements AutoCloseable {
       Store store = Stores.open(cfg.store(), cfg.dataDir());
       try {
         CertificateAuthority ca = CertificateAuthority.create(cfg, store, clock);
-        TaskLifecycle tasks = new TaskLifecycle(cfg, store, List.of(), policyFor(cfg), ca.x509Minter(), ca.jwtMinter(), ca::bundle, clock);
+        TaskLifecycle tasks = new TaskLifecycle(cfg, store, List.of(), policyFor(cfg), ca.x509Minter(), ca.jwtMinter(), () -> ca.bundle().current(), clock);
         return new Offline(cfg, store, ca, tasks);
       } catch (RuntimeException e) {
         store.close();
@@ -152,11 +152,11 @@ public final class Issuer implements AutoCloseable {
     }
 
     public String bundleJson() {
-      return ca.bundleJson();
+      return ca.bundle().bundleJson();
     }
 
     public String bundlePem() {
-      return ca.bundle().x509Pem();
+      return ca.bundle().current().x509Pem();
     }
 
     @Override
