@@ -250,11 +250,6 @@ public final class JdbcStore implements Store {
         });
   }
 
-  /**
-   * {@inheritDoc}
-   *
-   * <p>Removing a {@code kid} that is not in the bundle changes nothing and returns the current sequence.
-   */
   @Override
   public long removeBundleKey(String kid) {
     return tx.inTransaction(
