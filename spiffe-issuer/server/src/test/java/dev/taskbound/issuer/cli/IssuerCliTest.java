@@ -1,0 +1,143 @@
+package dev.taskbound.issuer.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.taskbound.api.ApiJson;
+import dev.taskbound.api.Attestation;
+import dev.taskbound.api.BeginTaskResponse;
+import dev.taskbound.client.IssuerClient;
+import dev.taskbound.client.IssuerException;
+import dev.taskbound.client.TaskKey;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code taskbound-issuer} as a newcomer uses it: {@code serve --dev} in its own JVM, then the operator commands
+ * against the same data directory while it runs.
+ */
+class IssuerCliTest {
+  @TempDir Path dataDir;
+
+  record Run(int exit, String out, String err) {}
+
+  static Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cli = IssuerCli.commandLine();
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    int exit = cli.execute(args);
+    return new Run(exit, out.toString(), err.toString());
+  }
+
+  @Test
+  void serveDevPrintsItsUrlAndATokenThatBeginsATaskAndOperatorCommandsSeeIt() throws Exception {
+    Process serve =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                IssuerCli.class.getName(),
+                "serve",
+                "--dev",
+                "--listen",
+                "127.0.0.1:0",
+                "--data-dir",
+                dataDir.toString())
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    try {
+      BufferedReader out = new BufferedReader(new InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8));
+      String url = null;
+      String token = null;
+      Pattern listening = Pattern.compile("Taskbound issuer listening on (http://127\\.0\\.0\\.1:\\d+)");
+      Pattern devToken = Pattern.compile("dev attestation token \\(single use, 1h\\): (tbdev_\\S+)");
+      for (String line; (line = out.readLine()) != null && (url == null || token == null); ) {
+        Matcher m = listening.matcher(line);
+        if (m.find()) {
+          url = m.group(1);
+        }
+        m = devToken.matcher(line);
+        if (m.find()) {
+          token = m.group(1);
+        }
+      }
+      assertThat(url).as("serve --dev prints its URL").isNotNull();
+      assertThat(token).as("serve --dev prints a dev token").isNotNull();
+
+      IssuerClient client = new IssuerClient(url);
+      BeginTaskResponse begun = client.begin(new Attestation("dev", token), TaskKey.generate(), List.of("aud"), null);
+
+      Run list = run("tasks", "list", "--json", "--data-dir", dataDir.toString());
+      assertThat(list.exit()).isZero();
+      JsonNode tasks = ApiJson.mapper().readTree(list.out());
+      assertThat(tasks).hasSize(1);
+      assertThat(tasks.get(0).get("task_id").asText()).isEqualTo(begun.taskId());
+      assertThat(list.out()).doesNotContain(begun.controlToken());
+
+      Run show = run("tasks", "show", begun.taskId(), "--data-dir", dataDir.toString());
+      assertThat(show.exit()).isZero();
+      assertThat(ApiJson.mapper().readTree(show.out()).get("credentials")).hasSize(2);
+
+      Run end = run("tasks", "end", begun.taskId(), "--reason", "incident 42", "--data-dir", dataDir.toString());
+      assertThat(end.exit()).isZero();
+      assertThat(ApiJson.mapper().readTree(end.out()).get("outcome").asText()).isEqualTo("revoked");
+      // The running server sees the operator's end: the task can no longer renew.
+      assertThatThrownBy(() -> client.renew(begun.taskId(), begun.controlToken()))
+          .isInstanceOfSatisfying(IssuerException.class, e -> assertThat(e.status()).isEqualTo(409));
+
+      Run token2 = run("dev-token", "--data-dir", dataDir.toString());
+      assertThat(token2.exit()).isZero();
+      assertThat(client.begin(new Attestation("dev", token2.out().trim()), TaskKey.generate(), List.of(), null).taskId()).isNotBlank();
+
+      Run bundle = run("bundle", "--data-dir", dataDir.toString());
+      assertThat(bundle.exit()).isZero();
+      assertThat(ApiJson.mapper().readTree(bundle.out())).isEqualTo(ApiJson.mapper().readTree(client.bundleJson()));
+      assertThat(run("bundle", "--format", "pem", "--data-dir", dataDir.toString()).out()).startsWith("-----BEGIN CERTIFICATE-----");
+    } finally {
+      serve.destroy();
+      assertThat(serve.waitFor(20, TimeUnit.SECONDS)).as("serve stops on SIGTERM").isTrue();
+    }
+  }
+
+  @Test
+  void serveWithoutConfigOrDevIsAUsageError() {
+    Run r = run("serve");
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("--config FILE, or --dev");
+  }
+
+  @Test
+  void devModeRefusesANonLoopbackListenAddress() {
+    Run r = run("serve", "--dev", "--listen", "0.0.0.0:0", "--data-dir", dataDir.toString());
+    assertThat(r.exit()).isNotZero();
+    assertThat(r.err()).contains("loopback only");
+  }
+
+  @Test
+  void showOfAnUnknownTaskFails() {
+    Run r = run("tasks", "show", "tsk_aaaaaaaaaaaaaaaaaaaaaaaaaa", "--data-dir", dataDir.toString());
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).contains("no task");
+  }
+
+  @Test
+  void versionNamesTheCryptoProvider() {
+    Run r = run("version");
+    assertThat(r.exit()).isZero();
+    assertThat(r.out()).startsWith("taskbound-issuer ").containsPattern("crypto (AmazonCorrettoCryptoProvider|BC)");
+  }
+}

@@ -1,0 +1,78 @@
+package dev.taskbound.issuer.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+  @TempDir Path dir;
+
+  private IssuerConfig load(String yaml) throws Exception {
+    Path f = dir.resolve("issuer.yaml");
+    Files.writeString(f, yaml);
+    return ConfigLoader.load(f);
+  }
+
+  @Test
+  void theDocumentedSampleLoads() {
+    IssuerConfig cfg = ConfigLoader.load(Path.of("../../docs/examples/issuer.yaml"));
+    assertThat(cfg.trustDomain()).isEqualTo("ci.example.org");
+    assertThat(cfg.issuerUrl()).isEqualTo("https://taskbound.example.org");
+    assertThat(cfg.ca().source()).isEqualTo("pem");
+    assertThat(cfg.store().postgres()).isTrue();
+    assertThat(cfg.ttl().jwtSvid()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(cfg.dev()).isFalse();
+  }
+
+  @Test
+  void devDefaultsNeedNothing() {
+    IssuerConfig cfg = ConfigLoader.dev(dir);
+    assertThat(cfg.trustDomain()).isEqualTo("taskbound.test");
+    assertThat(cfg.listenHost()).isEqualTo("127.0.0.1");
+    assertThat(cfg.listenPort()).isEqualTo(8080);
+    assertThat(cfg.tls()).isNull();
+    assertThat(cfg.ca().source()).isEqualTo("generated");
+    assertThat(cfg.store().postgres()).isFalse();
+  }
+
+  @Test
+  void unknownKeysAreErrorsNamingTheKey() {
+    assertThatThrownBy(() -> load("trust_domain: a.b\nissuer_url: https://x\ntls: {cert_file: a, key_file: b}\nttl: {jwt_svd: 5m}\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("ttl.jwt_svd");
+  }
+
+  @Test
+  void productionNeedsTlsAndAnIssuerUrl() {
+    assertThatThrownBy(() -> load("trust_domain: a.b\nissuer_url: https://x\n")).hasMessageContaining("tls is required");
+    assertThatThrownBy(() -> load("trust_domain: a.b\ntls: {cert_file: a, key_file: b}\n")).hasMessageContaining("issuer_url is required");
+  }
+
+  @Test
+  void badValuesAreRefused() {
+    String base = "issuer_url: https://x\ntls: {cert_file: a, key_file: b}\n";
+    assertThatThrownBy(() -> load("trust_domain: Upper.Case\n" + base)).hasMessageContaining("trust_domain");
+    assertThatThrownBy(() -> load("trust_domain: a.b\n" + base + "ttl: {task_max: forever}\n")).hasMessageContaining("ttl.task_max");
+    assertThatThrownBy(() -> load("trust_domain: a.b\n" + base + "ttl: {task_default: 2h, task_max: 1h}\n")).hasMessageContaining("task_default");
+    assertThatThrownBy(() -> load("trust_domain: a.b\n" + base + "jwt: {algorithm: HS256}\n")).hasMessageContaining("jwt.algorithm");
+    assertThatThrownBy(() -> load("trust_domain: a.b\n" + base + "ca: {source: cloud}\n")).hasMessageContaining("ca.source");
+    assertThatThrownBy(() -> load("trust_domain: a.b\n" + base + "listen: nowhere\n")).hasMessageContaining("HOST:PORT");
+    assertThatThrownBy(() -> load("dev: true\nlisten: 10.0.0.1:8080\n")).hasMessageContaining("loopback");
+  }
+
+  @Test
+  void durationsReadAsOperatorsWriteThem() {
+    assertThat(HumanDuration.parse("90s")).isEqualTo(Duration.ofSeconds(90));
+    assertThat(HumanDuration.parse("15m")).isEqualTo(Duration.ofMinutes(15));
+    assertThat(HumanDuration.parse("7d")).isEqualTo(Duration.ofDays(7));
+    assertThat(HumanDuration.parse("PT2H")).isEqualTo(Duration.ofHours(2));
+    assertThatThrownBy(() -> HumanDuration.parse("0s")).hasMessageContaining("positive");
+    assertThatThrownBy(() -> HumanDuration.parse("-5m")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> HumanDuration.parse("5 minutes")).isInstanceOf(IllegalArgumentException.class);
+  }
+}
