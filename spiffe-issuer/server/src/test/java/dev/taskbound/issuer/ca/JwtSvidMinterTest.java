@@ -11,18 +11,25 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class JwtSvidMinterTest {
   @TempDir Path dataDir;
   private final MutableClock clock = new MutableClock();
+  private final TestStores stores = new TestStores();
+
+  @AfterEach
+  void closeStores() {
+    stores.close();
+  }
 
   private CertificateAuthority ca(String algorithm) {
     return CertificateAuthority.create(
         TestCa.config(dataDir, TestCa.generatedCa(null, null), new dev.taskbound.issuer.config.IssuerConfig.Jwt(
             algorithm, null, null)),
-        TestCa.store(), clock);
+        stores.open(dataDir), clock);
   }
 
   @Test

@@ -1,7 +1,6 @@
 package dev.taskbound.issuer.ca;
 
 import dev.taskbound.issuer.config.IssuerConfig;
-import dev.taskbound.issuer.store.Store;
 import io.spiffe.bundle.jwtbundle.JwtBundle;
 import io.spiffe.bundle.x509bundle.X509Bundle;
 import io.spiffe.spiffeid.TrustDomain;
@@ -42,10 +41,6 @@ final class TestCa {
 
   static IssuerConfig generated(Path dataDir) {
     return config(dataDir, generatedCa(null, null), new IssuerConfig.Jwt("ES256", null, null));
-  }
-
-  static Store store() {
-    return new InMemoryBundleStore();
   }
 
   static KeyPair taskKey() {

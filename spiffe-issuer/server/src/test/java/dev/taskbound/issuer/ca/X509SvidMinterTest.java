@@ -22,18 +22,25 @@ import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class X509SvidMinterTest {
   @TempDir Path dataDir;
   private final MutableClock clock = new MutableClock();
+  private final TestStores stores = new TestStores();
+
+  @AfterEach
+  void closeStores() {
+    stores.close();
+  }
   private CertificateAuthority ca;
   private KeyPair taskKey;
 
   @BeforeEach
   void setUp() {
-    ca = CertificateAuthority.create(TestCa.generated(dataDir), TestCa.store(), clock);
+    ca = CertificateAuthority.create(TestCa.generated(dataDir), stores.open(dataDir), clock);
     taskKey = TestCa.taskKey();
   }
 
@@ -56,7 +63,7 @@ class X509SvidMinterTest {
   @Test
   void svidFromAnotherCaDoesNotChainToOurBundle() throws Exception {
     Path otherDir = dataDir.resolve("other");
-    CertificateAuthority other = CertificateAuthority.create(TestCa.generated(otherDir), TestCa.store(), clock);
+    CertificateAuthority other = CertificateAuthority.create(TestCa.generated(otherDir), stores.open(dataDir), clock);
     X509SvidIssued foreign =
         other.x509Minter().mint(TestCa.WORKLOAD, taskKey.getPublic(), clock.instant().plusSeconds(600));
 
@@ -161,7 +168,7 @@ class X509SvidMinterTest {
   @Test
   void rootIsPersistedAndReusedAfterRestart() {
     X509Certificate root = ca.bundle().current().x509Authorities().get(0);
-    var store = TestCa.store();
+    var store = stores.open(dataDir);
     CertificateAuthority first = CertificateAuthority.create(TestCa.generated(dataDir.resolve("r")), store, clock);
     CertificateAuthority again = CertificateAuthority.create(TestCa.generated(dataDir.resolve("r")), store, clock);
     assertThat(again.x509Authority().root()).isEqualTo(first.x509Authority().root());
