@@ -15,8 +15,9 @@ final class MutableClock extends Clock {
     return now;
   }
 
-  void set(Instant instant) {
+  Instant set(Instant instant) {
     now = instant;
+    return instant;
   }
 
   @Override
