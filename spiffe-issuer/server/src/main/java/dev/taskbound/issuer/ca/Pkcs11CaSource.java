@@ -58,12 +58,6 @@ final class Pkcs11CaSource {
 
   /** One SunPKCS11 instance per module and slot, registered so delayed provider selection can reach it. */
   static synchronized Provider provider(IssuerConfig.Pkcs11 p11) {
-    if (p11.slot() == null) {
-      // SunPKCS11 addresses tokens by slot only; probing tokens by label would mean logging in to each of them.
-      throw new IllegalArgumentException(
-          "ca.pkcs11.slot is required (token label " + p11.tokenLabel() + " cannot be resolved through SunPKCS11;"
-              + " softhsm2-util --show-slots or pkcs11-tool -L print the slot)");
-    }
     String name = "Taskbound-slot" + p11.slot();
     Provider existing = Security.getProvider("SunPKCS11-" + name);
     if (existing != null) {

@@ -103,12 +103,15 @@ public final class ConfigLoader {
     IssuerConfig.Pkcs11 pkcs11 = null;
     Node p = c.child("pkcs11");
     if (p != null) {
-      p.only("library", "token_label", "slot", "pin_env", "key_alias", "cert_file");
+      p.only("library", "slot", "pin_env", "key_alias", "cert_file");
+      if (!p.has("slot")) {
+        // SunPKCS11 selects a token by slot; finding one by label would mean logging in to every token.
+        throw new ConfigException("ca.pkcs11.slot is required (softhsm2-util --show-slots or pkcs11-tool -L lists them)");
+      }
       pkcs11 =
           new IssuerConfig.Pkcs11(
               p.path("library", true),
-              p.text("token_label", null),
-              p.has("slot") ? p.integer("slot") : null,
+              p.integer("slot"),
               p.text("pin_env", "TASKBOUND_PKCS11_PIN"),
               p.text("key_alias", "taskbound-ca"),
               p.path("cert_file", false));

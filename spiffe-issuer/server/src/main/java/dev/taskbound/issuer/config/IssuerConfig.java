@@ -62,12 +62,13 @@ public record IssuerConfig(
    * A CA key in a PKCS#11 token, reached through SunPKCS11.
    *
    * @param library path of the PKCS#11 module (e.g. {@code /usr/lib/softhsm/libsofthsm2.so})
+   * @param slot the token's slot id; SunPKCS11 selects tokens by slot
    * @param pinEnv the environment variable holding the user PIN (the PIN itself is never in the file)
    * @param keyAlias the key's label (CKA_LABEL) in the token
    * @param certFile the CA certificate (PEM); when absent the certificate stored under {@code keyAlias} is used
    */
   public record Pkcs11(
-      Path library, String tokenLabel, Integer slot, String pinEnv, String keyAlias, Path certFile) {}
+      Path library, int slot, String pinEnv, String keyAlias, Path certFile) {}
 
   /**
    * JWT-SVID signing keys.

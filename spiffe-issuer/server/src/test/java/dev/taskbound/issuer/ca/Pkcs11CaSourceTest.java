@@ -46,7 +46,7 @@ class Pkcs11CaSourceTest {
   @Test
   void svidSignedByATokenKeyValidatesInJavaSpiffe() throws Exception {
     long slot = initToken();
-    IssuerConfig.Pkcs11 p11 = new IssuerConfig.Pkcs11(LIBRARY, null, Math.toIntExact(slot), PIN_ENV, KEY_ALIAS, null);
+    IssuerConfig.Pkcs11 p11 = new IssuerConfig.Pkcs11(LIBRARY, Math.toIntExact(slot), PIN_ENV, KEY_ALIAS, null);
     X509Certificate root = createCaKeyInToken(p11);
 
     IssuerConfig.Ca caConfig = new IssuerConfig.Ca("pkcs11", null, null, null, p11, null, null);
