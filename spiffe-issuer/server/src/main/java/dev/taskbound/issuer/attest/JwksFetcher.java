@@ -67,12 +67,17 @@ public final class JwksFetcher {
 
   /** Fetches and parses a JWKS; only the public parts of its keys are returned. */
   public JWKSet fetchJwks(URI jwksUri) {
-    String body = get(checkedUri(jwksUri.toString()));
+    String body = fetchRawJwks(jwksUri);
     try {
       return JWKSet.parse(body).toPublicJWKSet();
     } catch (java.text.ParseException e) {
       throw new AttestationException("JWKS at " + jwksUri + " does not parse");
     }
+  }
+
+  /** The JWKS document as published, for validating what a publisher exposes (e.g. no private keys). */
+  public String fetchRawJwks(URI jwksUri) {
+    return get(checkedUri(jwksUri.toString()));
   }
 
   /** Keys of an OIDC issuer, found through its discovery document, cached and refreshed by {@link CachedJwks}. */
@@ -108,8 +113,8 @@ public final class JwksFetcher {
     }
   }
 
-  /** HTTPS anywhere; plain HTTP only to a loopback address. */
-  static URI checkedUri(String text) {
+  /** HTTPS anywhere; plain HTTP only to a loopback address. Throws {@link AttestationException} otherwise. */
+  public static URI checkedUri(String text) {
     URI uri;
     try {
       uri = new URI(text);
