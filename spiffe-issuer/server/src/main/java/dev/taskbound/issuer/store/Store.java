@@ -8,7 +8,9 @@ import java.util.Optional;
 /**
  * Durable state of the issuer: tasks, their credentials, the public half of the trust bundle, one-time tokens and
  * the replay cache. One interface; SQLite and PostgreSQL behind it with the same migrations. Every method is one
- * transaction. Private keys never enter the store (they live with the {@code KeyManager}).
+ * transaction. Private keys never enter the store (they live with the {@code KeyManager}). Instants are kept to
+ * the millisecond. Anything with an {@code expiresAt} counts as expired from that instant on ({@code now >=
+ * expiresAt}).
  */
 public interface Store extends AutoCloseable {
 
@@ -38,7 +40,10 @@ public interface Store extends AutoCloseable {
   /** All credentials of a task, in issue order. */
   List<CredentialRecord> credentialsOf(String taskId);
 
-  /** Active tasks whose heartbeat or lifetime ran out before {@code now} (for the reaper). */
+  /**
+   * Active tasks whose heartbeat or lifetime ran out before {@code now} (for the reaper): last renewal (or creation,
+   * if never renewed) before {@code heartbeatDeadline}, or {@code expiresAt <= now}. Oldest first.
+   */
   List<TaskRecord> overdueTasks(Instant heartbeatDeadline, Instant now, int limit);
 
   // ---- trust bundle (public keys only) ---------------------------------------------------------------------
@@ -49,7 +54,10 @@ public interface Store extends AutoCloseable {
   /** Inserts or replaces an authority (by {@code kid}) and increments the bundle sequence, atomically. */
   long putBundleKey(BundleKeyRecord key);
 
-  /** Deletes an authority and increments the bundle sequence; returns the new sequence. */
+  /**
+   * Deletes an authority and increments the bundle sequence; returns the new sequence. Removing a {@code kid} that
+   * is not there changes nothing and returns the current sequence.
+   */
   long removeBundleKey(String kid);
 
   /** The current {@code spiffe_sequence}: increases whenever the bundle's content changes. */
@@ -57,7 +65,10 @@ public interface Store extends AutoCloseable {
 
   // ---- one-time tokens and replay --------------------------------------------------------------------------
 
-  /** Stores a one-time token by its SHA-256 (hex); the token itself is never stored. */
+  /**
+   * Stores a one-time token by its SHA-256 (hex); the token itself is never stored. A digest already stored is a
+   * {@link StoreException}.
+   */
   void insertOneTimeToken(String tokenSha256, String purpose, Instant expiresAt);
 
   /** Consumes a one-time token: true exactly once for an unexpired token, false otherwise. */

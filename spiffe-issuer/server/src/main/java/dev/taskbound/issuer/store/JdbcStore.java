@@ -1,0 +1,605 @@
+package dev.taskbound.issuer.store;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.taskbound.api.TaskOutcome;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The {@link Store} on SQLite or PostgreSQL through one HikariCP pool and one set of SQL statements (both databases
+ * accept {@code INSERT ... ON CONFLICT}). Open it with {@link Stores}.
+ *
+ * <p>Race-prone operations never read-then-write: they are conditional {@code UPDATE}/{@code DELETE}s or upserts
+ * whose row counts decide the answer, so they stay correct under PostgreSQL's READ COMMITTED across replicas and
+ * under SQLite's single writer. Instants are stored to the millisecond.
+ */
+public final class JdbcStore implements Store {
+  private static final Pattern PRAGMA_NAME = Pattern.compile("[a-z_]+");
+
+  private static final String TASK_COLUMNS =
+      "task_id, state, spiffe_id, attestor, context_json, policy_rule, policy_version, public_key_jwk,"
+          + " public_key_thumbprint, control_token_sha256, audiences_json, created_at, expires_at,"
+          + " last_renewed_at, ended_at, outcome, end_reason";
+  private static final String CREDENTIAL_COLUMNS =
+      "task_id, kind, credential_id, audience, not_before, expires_at, revoked_at";
+  private static final String BUNDLE_KEY_COLUMNS =
+      "kid, key_use, alg, state, public_material, created_at, activated_at, retired_at, not_after, remove_after";
+
+  private final HikariDataSource pool;
+  private final Database database;
+  private final Transactions tx;
+  private final PruneSchedule prune = new PruneSchedule();
+
+  JdbcStore(HikariDataSource pool, Database database) {
+    this.pool = pool;
+    this.database = database;
+    this.tx = new Transactions(pool);
+  }
+
+  // ---- tasks ---------------------------------------------------------------------------------------------
+
+  @Override
+  public void insertTask(TaskRecord task, List<CredentialRecord> credentials) {
+    Objects.requireNonNull(task, "task");
+    requireSameTask(task.taskId(), credentials);
+    tx.inTransaction(
+        "insert task",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "INSERT INTO tasks (" + TASK_COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
+            ps.setString(1, task.taskId());
+            ps.setString(2, Columns.enumText(task.state()));
+            ps.setString(3, task.spiffeId());
+            ps.setString(4, task.attestor());
+            ps.setString(5, Columns.json(task.context()));
+            ps.setString(6, task.policyRule());
+            ps.setString(7, task.policyVersion());
+            ps.setString(8, task.publicKeyJwk());
+            ps.setString(9, task.publicKeyThumbprint());
+            ps.setString(10, task.controlTokenSha256());
+            ps.setString(11, Columns.json(task.audiences()));
+            Columns.setInstant(ps, 12, task.createdAt());
+            Columns.setInstant(ps, 13, task.expiresAt());
+            Columns.setInstant(ps, 14, task.lastRenewedAt());
+            Columns.setInstant(ps, 15, task.endedAt());
+            ps.setString(16, Columns.enumText(task.outcome()));
+            ps.setString(17, task.endReason());
+            ps.executeUpdate();
+          }
+          insertCredentials(c, task.taskId(), credentials);
+          return null;
+        });
+  }
+
+  @Override
+  public Optional<TaskRecord> findTask(String taskId) {
+    return tx.oneStatement("find task", c -> selectTask(c, taskId));
+  }
+
+  @Override
+  public List<TaskRecord> listTasks(TaskState state, int limit) {
+    requirePositive(limit);
+    String where = state == null ? "" : " WHERE state = ?";
+    return tx.oneStatement(
+        "list tasks",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT " + TASK_COLUMNS + " FROM tasks" + where
+                      + " ORDER BY created_at DESC, task_id DESC LIMIT ?")) {
+            int i = 1;
+            if (state != null) {
+              ps.setString(i++, Columns.enumText(state));
+            }
+            ps.setInt(i, limit);
+            return tasks(ps);
+          }
+        });
+  }
+
+  @Override
+  public boolean recordRenewal(String taskId, Instant renewedAt, List<CredentialRecord> credentials) {
+    Objects.requireNonNull(renewedAt, "renewedAt");
+    requireSameTask(taskId, credentials);
+    return tx.inTransaction(
+        "record renewal",
+        c -> {
+          // The conditional update locks the task row (PostgreSQL) before anything else happens, so a concurrent
+          // end either sees these credentials and revokes them, or makes this update match nothing.
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE tasks SET last_renewed_at = ? WHERE task_id = ? AND state = 'active'")) {
+            Columns.setInstant(ps, 1, renewedAt);
+            ps.setString(2, taskId);
+            if (ps.executeUpdate() != 1) {
+              return false;
+            }
+          }
+          insertCredentials(c, taskId, credentials);
+          return true;
+        });
+  }
+
+  @Override
+  public Optional<TaskRecord> endTask(String taskId, TaskOutcome outcome, String reason, Instant endedAt) {
+    Objects.requireNonNull(outcome, "outcome");
+    Objects.requireNonNull(endedAt, "endedAt");
+    return tx.inTransaction(
+        "end task",
+        c -> {
+          int ended;
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE tasks SET state = 'ended', ended_at = ?, outcome = ?, end_reason = ?"
+                      + " WHERE task_id = ? AND state = 'active'")) {
+            Columns.setInstant(ps, 1, endedAt);
+            ps.setString(2, Columns.enumText(outcome));
+            ps.setString(3, reason);
+            ps.setString(4, taskId);
+            ended = ps.executeUpdate();
+          }
+          if (ended == 1) {
+            try (PreparedStatement ps =
+                c.prepareStatement(
+                    "UPDATE credentials SET revoked_at = ? WHERE task_id = ? AND revoked_at IS NULL")) {
+              Columns.setInstant(ps, 1, endedAt);
+              ps.setString(2, taskId);
+              ps.executeUpdate();
+            }
+          }
+          return selectTask(c, taskId);
+        });
+  }
+
+  @Override
+  public List<CredentialRecord> credentialsOf(String taskId) {
+    return tx.oneStatement(
+        "list credentials",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT " + CREDENTIAL_COLUMNS + " FROM credentials WHERE task_id = ? ORDER BY issue_order")) {
+            ps.setString(1, taskId);
+            List<CredentialRecord> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                out.add(credential(rs));
+              }
+            }
+            return out;
+          }
+        });
+  }
+
+  @Override
+  public List<TaskRecord> overdueTasks(Instant heartbeatDeadline, Instant now, int limit) {
+    requirePositive(limit);
+    return tx.oneStatement(
+        "list overdue tasks",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT " + TASK_COLUMNS + " FROM tasks WHERE state = 'active'"
+                      + " AND (COALESCE(last_renewed_at, created_at) < ? OR expires_at <= ?)"
+                      + " ORDER BY created_at, task_id LIMIT ?")) {
+            Columns.setInstant(ps, 1, heartbeatDeadline);
+            Columns.setInstant(ps, 2, now);
+            ps.setInt(3, limit);
+            return tasks(ps);
+          }
+        });
+  }
+
+  // ---- trust bundle ----------------------------------------------------------------------------------------
+
+  @Override
+  public List<BundleKeyRecord> bundleKeys() {
+    return tx.oneStatement(
+        "list bundle keys",
+        c -> {
+          try (PreparedStatement ps =
+                  c.prepareStatement(
+                      "SELECT " + BUNDLE_KEY_COLUMNS + " FROM bundle_keys ORDER BY created_at, kid");
+              ResultSet rs = ps.executeQuery()) {
+            List<BundleKeyRecord> out = new ArrayList<>();
+            while (rs.next()) {
+              out.add(bundleKey(rs));
+            }
+            return out;
+          }
+        });
+  }
+
+  @Override
+  public long putBundleKey(BundleKeyRecord key) {
+    Objects.requireNonNull(key, "key");
+    return tx.inTransaction(
+        "put bundle key",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "INSERT INTO bundle_keys (" + BUNDLE_KEY_COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?)"
+                      + " ON CONFLICT (kid) DO UPDATE SET key_use = excluded.key_use, alg = excluded.alg,"
+                      + " state = excluded.state, public_material = excluded.public_material,"
+                      + " created_at = excluded.created_at, activated_at = excluded.activated_at,"
+                      + " retired_at = excluded.retired_at, not_after = excluded.not_after,"
+                      + " remove_after = excluded.remove_after")) {
+            ps.setString(1, key.kid());
+            ps.setString(2, key.use());
+            ps.setString(3, key.alg());
+            ps.setString(4, Columns.enumText(key.state()));
+            ps.setString(5, key.publicMaterial());
+            Columns.setInstant(ps, 6, key.createdAt());
+            Columns.setInstant(ps, 7, key.activatedAt());
+            Columns.setInstant(ps, 8, key.retiredAt());
+            Columns.setInstant(ps, 9, key.notAfter());
+            Columns.setInstant(ps, 10, key.removeAfter());
+            ps.executeUpdate();
+          }
+          return incrementBundleSequence(c);
+        });
+  }
+
+  @Override
+  public long removeBundleKey(String kid) {
+    return tx.inTransaction(
+        "remove bundle key",
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement("DELETE FROM bundle_keys WHERE kid = ?")) {
+            ps.setString(1, kid);
+            if (ps.executeUpdate() == 0) {
+              return selectBundleSequence(c);
+            }
+          }
+          return incrementBundleSequence(c);
+        });
+  }
+
+  @Override
+  public long bundleSequence() {
+    return tx.oneStatement("read bundle sequence", JdbcStore::selectBundleSequence);
+  }
+
+  // ---- one-time tokens and replay --------------------------------------------------------------------------
+
+  @Override
+  public void insertOneTimeToken(String tokenSha256, String purpose, Instant expiresAt) {
+    Objects.requireNonNull(expiresAt, "expiresAt");
+    tx.inTransaction(
+        "insert one-time token",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "INSERT INTO one_time_tokens (token_sha256, purpose, expires_at) VALUES (?, ?, ?)")) {
+            ps.setString(1, tokenSha256);
+            ps.setString(2, purpose);
+            Columns.setInstant(ps, 3, expiresAt);
+            ps.executeUpdate();
+          }
+          return null;
+        });
+  }
+
+  @Override
+  public boolean consumeOneTimeToken(String tokenSha256, String purpose, Instant now) {
+    Objects.requireNonNull(now, "now");
+    boolean consumed =
+        tx.inTransaction(
+            "consume one-time token",
+            c -> {
+              // Only one DELETE can remove the row; its row count is the single winner.
+              try (PreparedStatement ps =
+                  c.prepareStatement(
+                      "DELETE FROM one_time_tokens WHERE token_sha256 = ? AND purpose = ? AND expires_at > ?")) {
+                ps.setString(1, tokenSha256);
+                ps.setString(2, purpose);
+                Columns.setInstant(ps, 3, now);
+                return ps.executeUpdate() == 1;
+              }
+            });
+    pruneIfDue(now);
+    return consumed;
+  }
+
+  @Override
+  public boolean rememberJti(String issuer, String jti, Instant expiresAt, Instant now) {
+    Objects.requireNonNull(expiresAt, "expiresAt");
+    Objects.requireNonNull(now, "now");
+    boolean first =
+        tx.inTransaction(
+            "remember jti",
+            c -> {
+              // One statement: inserted (first sight) or took over an expired entry -> 1 row; live entry -> 0.
+              try (PreparedStatement ps =
+                  c.prepareStatement(
+                      "INSERT INTO seen_jtis (issuer, jti, expires_at) VALUES (?, ?, ?)"
+                          + " ON CONFLICT (issuer, jti) DO UPDATE SET expires_at = excluded.expires_at"
+                          + " WHERE seen_jtis.expires_at <= ?")) {
+                ps.setString(1, issuer);
+                ps.setString(2, jti);
+                Columns.setInstant(ps, 3, expiresAt);
+                Columns.setInstant(ps, 4, now);
+                return ps.executeUpdate() == 1;
+              }
+            });
+    pruneIfDue(now);
+    return first;
+  }
+
+  /**
+   * Deletes dead replay-cache entries and expired one-time tokens, at most once per {@link PruneSchedule#EVERY}
+   * per store. Each delete is its own single-statement transaction, outside the caller's, so housekeeping can
+   * neither deadlock with nor fail the operation that triggered it.
+   */
+  private void pruneIfDue(Instant now) {
+    if (!prune.due(now)) {
+      return;
+    }
+    for (String table : List.of("seen_jtis", "one_time_tokens")) {
+      try {
+        tx.oneStatement(
+            "prune " + table,
+            c -> {
+              try (PreparedStatement ps =
+                  c.prepareStatement("DELETE FROM " + table + " WHERE expires_at <= ?")) {
+                Columns.setInstant(ps, 1, now);
+                return ps.executeUpdate();
+              }
+            });
+      } catch (StoreException e) {
+        // Pruning is optional: expired rows are ignored by every query and get pruned on a later pass.
+      }
+    }
+  }
+
+  // ---- Jenkins controllers ---------------------------------------------------------------------------------
+
+  @Override
+  public void putController(ControllerRecord controller) {
+    Objects.requireNonNull(controller, "controller");
+    if ((controller.jwksJson() == null) == (controller.jwksUrl() == null)) {
+      throw new IllegalArgumentException("a controller needs exactly one of jwksJson and jwksUrl");
+    }
+    tx.inTransaction(
+        "put controller",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "INSERT INTO controllers (name, jwks_json, jwks_url, registered_at) VALUES (?, ?, ?, ?)"
+                      + " ON CONFLICT (name) DO UPDATE SET jwks_json = excluded.jwks_json,"
+                      + " jwks_url = excluded.jwks_url, registered_at = excluded.registered_at")) {
+            ps.setString(1, controller.name());
+            ps.setString(2, controller.jwksJson());
+            ps.setString(3, controller.jwksUrl());
+            Columns.setInstant(ps, 4, controller.registeredAt());
+            ps.executeUpdate();
+          }
+          return null;
+        });
+  }
+
+  @Override
+  public Optional<ControllerRecord> findController(String name) {
+    return tx.oneStatement(
+        "find controller",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT name, jwks_json, jwks_url, registered_at FROM controllers WHERE name = ?")) {
+            ps.setString(1, name);
+            List<ControllerRecord> found = controllers(ps);
+            return found.stream().findFirst();
+          }
+        });
+  }
+
+  @Override
+  public List<ControllerRecord> listControllers() {
+    return tx.oneStatement(
+        "list controllers",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT name, jwks_json, jwks_url, registered_at FROM controllers ORDER BY name")) {
+            return controllers(ps);
+          }
+        });
+  }
+
+  @Override
+  public boolean removeController(String name) {
+    return tx.inTransaction(
+        "remove controller",
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement("DELETE FROM controllers WHERE name = ?")) {
+            ps.setString(1, name);
+            return ps.executeUpdate() == 1;
+          }
+        });
+  }
+
+  @Override
+  public void close() {
+    pool.close();
+  }
+
+  // ---- diagnostics -----------------------------------------------------------------------------------------
+
+  Database database() {
+    return database;
+  }
+
+  /**
+   * Reads a SQLite pragma through a pooled connection, as the store's own statements would see it (tests use it
+   * to prove WAL and synchronous FULL are really in force).
+   */
+  String sqlitePragma(String name) {
+    if (database != Database.SQLITE || !PRAGMA_NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException("not a SQLite pragma name on a SQLite store: " + name);
+    }
+    return tx.oneStatement(
+        "read pragma",
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement("PRAGMA " + name);
+              ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? rs.getString(1) : null;
+          }
+        });
+  }
+
+  // ---- rows ------------------------------------------------------------------------------------------------
+
+  private static Optional<TaskRecord> selectTask(Connection c, String taskId) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT " + TASK_COLUMNS + " FROM tasks WHERE task_id = ?")) {
+      ps.setString(1, taskId);
+      return tasks(ps).stream().findFirst();
+    }
+  }
+
+  private static List<TaskRecord> tasks(PreparedStatement ps) throws SQLException {
+    List<TaskRecord> out = new ArrayList<>();
+    try (ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        out.add(
+            new TaskRecord(
+                rs.getString("task_id"),
+                Columns.textEnum(TaskState.class, rs.getString("state")),
+                rs.getString("spiffe_id"),
+                rs.getString("attestor"),
+                Columns.stringMap(rs.getString("context_json")),
+                rs.getString("policy_rule"),
+                rs.getString("policy_version"),
+                rs.getString("public_key_jwk"),
+                rs.getString("public_key_thumbprint"),
+                rs.getString("control_token_sha256"),
+                Columns.stringList(rs.getString("audiences_json")),
+                Columns.getInstant(rs, "created_at"),
+                Columns.getInstant(rs, "expires_at"),
+                Columns.getInstant(rs, "last_renewed_at"),
+                Columns.getInstant(rs, "ended_at"),
+                Columns.textEnum(TaskOutcome.class, rs.getString("outcome")),
+                rs.getString("end_reason")));
+      }
+    }
+    return out;
+  }
+
+  private static void insertCredentials(Connection c, String taskId, List<CredentialRecord> credentials)
+      throws SQLException {
+    if (credentials.isEmpty()) {
+      return;
+    }
+    // Callers hold the task row (just inserted, or locked by the conditional update), so no one else appends
+    // to this task between reading the last position and writing the next ones.
+    int next;
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT COALESCE(MAX(issue_order), 0) FROM credentials WHERE task_id = ?")) {
+      ps.setString(1, taskId);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        next = rs.getInt(1) + 1;
+      }
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO credentials (issue_order, " + CREDENTIAL_COLUMNS + ") VALUES (?,?,?,?,?,?,?,?)")) {
+      for (CredentialRecord cred : credentials) {
+        ps.setInt(1, next++);
+        ps.setString(2, cred.taskId());
+        ps.setString(3, cred.kind().wire());
+        ps.setString(4, cred.credentialId());
+        ps.setString(5, cred.audience());
+        Columns.setInstant(ps, 6, cred.notBefore());
+        Columns.setInstant(ps, 7, cred.expiresAt());
+        Columns.setInstant(ps, 8, cred.revokedAt());
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+  }
+
+  private static CredentialRecord credential(ResultSet rs) throws SQLException {
+    return new CredentialRecord(
+        rs.getString("task_id"),
+        CredentialKind.valueOf(rs.getString("kind").toUpperCase(Locale.ROOT).replace('-', '_')),
+        rs.getString("credential_id"),
+        rs.getString("audience"),
+        Columns.getInstant(rs, "not_before"),
+        Columns.getInstant(rs, "expires_at"),
+        Columns.getInstant(rs, "revoked_at"));
+  }
+
+  private static BundleKeyRecord bundleKey(ResultSet rs) throws SQLException {
+    return new BundleKeyRecord(
+        rs.getString("kid"),
+        rs.getString("key_use"),
+        rs.getString("alg"),
+        Columns.textEnum(KeyState.class, rs.getString("state")),
+        rs.getString("public_material"),
+        Columns.getInstant(rs, "created_at"),
+        Columns.getInstant(rs, "activated_at"),
+        Columns.getInstant(rs, "retired_at"),
+        Columns.getInstant(rs, "not_after"),
+        Columns.getInstant(rs, "remove_after"));
+  }
+
+  private static List<ControllerRecord> controllers(PreparedStatement ps) throws SQLException {
+    List<ControllerRecord> out = new ArrayList<>();
+    try (ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        out.add(
+            new ControllerRecord(
+                rs.getString("name"),
+                rs.getString("jwks_json"),
+                rs.getString("jwks_url"),
+                Columns.getInstant(rs, "registered_at")));
+      }
+    }
+    return out;
+  }
+
+  private static long incrementBundleSequence(Connection c) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement("UPDATE bundle_sequence SET sequence_number = sequence_number + 1 WHERE id = 1")) {
+      ps.executeUpdate();
+    }
+    return selectBundleSequence(c);
+  }
+
+  private static long selectBundleSequence(Connection c) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT sequence_number FROM bundle_sequence WHERE id = 1");
+        ResultSet rs = ps.executeQuery()) {
+      if (!rs.next()) {
+        throw new SQLException("bundle_sequence has no row; the migration did not run");
+      }
+      return rs.getLong(1);
+    }
+  }
+
+  private static void requireSameTask(String taskId, List<CredentialRecord> credentials) {
+    Objects.requireNonNull(taskId, "taskId");
+    Objects.requireNonNull(credentials, "credentials");
+    for (CredentialRecord cred : credentials) {
+      if (!taskId.equals(cred.taskId())) {
+        throw new IllegalArgumentException("credential " + cred.kind().wire() + " belongs to another task");
+      }
+    }
+  }
+
+  private static void requirePositive(int limit) {
+    if (limit <= 0) {
+      throw new IllegalArgumentException("limit must be positive: " + limit);
+    }
+  }
+}

@@ -1,0 +1,135 @@
+package dev.taskbound.issuer.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.taskbound.issuer.config.IssuerConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.function.UnaryOperator;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteDataSource;
+
+/**
+ * Opens the {@link Store}: builds the pool for SQLite or PostgreSQL and migrates the schema with Flyway
+ * ({@code classpath:db/migration}) before the store is handed out.
+ */
+public final class Stores {
+  /** SQLite file name inside the data directory when none is configured. */
+  public static final String DEFAULT_SQLITE_FILE = "taskbound.db";
+
+  // A writer waits this long for SQLite's write lock before failing; transactions are short, so a long wait
+  // means something is stuck rather than busy.
+  private static final int SQLITE_BUSY_TIMEOUT_MILLIS = 15_000;
+  private static final int SQLITE_POOL_SIZE = 8;
+  private static final int POSTGRES_POOL_SIZE = 16;
+
+  private Stores() {}
+
+  /**
+   * Opens the store the configuration names: PostgreSQL when {@code postgres_url} is set (password from the
+   * environment variable named by {@code password_env}, if any), else SQLite at {@code sqlite_path} (relative
+   * paths resolve against {@code dataDir}) or {@code <dataDir>/taskbound.db}.
+   */
+  public static JdbcStore open(IssuerConfig.StoreConfig cfg, Path dataDir) {
+    return open(cfg, dataDir, System::getenv);
+  }
+
+  static JdbcStore open(IssuerConfig.StoreConfig cfg, Path dataDir, UnaryOperator<String> env) {
+    Objects.requireNonNull(cfg, "store config");
+    if (cfg.postgres()) {
+      return openPostgres(cfg.postgresUrl(), cfg.postgresUser(), password(cfg.passwordEnv(), env));
+    }
+    Objects.requireNonNull(dataDir, "data dir");
+    Path file = cfg.sqlitePath() == null ? dataDir.resolve(DEFAULT_SQLITE_FILE) : dataDir.resolve(cfg.sqlitePath());
+    return openSqlite(file);
+  }
+
+  /** Opens (creating when absent) a SQLite store: WAL, synchronous FULL, foreign keys, IMMEDIATE writes. */
+  public static JdbcStore openSqlite(Path file) {
+    Path absolute = file.toAbsolutePath();
+    try {
+      if (absolute.getParent() != null) {
+        Files.createDirectories(absolute.getParent());
+      }
+    } catch (IOException e) {
+      throw new StoreException("cannot create the directory of the SQLite store " + absolute, e);
+    }
+    SQLiteConfig sqlite = new SQLiteConfig();
+    sqlite.setJournalMode(SQLiteConfig.JournalMode.WAL);
+    sqlite.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+    sqlite.enforceForeignKeys(true);
+    sqlite.setBusyTimeout(SQLITE_BUSY_TIMEOUT_MILLIS);
+    // Take the write lock at BEGIN: a deferred transaction that reads and then writes can fail with SQLITE_BUSY
+    // on lock upgrade without ever waiting on busy_timeout.
+    sqlite.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+    SQLiteDataSource source = new SQLiteDataSource(sqlite);
+    source.setUrl("jdbc:sqlite:" + absolute);
+
+    HikariConfig hikari = new HikariConfig();
+    hikari.setPoolName("taskbound-sqlite");
+    hikari.setDataSource(source);
+    hikari.setMaximumPoolSize(SQLITE_POOL_SIZE);
+    return migrated(hikari, Database.SQLITE);
+  }
+
+  /**
+   * Opens a PostgreSQL store. {@code user} and {@code password} may be null when the URL carries them or the
+   * server trusts the connection.
+   */
+  public static JdbcStore openPostgres(String jdbcUrl, String user, String password) {
+    Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+    if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
+      throw new StoreException("not a PostgreSQL JDBC URL (expected jdbc:postgresql:...)");
+    }
+    HikariConfig hikari = new HikariConfig();
+    hikari.setPoolName("taskbound-postgresql");
+    hikari.setJdbcUrl(jdbcUrl);
+    hikari.setUsername(user);
+    hikari.setPassword(password);
+    hikari.setMaximumPoolSize(POSTGRES_POOL_SIZE);
+    // Server error details quote the offending values (token digests, ids); keep them out of exception messages.
+    hikari.addDataSourceProperty("logServerErrorDetail", "false");
+    return migrated(hikari, Database.POSTGRESQL);
+  }
+
+  private static JdbcStore migrated(HikariConfig hikari, Database database) {
+    String name = database.name().toLowerCase(Locale.ROOT);
+    HikariDataSource pool;
+    try {
+      pool = new HikariDataSource(hikari);
+    } catch (RuntimeException e) {
+      throw new StoreException("cannot connect to the " + name + " store: " + e.getMessage(), e);
+    }
+    try {
+      Flyway.configure()
+          .dataSource(pool)
+          .locations("classpath:db/migration")
+          .failOnMissingLocations(true)
+          .load()
+          .migrate();
+    } catch (FlywayException e) {
+      pool.close();
+      throw new StoreException("migrating the " + name + " store failed: " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      pool.close();
+      throw e;
+    }
+    return new JdbcStore(pool, database);
+  }
+
+  private static String password(String passwordEnv, UnaryOperator<String> env) {
+    if (passwordEnv == null || passwordEnv.isBlank()) {
+      return null;
+    }
+    String value = env.apply(passwordEnv);
+    if (value == null || value.isEmpty()) {
+      throw new StoreException("environment variable " + passwordEnv + " (store password_env) is not set");
+    }
+    return value;
+  }
+}

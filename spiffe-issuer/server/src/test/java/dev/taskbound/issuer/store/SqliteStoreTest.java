@@ -1,0 +1,92 @@
+package dev.taskbound.issuer.store;
+
+import static dev.taskbound.issuer.store.Fixtures.T0;
+import static dev.taskbound.issuer.store.Fixtures.activeTask;
+import static dev.taskbound.issuer.store.Fixtures.jwtKey;
+import static dev.taskbound.issuer.store.Fixtures.x509;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.taskbound.api.TaskOutcome;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What only SQLite needs proving: its durability settings, restarts, and many writers on one file. */
+class SqliteStoreTest {
+  @TempDir Path tempDir;
+
+  @Test
+  void pooledConnectionsRunWalWithFullSyncAndForeignKeys() {
+    try (JdbcStore store = Stores.openSqlite(tempDir.resolve("taskbound.db"))) {
+      assertThat(store.sqlitePragma("journal_mode")).isEqualToIgnoringCase("wal");
+      assertThat(store.sqlitePragma("synchronous")).isEqualTo("2"); // 2 = FULL
+      assertThat(store.sqlitePragma("foreign_keys")).isEqualTo("1");
+      assertThat(Integer.parseInt(store.sqlitePragma("busy_timeout"))).isPositive();
+    }
+  }
+
+  @Test
+  void reopenedStoreSeesEverythingWritten() {
+    Path file = tempDir.resolve("data/taskbound.db");
+    try (JdbcStore store = Stores.openSqlite(file)) {
+      store.insertTask(activeTask("t1", T0), List.of(x509("t1", "s1", T0)));
+      store.endTask("t1", TaskOutcome.SUCCEEDED, "ok", T0.plusSeconds(5));
+      store.putBundleKey(jwtKey("k1", KeyState.ACTIVE));
+      store.insertOneTimeToken("sha", "nonce", T0.plusSeconds(60));
+      store.rememberJti("iss", "j1", T0.plusSeconds(60), T0);
+    }
+
+    try (JdbcStore reopened = Stores.openSqlite(file)) {
+      TaskRecord task = reopened.findTask("t1").orElseThrow();
+      assertThat(task.outcome()).isEqualTo(TaskOutcome.SUCCEEDED);
+      assertThat(reopened.credentialsOf("t1")).extracting(CredentialRecord::revokedAt)
+          .containsExactly(T0.plusSeconds(5));
+      assertThat(reopened.bundleSequence()).isEqualTo(1);
+      assertThat(reopened.bundleKeys()).containsExactly(jwtKey("k1", KeyState.ACTIVE));
+      assertThat(reopened.rememberJti("iss", "j1", T0.plusSeconds(60), T0)).isFalse();
+      assertThat(reopened.consumeOneTimeToken("sha", "nonce", T0)).isTrue();
+    }
+  }
+
+  @Test
+  void concurrentWritersWaitForTheLockInsteadOfFailing() throws Exception {
+    int threads = 16;
+    int tasksPerThread = 20;
+    try (JdbcStore store = Stores.openSqlite(tempDir.resolve("busy.db"))) {
+      ExecutorService pool = Executors.newFixedThreadPool(threads);
+      try {
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<?>> futures = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+          int thread = t;
+          futures.add(
+              pool.submit(
+                  () -> {
+                    start.await();
+                    for (int i = 0; i < tasksPerThread; i++) {
+                      String id = "t" + thread + "-" + i;
+                      store.insertTask(activeTask(id, T0.plusMillis(i)), List.of(x509(id, "s-" + id, T0)));
+                      store.recordRenewal(id, T0.plusSeconds(1), List.of(x509(id, "r-" + id, T0)));
+                      store.endTask(id, TaskOutcome.SUCCEEDED, null, T0.plusSeconds(2));
+                    }
+                    return null;
+                  }));
+        }
+        start.countDown();
+        for (Future<?> f : futures) {
+          f.get(120, TimeUnit.SECONDS);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      assertThat(store.listTasks(TaskState.ENDED, 1000)).hasSize(threads * tasksPerThread);
+    }
+  }
+}

@@ -1,0 +1,369 @@
+package dev.taskbound.issuer.store;
+
+import static dev.taskbound.issuer.store.Fixtures.T0;
+import static dev.taskbound.issuer.store.Fixtures.activeTask;
+import static dev.taskbound.issuer.store.Fixtures.jwt;
+import static dev.taskbound.issuer.store.Fixtures.jwtKey;
+import static dev.taskbound.issuer.store.Fixtures.x509;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.taskbound.api.TaskOutcome;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The {@link Store} contract. Parameterised by database through one subclass per database
+ * ({@link SqliteStoreContractTest}, {@link PostgresStoreContractTest}), so every case runs against both and
+ * Surefire reports each database's count on its own.
+ */
+abstract class StoreContract {
+  private static final int THREADS = 16;
+
+  @TempDir Path tempDir;
+
+  abstract Database database();
+
+  private TestDatabase db;
+  private Store store;
+
+  @BeforeEach
+  void openStore() {
+    db = TestDatabase.open(database(), tempDir);
+    store = db.store;
+  }
+
+  @AfterEach
+  void closeStore() {
+    if (db != null) {
+      db.close();
+    }
+  }
+
+  // ---- tasks ---------------------------------------------------------------------------------------------
+
+  @Test
+  void insertedTaskAndCredentialsComeBackFieldForField() {
+    TaskRecord task = activeTask("t1", T0);
+    CredentialRecord svid = x509("t1", "0a1b2c", T0);
+    CredentialRecord jwtSvid = jwt("t1", "jti-1", "vault", T0.plusMillis(1));
+    CredentialRecord downstream =
+        new CredentialRecord(
+            "t1", CredentialKind.DOWNSTREAM_TOKEN, "jti-2", "sts.amazonaws.com", T0, T0.plusSeconds(60),
+            T0.plusSeconds(30));
+
+    store.insertTask(task, List.of(svid, jwtSvid, downstream));
+
+    assertThat(store.findTask("t1")).contains(task);
+    assertThat(store.credentialsOf("t1")).containsExactly(svid, jwtSvid, downstream);
+  }
+
+  @Test
+  void endedTaskFieldsRoundTripToo() {
+    TaskRecord ended =
+        new TaskRecord(
+            "t-ended", TaskState.ENDED, "spiffe://example.org/x", "jenkins", Map.of(), null, null, "{}", "tp",
+            "ctl", List.of(), T0, T0.plusSeconds(60), T0.plusSeconds(10), T0.plusSeconds(20),
+            TaskOutcome.TIMED_OUT, "step timed out");
+
+    store.insertTask(ended, List.of());
+
+    assertThat(store.findTask("t-ended")).contains(ended);
+    assertThat(store.findTask("unknown")).isEmpty();
+    assertThat(store.credentialsOf("unknown")).isEmpty();
+  }
+
+  @Test
+  void insertTaskIsAtomicWhenACredentialIsRejected() {
+    store.insertTask(activeTask("t1", T0), List.of(x509("t1", "serial-1", T0)));
+
+    // Same serial again: the credential insert fails, so the second task must not exist either.
+    assertThatThrownBy(() -> store.insertTask(activeTask("t2", T0), List.of(x509("t2", "serial-1", T0))))
+        .isInstanceOf(StoreException.class)
+        .hasMessageNotContaining("serial-1");
+    assertThat(store.findTask("t2")).isEmpty();
+    assertThat(store.credentialsOf("t2")).isEmpty();
+  }
+
+  @Test
+  void listTasksFiltersByStateAndReturnsMostRecentFirst() {
+    store.insertTask(activeTask("old", T0), List.of());
+    store.insertTask(activeTask("mid", T0.plusSeconds(1)), List.of());
+    store.insertTask(activeTask("new", T0.plusSeconds(2)), List.of());
+    store.endTask("mid", TaskOutcome.SUCCEEDED, null, T0.plusSeconds(5));
+
+    assertThat(store.listTasks(null, 10)).extracting(TaskRecord::taskId).containsExactly("new", "mid", "old");
+    assertThat(store.listTasks(TaskState.ACTIVE, 10)).extracting(TaskRecord::taskId).containsExactly("new", "old");
+    assertThat(store.listTasks(TaskState.ENDED, 10)).extracting(TaskRecord::taskId).containsExactly("mid");
+    assertThat(store.listTasks(null, 2)).extracting(TaskRecord::taskId).containsExactly("new", "mid");
+  }
+
+  @Test
+  void renewalOfActiveTaskRecordsTimeAndAppendsCredentialsInIssueOrder() {
+    CredentialRecord first = x509("t1", "s1", T0);
+    store.insertTask(activeTask("t1", T0), List.of(first));
+    Instant renewedAt = T0.plusSeconds(300);
+    CredentialRecord second = x509("t1", "s2", renewedAt);
+    CredentialRecord third = jwt("t1", "j2", "vault", renewedAt);
+
+    assertThat(store.recordRenewal("t1", renewedAt, List.of(second, third))).isTrue();
+
+    assertThat(store.findTask("t1")).get().extracting(TaskRecord::lastRenewedAt).isEqualTo(renewedAt);
+    assertThat(store.credentialsOf("t1")).containsExactly(first, second, third);
+  }
+
+  @Test
+  void renewalOfEndedTaskReturnsFalseAndChangesNothing() {
+    store.insertTask(activeTask("t1", T0), List.of(x509("t1", "s1", T0)));
+    TaskRecord ended = store.endTask("t1", TaskOutcome.SUCCEEDED, null, T0.plusSeconds(10)).orElseThrow();
+    List<CredentialRecord> credentialsAtEnd = store.credentialsOf("t1");
+
+    assertThat(store.recordRenewal("t1", T0.plusSeconds(20), List.of(x509("t1", "s2", T0.plusSeconds(20)))))
+        .isFalse();
+
+    assertThat(store.findTask("t1")).contains(ended);
+    assertThat(store.credentialsOf("t1")).isEqualTo(credentialsAtEnd);
+    assertThat(store.recordRenewal("no-such-task", T0, List.of())).isFalse();
+  }
+
+  @Test
+  void endTaskRevokesEveryUnrevokedCredentialAtEndedAt() {
+    Instant earlierRevocation = T0.plusSeconds(5);
+    CredentialRecord alreadyRevoked =
+        new CredentialRecord("t1", CredentialKind.DOWNSTREAM_TOKEN, "d1", "vault", T0, T0.plusSeconds(60),
+            earlierRevocation);
+    store.insertTask(activeTask("t1", T0), List.of(x509("t1", "s1", T0), alreadyRevoked));
+    store.recordRenewal("t1", T0.plusSeconds(30), List.of(jwt("t1", "j1", "vault", T0.plusSeconds(30))));
+    store.insertTask(activeTask("other", T0), List.of(x509("other", "s9", T0)));
+    Instant endedAt = T0.plusSeconds(100);
+
+    TaskRecord ended = store.endTask("t1", TaskOutcome.FAILED, "tests failed", endedAt).orElseThrow();
+
+    assertThat(ended.state()).isEqualTo(TaskState.ENDED);
+    assertThat(ended.outcome()).isEqualTo(TaskOutcome.FAILED);
+    assertThat(ended.endReason()).isEqualTo("tests failed");
+    assertThat(ended.endedAt()).isEqualTo(endedAt);
+    assertThat(store.findTask("t1")).contains(ended);
+    assertThat(store.credentialsOf("t1"))
+        .extracting(CredentialRecord::credentialId, CredentialRecord::revokedAt)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("s1", endedAt),
+            org.assertj.core.groups.Tuple.tuple("d1", earlierRevocation),
+            org.assertj.core.groups.Tuple.tuple("j1", endedAt));
+    assertThat(store.credentialsOf("other")).extracting(CredentialRecord::revokedAt).containsOnlyNulls();
+  }
+
+  @Test
+  void secondEndReturnsTheTaskUnchangedWithTheFirstOutcome() {
+    store.insertTask(activeTask("t1", T0), List.of(x509("t1", "s1", T0)));
+    TaskRecord first = store.endTask("t1", TaskOutcome.SUCCEEDED, "done", T0.plusSeconds(10)).orElseThrow();
+
+    TaskRecord second = store.endTask("t1", TaskOutcome.ABANDONED, "reaper", T0.plusSeconds(99)).orElseThrow();
+
+    assertThat(second).isEqualTo(first);
+    assertThat(store.credentialsOf("t1")).extracting(CredentialRecord::revokedAt)
+        .containsExactly(T0.plusSeconds(10));
+    assertThat(store.endTask("no-such-task", TaskOutcome.FAILED, null, T0)).isEmpty();
+  }
+
+  @Test
+  void concurrentEndsAgreeOnOneOutcome() throws Exception {
+    store.insertTask(activeTask("t1", T0), List.of(x509("t1", "s1", T0)));
+    TaskOutcome[] outcomes = TaskOutcome.values();
+
+    List<TaskRecord> results =
+        race(i -> store.endTask("t1", outcomes[i % outcomes.length], "r" + i, T0.plusSeconds(i + 1)).orElseThrow());
+
+    TaskRecord stored = store.findTask("t1").orElseThrow();
+    assertThat(results).allSatisfy(r -> assertThat(r).isEqualTo(stored));
+    assertThat(store.credentialsOf("t1")).extracting(CredentialRecord::revokedAt)
+        .containsExactly(stored.endedAt());
+  }
+
+  @Test
+  void overdueTasksAreActiveTasksWithMissedHeartbeatOrPastLifetime() {
+    Instant now = T0.plusSeconds(3600);
+    Instant heartbeatDeadline = now.minusSeconds(600);
+    // created long ago, never renewed: heartbeat missed
+    store.insertTask(activeTask("silent", T0), List.of());
+    // created long ago, renewed recently: healthy
+    store.insertTask(activeTask("renewed", T0.plusMillis(1)), List.of());
+    store.recordRenewal("renewed", now.minusSeconds(60), List.of());
+    // renewed recently but its lifetime (created + 1h) ends exactly now: expired
+    store.insertTask(activeTask("expired", T0), List.of());
+    store.recordRenewal("expired", now.minusSeconds(30), List.of());
+    // young and healthy
+    store.insertTask(activeTask("fresh", now.minusSeconds(60)), List.of());
+    // overdue but already ended: not the reaper's business
+    store.insertTask(activeTask("ended", T0), List.of());
+    store.endTask("ended", TaskOutcome.SUCCEEDED, null, T0.plusSeconds(1));
+
+    assertThat(store.overdueTasks(heartbeatDeadline, now, 10))
+        .extracting(TaskRecord::taskId)
+        .containsExactlyInAnyOrder("silent", "expired");
+    assertThat(store.overdueTasks(heartbeatDeadline, now, 1)).hasSize(1);
+  }
+
+  // ---- trust bundle ----------------------------------------------------------------------------------------
+
+  @Test
+  void everyBundleChangeIncrementsTheSequence() {
+    assertThat(store.bundleSequence()).isZero();
+    BundleKeyRecord prepared = jwtKey("k1", KeyState.PREPARED);
+
+    assertThat(store.putBundleKey(prepared)).isEqualTo(1);
+    assertThat(store.putBundleKey(jwtKey("k2", KeyState.ACTIVE))).isEqualTo(2);
+    BundleKeyRecord activated = jwtKey("k1", KeyState.ACTIVE);
+    assertThat(store.putBundleKey(activated)).isEqualTo(3);
+    assertThat(store.bundleKeys()).hasSize(2).contains(activated).doesNotContain(prepared);
+
+    assertThat(store.removeBundleKey("k2")).isEqualTo(4);
+    assertThat(store.bundleKeys()).containsExactly(activated);
+    assertThat(store.bundleSequence()).isEqualTo(4);
+  }
+
+  @Test
+  void removingAnAbsentKeyLeavesTheSequenceAlone() {
+    store.putBundleKey(jwtKey("k1", KeyState.ACTIVE));
+
+    assertThat(store.removeBundleKey("nope")).isEqualTo(1);
+    assertThat(store.bundleSequence()).isEqualTo(1);
+  }
+
+  @Test
+  void x509AuthorityRoundTrips() {
+    BundleKeyRecord ca =
+        new BundleKeyRecord("ca-1", "x509-svid", "ES256", KeyState.RETIRED, "-----BEGIN CERTIFICATE-----\n...",
+            T0, T0.plusSeconds(1), T0.plusSeconds(2), T0.plusSeconds(3), T0.plusSeconds(4));
+    store.putBundleKey(ca);
+    assertThat(store.bundleKeys()).containsExactly(ca);
+  }
+
+  // ---- one-time tokens and replay --------------------------------------------------------------------------
+
+  @Test
+  void oneTimeTokenIsConsumedExactlyOnce() {
+    store.insertOneTimeToken("sha-a", "nonce", T0.plusSeconds(60));
+
+    assertThat(store.consumeOneTimeToken("sha-a", "other-purpose", T0)).isFalse();
+    assertThat(store.consumeOneTimeToken("sha-a", "nonce", T0)).isTrue();
+    assertThat(store.consumeOneTimeToken("sha-a", "nonce", T0)).isFalse();
+    assertThat(store.consumeOneTimeToken("never-issued", "nonce", T0)).isFalse();
+  }
+
+  @Test
+  void expiredOneTimeTokenIsNotConsumed() {
+    store.insertOneTimeToken("sha-a", "nonce", T0.plusSeconds(60));
+
+    assertThat(store.consumeOneTimeToken("sha-a", "nonce", T0.plusSeconds(60))).isFalse();
+    assertThat(store.consumeOneTimeToken("sha-a", "nonce", T0.plusSeconds(61))).isFalse();
+  }
+
+  @Test
+  void concurrentConsumersOfOneTokenHaveExactlyOneWinner() throws Exception {
+    store.insertOneTimeToken("sha-race", "nonce", T0.plusSeconds(60));
+
+    List<Boolean> results = race(i -> store.consumeOneTimeToken("sha-race", "nonce", T0));
+
+    assertThat(results).containsOnlyOnce(true).hasSize(THREADS);
+  }
+
+  @Test
+  void jtiIsFreshOnceThenReplayedUntilItExpires() {
+    Instant exp = T0.plusSeconds(300);
+
+    assertThat(store.rememberJti("https://token.actions.githubusercontent.com", "j1", exp, T0)).isTrue();
+    assertThat(store.rememberJti("https://token.actions.githubusercontent.com", "j1", exp, T0.plusSeconds(1)))
+        .isFalse();
+    assertThat(store.rememberJti("https://jenkins.example", "j1", exp, T0)).isTrue();
+    assertThat(store.rememberJti("https://token.actions.githubusercontent.com", "j1", exp.plusSeconds(300), exp))
+        .isTrue();
+    assertThat(store.rememberJti("https://token.actions.githubusercontent.com", "j1", exp, exp.plusSeconds(1)))
+        .isFalse();
+  }
+
+  @Test
+  void concurrentReplaysOfOneJtiHaveExactlyOneWinner() throws Exception {
+    store.rememberJti("iss", "expired-entry", T0, T0.minusSeconds(60));
+
+    List<Boolean> fresh = race(i -> store.rememberJti("iss", "new", T0.plusSeconds(60), T0));
+    List<Boolean> reclaimed = race(i -> store.rememberJti("iss", "expired-entry", T0.plusSeconds(60), T0));
+
+    assertThat(fresh).containsOnlyOnce(true);
+    assertThat(reclaimed).containsOnlyOnce(true);
+  }
+
+  // ---- controllers -----------------------------------------------------------------------------------------
+
+  @Test
+  void controllersCanBeRegisteredReplacedListedAndRemoved() {
+    ControllerRecord a = new ControllerRecord("ci-a", "{\"keys\":[]}", null, T0);
+    ControllerRecord b = new ControllerRecord("ci-b", null, "https://ci-b.example/jwks", T0);
+    store.putController(b);
+    store.putController(a);
+    ControllerRecord aByUrl = new ControllerRecord("ci-a", null, "https://ci-a.example/jwks", T0.plusSeconds(9));
+
+    store.putController(aByUrl);
+
+    assertThat(store.findController("ci-a")).contains(aByUrl);
+    assertThat(store.listControllers()).containsExactly(aByUrl, b);
+    assertThat(store.removeController("ci-a")).isTrue();
+    assertThat(store.removeController("ci-a")).isFalse();
+    assertThat(store.findController("ci-a")).isEmpty();
+    assertThat(store.listControllers()).containsExactly(b);
+  }
+
+  @Test
+  void controllerNeedsExactlyOneKeySource() {
+    assertThatThrownBy(() -> store.putController(new ControllerRecord("x", null, null, T0)))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> store.putController(new ControllerRecord("x", "{}", "https://x", T0)))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(store.listControllers()).isEmpty();
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------------------------
+
+  private interface Attempt<T> {
+    T run(int thread) throws Exception;
+  }
+
+  /** Runs the attempt on {@link #THREADS} threads released at once; returns every result. */
+  private static <T> List<T> race(Attempt<T> attempt) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+    try {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<T>> futures = new ArrayList<>();
+      for (int i = 0; i < THREADS; i++) {
+        int thread = i;
+        Callable<T> call =
+            () -> {
+              start.await();
+              return attempt.run(thread);
+            };
+        futures.add(pool.submit(call));
+      }
+      start.countDown();
+      List<T> results = new ArrayList<>();
+      for (Future<T> f : futures) {
+        results.add(f.get(60, TimeUnit.SECONDS));
+      }
+      return results;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+}
