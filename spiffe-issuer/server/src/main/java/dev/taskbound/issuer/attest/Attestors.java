@@ -52,6 +52,11 @@ public final class Attestors {
     return new Attestors(list);
   }
 
+  /** The attestors in registration order, e.g. for {@code TaskLifecycle}. */
+  public List<Attestor> list() {
+    return List.copyOf(byType.values());
+  }
+
   public Set<String> types() {
     return byType.keySet();
   }

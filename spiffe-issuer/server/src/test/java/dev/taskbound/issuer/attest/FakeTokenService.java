@@ -135,12 +135,17 @@ final class FakeTokenService implements AutoCloseable {
 
   /** Signs as GitHub does: RS256, typ JWT, kid, and an x5t header (its value is not checked by anyone). */
   static String sign(JWTClaimsSet claims, RSAKey key) {
+    return sign(claims, key, key.getKeyID());
+  }
+
+  /** Signs with {@code key} but names {@code kid} in the header. */
+  static String sign(JWTClaimsSet claims, RSAKey key, String kid) {
     try {
       JWSHeader header =
           new JWSHeader.Builder(JWSAlgorithm.RS256)
               .type(JOSEObjectType.JWT)
-              .keyID(key.getKeyID())
-              .x509CertThumbprint(Base64URL.encode(key.getKeyID()))
+              .keyID(kid)
+              .x509CertThumbprint(Base64URL.encode(kid))
               .build();
       SignedJWT jwt = new SignedJWT(header, claims);
       jwt.sign(new RSASSASigner(key));

@@ -214,9 +214,10 @@ class GitHubOidcAttestorTest {
   void floodOfUnknownKidsRefreshesKeysAtMostOncePerInterval() {
     attest(github.mint(TASKBOUND_URL));
     clock.advance(Duration.ofSeconds(31));
+    var bogus = FakeTokenService.unpublishedKey();
     for (int i = 0; i < 50; i++) {
       String token =
-          FakeTokenService.sign(github.githubClaims(TASKBOUND_URL).build(), FakeTokenService.unpublishedKey());
+          FakeTokenService.sign(github.githubClaims(TASKBOUND_URL).build(), bogus, "bogus-" + i);
       assertRefused(attestor, token, "no signing key");
     }
     assertThat(github.jwksRequests).hasValue(2);
