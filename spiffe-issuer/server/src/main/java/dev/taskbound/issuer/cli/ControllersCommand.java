@@ -1,5 +1,6 @@
 package dev.taskbound.issuer.cli;
 
+import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import dev.taskbound.issuer.attest.AttestationException;
 import dev.taskbound.issuer.attest.ControllerJwks;
@@ -129,13 +130,9 @@ public final class ControllersCommand implements Callable<Integer> {
       URI uri = JwksFetcher.checkedUri(keys.url);
       if (!noFetch) {
         // The fetcher returns public parts only, so a published private key is caught on the raw document.
-        ControllerJwks.parse(fetcher().fetchRawJwks(uri));
+        ControllerJwks.parse(parent.fetcher.fetchRawJwks(uri));
       }
       return new ControllerRecord(name, null, uri.toString(), parent.clock.instant());
-    }
-
-    private JwksFetcher fetcher() {
-      return parent.fetcher;
     }
   }
 
@@ -148,7 +145,11 @@ public final class ControllersCommand implements Callable<Integer> {
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
       try (Store store = parent.store.get()) {
-        for (ControllerRecord c : store.listControllers()) {
+        java.util.List<ControllerRecord> controllers = store.listControllers();
+        if (controllers.isEmpty()) {
+          out.println("no controllers registered");
+        }
+        for (ControllerRecord c : controllers) {
           String keys = c.jwksUrl() != null ? "jwks-url " + c.jwksUrl() : "inline jwks (" + kids(c.jwksJson()) + ")";
           out.println(c.name() + "\t" + keys + "\tregistered " + c.registeredAt());
         }
@@ -158,7 +159,7 @@ public final class ControllersCommand implements Callable<Integer> {
 
     private static String kids(String json) {
       try {
-        return "kid " + String.join(", ", ControllerJwks.parse(json).getKeys().stream().map(k -> k.getKeyID()).toList());
+        return "kid " + String.join(", ", ControllerJwks.parse(json).getKeys().stream().map(JWK::getKeyID).toList());
       } catch (IllegalArgumentException e) {
         return "invalid: " + e.getMessage();
       }
