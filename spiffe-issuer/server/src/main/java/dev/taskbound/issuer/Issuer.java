@@ -1,7 +1,9 @@
 package dev.taskbound.issuer;
 
 import dev.taskbound.issuer.attest.Attestor;
+import dev.taskbound.issuer.attest.Attestors;
 import dev.taskbound.issuer.attest.DevAttestor;
+import dev.taskbound.issuer.attest.JwksFetcher;
 import dev.taskbound.issuer.ca.CertificateAuthority;
 import dev.taskbound.issuer.ca.CryptoProviders;
 import dev.taskbound.issuer.config.IssuerConfig;
@@ -58,13 +60,14 @@ public final class Issuer implements AutoCloseable {
       IssuerConfig cfg = config.issuerUrl() != null ? config : config.withIssuerUrl(http.localUrl());
       Offline core = Offline.open(cfg, clock);
       DevAttestor dev = cfg.dev() ? new DevAttestor(core.store(), clock) : null;
-      List<Attestor> attestors = new ArrayList<>();
-      if (dev != null) {
-        attestors.add(dev);
-      }
+      Attestors attestors =
+          Attestors.fromConfig(
+              cfg.attestors(), cfg.issuerUrl(), core.store(), clock, JwksFetcher.withDefaults(),
+              dev == null ? new Attestor[0] : new Attestor[] {dev});
+      LOG.info("attestors enabled: {}", attestors.types());
       PolicyEngine policy = policyFor(cfg);
       TaskLifecycle tasks =
-          new TaskLifecycle(cfg, core.store(), attestors, policy, core.ca().x509Minter(), core.ca().jwtMinter(), () -> core.ca().bundle().current(), clock);
+          new TaskLifecycle(cfg, core.store(), attestors.list(), policy, core.ca().x509Minter(), core.ca().jwtMinter(), () -> core.ca().bundle().current(), clock);
       http.start(new ApiHandler(tasks, () -> core.ca().bundle().bundleJson()));
       ScheduledExecutorService scheduler =
           Executors.newSingleThreadScheduledExecutor(r -> {

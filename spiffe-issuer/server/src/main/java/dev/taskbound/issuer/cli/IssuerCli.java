@@ -1,5 +1,9 @@
 package dev.taskbound.issuer.cli;
 
+import dev.taskbound.issuer.attest.JwksFetcher;
+import dev.taskbound.issuer.config.IssuerConfig;
+import dev.taskbound.issuer.store.Stores;
+import java.time.Clock;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -26,7 +30,21 @@ public final class IssuerCli implements Runnable {
 
   /** The configured command line, for tests that run it in-process. */
   public static CommandLine commandLine() {
-    return new CommandLine(new IssuerCli()).setCaseInsensitiveEnumValuesAllowed(true);
+    CommandLine cli = new CommandLine(new IssuerCli());
+    // controllers takes its store from a supplier; --config/--data-dir feed it as on every operator command.
+    ConfigOptions options = new ConfigOptions();
+    CommandLine controllers =
+        new CommandLine(
+            new ControllersCommand(
+                () -> {
+                  IssuerConfig cfg = options.load();
+                  return Stores.open(cfg.store(), cfg.dataDir());
+                },
+                JwksFetcher.withDefaults(),
+                Clock.systemUTC()));
+    controllers.getSubcommands().values().forEach(leaf -> leaf.addMixin("config", options));
+    cli.addSubcommand("controllers", controllers);
+    return cli.setCaseInsensitiveEnumValuesAllowed(true);
   }
 
   @Override

@@ -8,7 +8,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import dev.taskbound.issuer.attest.AttestorsConfig;
+import dev.taskbound.issuer.attest.GitHubAttestorConfig;
+import dev.taskbound.issuer.attest.JenkinsAttestorConfig;
+import dev.taskbound.issuer.attest.OidcAttestorConfig;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -58,7 +66,7 @@ public final class ConfigLoader {
     }
     return new IssuerConfig(
         cfg.trustDomain(), cfg.issuerUrl(), host, port, dataDir != null ? dataDir : cfg.dataDir(), cfg.tls(), cfg.ca(),
-        cfg.jwt(), cfg.store(), cfg.ttl(), devMode);
+        cfg.jwt(), cfg.store(), cfg.ttl(), devMode, cfg.attestors(), cfg.policyFile());
   }
 
   static IssuerConfig fromTree(ObjectNode root, boolean dev) {
@@ -161,10 +169,55 @@ public final class ConfigLoader {
       throw new ConfigException("ttl.task_default must not exceed ttl.task_max");
     }
 
+    Node pol = n.childOrEmpty("policy");
+    pol.only("file");
+    Path policyFile = pol.path("file", false);
+
+    AttestorsConfig attestors = attestors(n.childOrEmpty("attestors"));
+
     if (dev && !hp.loopback()) {
       throw new ConfigException("dev mode listens on loopback only, not " + listen);
     }
-    return new IssuerConfig(trustDomain, issuerUrl, hp.host(), hp.port(), dataDir, tls, ca, jwt, store, ttl, dev);
+    return new IssuerConfig(
+        trustDomain, issuerUrl, hp.host(), hp.port(), dataDir, tls, ca, jwt, store, ttl, dev, attestors, policyFile);
+  }
+
+  private static AttestorsConfig attestors(Node a) {
+    a.only("github", "jenkins", "oidc");
+    try {
+      GitHubAttestorConfig github = null;
+      Node g = a.child("github");
+      if (g != null) {
+        g.only("issuer", "enterprise", "ghes_host", "audience", "algorithms");
+        String audience = g.text("audience", null);
+        if (g.has("enterprise")) {
+          github = GitHubAttestorConfig.enterpriseCloud(g.text("enterprise", null), audience);
+        } else if (g.has("ghes_host")) {
+          github = GitHubAttestorConfig.enterpriseServer(g.text("ghes_host", null), audience);
+        } else {
+          github = new GitHubAttestorConfig(g.text("issuer", null), audience, g.texts("algorithms"));
+        }
+      }
+      JenkinsAttestorConfig jenkins = null;
+      Node j = a.child("jenkins");
+      if (j != null) {
+        j.only("audience", "algorithms");
+        jenkins = new JenkinsAttestorConfig(j.text("audience", null), j.texts("algorithms"));
+      }
+      List<OidcAttestorConfig> oidc = new ArrayList<>();
+      for (Node o : a.children("oidc")) {
+        o.only("name", "issuer", "audience", "algorithms", "claims");
+        Map<String, String> mapping = new LinkedHashMap<>();
+        Node claims = o.child("claims");
+        if (claims != null) {
+          claims.node().fields().forEachRemaining(e -> mapping.put(e.getKey(), e.getValue().asText()));
+        }
+        oidc.add(new OidcAttestorConfig(o.text("name", null), o.text("issuer", null), o.text("audience", null), o.texts("algorithms"), mapping));
+      }
+      return new AttestorsConfig(github, jenkins, oidc);
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw new ConfigException("attestors: " + e.getMessage(), e);
+    }
   }
 
   /** {@code HOST:PORT}; port 0 picks a free port. */
@@ -204,6 +257,37 @@ public final class ConfigLoader {
           throw new ConfigException("unknown configuration key " + prefix + k);
         }
       }
+    }
+
+    List<String> texts(String key) {
+      JsonNode v = node.get(key);
+      if (v == null || v.isNull()) {
+        return null;
+      }
+      if (!v.isArray()) {
+        throw new ConfigException(prefix + key + " must be a list");
+      }
+      List<String> out = new ArrayList<>();
+      v.forEach(x -> out.add(x.asText()));
+      return out;
+    }
+
+    List<Node> children(String key) {
+      JsonNode v = node.get(key);
+      if (v == null || v.isNull()) {
+        return List.of();
+      }
+      if (!v.isArray()) {
+        throw new ConfigException(prefix + key + " must be a list");
+      }
+      List<Node> out = new ArrayList<>();
+      for (int i = 0; i < v.size(); i++) {
+        if (!v.get(i).isObject()) {
+          throw new ConfigException(prefix + key + "[" + i + "] must be a mapping");
+        }
+        out.add(new Node(v.get(i), prefix + key + "[" + i + "]."));
+      }
+      return out;
     }
 
     boolean has(String key) {

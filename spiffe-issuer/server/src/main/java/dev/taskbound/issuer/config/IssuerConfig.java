@@ -1,5 +1,6 @@
 package dev.taskbound.issuer.config;
 
+import dev.taskbound.issuer.attest.AttestorsConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -9,6 +10,8 @@ import java.util.Objects;
  * are validated at load time; every field has a documented default in {@code docs/configuration.md}.
  *
  * @param dev dev mode: the dev attestor is on, plain HTTP is allowed (loopback only)
+ * @param attestors the attestors besides dev mode's: GitHub Actions, Jenkins controllers, generic OIDC
+ * @param policyFile the policy (YAML, CEL rules); null means the built-in dev policy in dev mode, deny-all otherwise
  */
 public record IssuerConfig(
     String trustDomain,
@@ -21,7 +24,25 @@ public record IssuerConfig(
     Jwt jwt,
     StoreConfig store,
     Ttl ttl,
-    boolean dev) {
+    boolean dev,
+    AttestorsConfig attestors,
+    Path policyFile) {
+
+  /** A configuration with no attestors beyond dev mode's and no policy file. */
+  public IssuerConfig(
+      String trustDomain,
+      String issuerUrl,
+      String listenHost,
+      int listenPort,
+      Path dataDir,
+      Tls tls,
+      Ca ca,
+      Jwt jwt,
+      StoreConfig store,
+      Ttl ttl,
+      boolean dev) {
+    this(trustDomain, issuerUrl, listenHost, listenPort, dataDir, tls, ca, jwt, store, ttl, dev, AttestorsConfig.none(), null);
+  }
 
   public IssuerConfig {
     Objects.requireNonNull(trustDomain, "trust_domain");
@@ -30,11 +51,12 @@ public record IssuerConfig(
     Objects.requireNonNull(jwt, "jwt");
     Objects.requireNonNull(store, "store");
     Objects.requireNonNull(ttl, "ttl");
+    attestors = attestors == null ? AttestorsConfig.none() : attestors;
   }
 
   /** Returns a copy with another issuer URL (used once the listening port is known). */
   public IssuerConfig withIssuerUrl(String url) {
-    return new IssuerConfig(trustDomain, url, listenHost, listenPort, dataDir, tls, ca, jwt, store, ttl, dev);
+    return new IssuerConfig(trustDomain, url, listenHost, listenPort, dataDir, tls, ca, jwt, store, ttl, dev, attestors, policyFile);
   }
 
   /** TLS for the HTTP listener; null in dev mode (plain HTTP on loopback). */

@@ -114,6 +114,24 @@ class IssuerCliTest {
   }
 
   @Test
+  void controllersAreRegisteredInTheDataDirAndRefusedWithPrivateKeys() throws Exception {
+    var key = new com.nimbusds.jose.jwk.gen.ECKeyGenerator(com.nimbusds.jose.jwk.Curve.P_256).keyID("k1").generate();
+    Path publicJwks = dataDir.resolve("public.jwks");
+    java.nio.file.Files.writeString(publicJwks, new com.nimbusds.jose.jwk.JWKSet(key.toPublicJWK()).toString());
+    Path privateJwks = dataDir.resolve("private.jwks");
+    java.nio.file.Files.writeString(privateJwks, new com.nimbusds.jose.jwk.JWKSet(key).toString(false));
+
+    Run refused = run("controllers", "add", "ci-main", "--jwks", privateJwks.toString(), "--data-dir", dataDir.toString());
+    assertThat(refused.exit()).isNotZero();
+    assertThat(refused.err()).containsIgnoringCase("private");
+
+    Run added = run("controllers", "add", "ci-main", "--jwks", publicJwks.toString(), "--data-dir", dataDir.toString());
+    assertThat(added.exit()).as(added.err()).isZero();
+    Run list = run("controllers", "list", "--data-dir", dataDir.toString());
+    assertThat(list.out()).contains("ci-main");
+  }
+
+  @Test
   void serveWithoutConfigOrDevIsAUsageError() {
     Run r = run("serve");
     assertThat(r.exit()).isEqualTo(2);

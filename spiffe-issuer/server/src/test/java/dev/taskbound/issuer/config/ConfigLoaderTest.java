@@ -66,6 +66,41 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void attestorsAndPolicyAreConfigured() throws Exception {
+    IssuerConfig cfg =
+        load(String.join("\n",
+            "trust_domain: a.b",
+            "issuer_url: https://issuer.example",
+            "tls: {cert_file: a, key_file: b}",
+            "policy: {file: /etc/taskbound/policy.yaml}",
+            "attestors:",
+            "  github: {enterprise: acme}",
+            "  jenkins: {}",
+            "  oidc:",
+            "    - name: gitlab",
+            "      issuer: https://gitlab.example",
+            "      claims: {repository: project_path, run_id: pipeline_id}",
+            ""));
+    assertThat(cfg.policyFile()).isEqualTo(Path.of("/etc/taskbound/policy.yaml"));
+    assertThat(cfg.attestors().github().issuer()).isEqualTo("https://token.actions.githubusercontent.com/acme");
+    assertThat(cfg.attestors().jenkins()).isNotNull();
+    assertThat(cfg.attestors().oidc()).singleElement().satisfies(o -> {
+      assertThat(o.type()).isEqualTo("oidc:gitlab");
+      assertThat(o.claimMapping()).containsEntry("run_id", "pipeline_id");
+    });
+    assertThat(ConfigLoader.dev(dir).attestors().github()).isNull();
+  }
+
+  @Test
+  void badAttestorConfigurationNamesTheProblem() {
+    String base = "trust_domain: a.b\nissuer_url: https://x\ntls: {cert_file: a, key_file: b}\n";
+    assertThatThrownBy(() -> load(base + "attestors: {gitlab: {}}\n")).hasMessageContaining("attestors.gitlab");
+    assertThatThrownBy(() -> load(base + "attestors: {github: {algorithms: [none]}}\n")).hasMessageContaining("attestors");
+    assertThatThrownBy(() -> load(base + "attestors: {oidc: [{name: Bad_Name, issuer: https://i}]}\n")).hasMessageContaining("attestors");
+    assertThatThrownBy(() -> load(base + "attestors: {oidc: [{name: x}]}\n")).hasMessageContaining("issuer");
+  }
+
+  @Test
   void durationsReadAsOperatorsWriteThem() {
     assertThat(HumanDuration.parse("90s")).isEqualTo(Duration.ofSeconds(90));
     assertThat(HumanDuration.parse("15m")).isEqualTo(Duration.ofMinutes(15));
