@@ -18,7 +18,6 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "policy",
     description = "Work with policy files offline.",
-    mixinStandardHelpOptions = true,
     subcommands = PolicyCommand.Test.class)
 public final class PolicyCommand implements Runnable {
   /** Allowed. */
@@ -29,6 +28,9 @@ public final class PolicyCommand implements Runnable {
   public static final int EXIT_DENY = 3;
 
   @Spec CommandSpec spec;
+
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+  boolean help;
 
   @Override
   public void run() {
@@ -42,10 +44,12 @@ public final class PolicyCommand implements Runnable {
         "Decide one request offline and print the decision as one JSON object:",
         "{\"decision\", \"rule\", \"spiffe_id\", \"reason\", \"detail\", \"policy_version\"}.",
         "Exit 0 allow, 3 deny, 2 invalid input."
-      },
-      mixinStandardHelpOptions = true)
+      })
   static final class Test implements Callable<Integer> {
     @Spec CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
 
     @Option(names = "--policy", required = true, paramLabel = "FILE", description = "Policy YAML file.")
     Path policy;

@@ -60,18 +60,15 @@ public final class CelPolicyEngine implements PolicyEngine {
       Map<String, Object> input = ConditionInput.of(who, ci, request);
       for (CompiledRule compiled : current.compiledRules()) {
         Condition.Result result = compiled.condition().evaluate(input);
-        switch (result.outcome()) {
-          case FALSE:
-            continue;
-          case ERROR:
-            return Decision.deny(
-                compiled.rule().name(),
-                Decision.EVALUATION_ERROR,
-                "rule '" + compiled.rule().name() + "': " + result.detail(),
-                version);
-          case TRUE:
-          default:
-            return grant(compiled.rule(), ci, request, version);
+        if (result.outcome() == Condition.Outcome.ERROR) {
+          return Decision.deny(
+              compiled.rule().name(),
+              Decision.EVALUATION_ERROR,
+              "rule '" + compiled.rule().name() + "': " + result.detail(),
+              version);
+        }
+        if (result.outcome() == Condition.Outcome.TRUE) {
+          return grant(compiled.rule(), ci, request, version);
         }
       }
       return noRuleHeld(current, input);
