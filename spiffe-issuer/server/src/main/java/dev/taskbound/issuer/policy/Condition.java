@@ -3,6 +3,7 @@ package dev.taskbound.issuer.policy;
 import dev.cel.bundle.Cel;
 import dev.cel.bundle.CelFactory;
 import dev.cel.common.CelAbstractSyntaxTree;
+import dev.cel.common.CelErrorCode;
 import dev.cel.common.CelOptions;
 import dev.cel.common.CelValidationResult;
 import dev.cel.common.ast.CelExpr;
@@ -14,7 +15,10 @@ import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A rule's {@code when}: a CEL expression over {@code ci}, {@code claims} and {@code request}, compiled and
@@ -22,7 +26,8 @@ import java.util.Map;
  * request. Programs are immutable and safe to share between threads.
  */
 final class Condition {
-  private static final int MAX_ERROR_DETAIL = 200;
+  private static final Pattern POSITION = Pattern.compile("<input>:(\\d+)");
+  private static final Pattern MISSING_KEY = Pattern.compile("key '([A-Za-z0-9_]{1,64})' is not present");
 
   /** One environment for every policy: building it is the expensive part, and it holds no per-policy state. */
   private static final Cel CEL =
@@ -86,7 +91,7 @@ final class Condition {
   }
 
   Result evaluate(Map<String, Object> input) {
-    return run(program, input);
+    return run(program, source, input);
   }
 
   /** Measures each top-level conjunct on its own; one that fails to evaluate counts as unmet. */
@@ -97,7 +102,7 @@ final class Condition {
     int held = 0;
     String firstUnmet = null;
     for (Conjunct conjunct : conjuncts) {
-      if (run(conjunct.program(), input).outcome() == Outcome.TRUE) {
+      if (run(conjunct.program(), conjunct.source(), input).outcome() == Outcome.TRUE) {
         held++;
       } else if (firstUnmet == null) {
         firstUnmet = conjunct.source();
@@ -111,12 +116,12 @@ final class Condition {
     return source;
   }
 
-  private static Result run(CelRuntime.Program program, Map<String, Object> input) {
+  private static Result run(CelRuntime.Program program, String source, Map<String, Object> input) {
     Object value;
     try {
       value = program.eval(input);
     } catch (CelEvaluationException e) {
-      return new Result(Outcome.ERROR, shorten(e.getMessage()));
+      return new Result(Outcome.ERROR, describe(e, source));
     } catch (RuntimeException e) {
       // CEL reports most failures as CelEvaluationException; anything else is still a deny, never a 500.
       return new Result(Outcome.ERROR, "evaluation failed: " + e.getClass().getSimpleName());
@@ -160,11 +165,26 @@ final class Condition {
     }
   }
 
-  private static String shorten(String message) {
-    if (message == null) {
-      return "evaluation error";
+  /**
+   * Says what went wrong without CEL's own message, which can quote input values (a claim that failed to parse as
+   * an int, a dynamic map key). A missing key is named only when the expression spells it out.
+   */
+  private static String describe(CelEvaluationException e, String source) {
+    String message = e.getMessage() == null ? "" : e.getMessage();
+    Matcher position = POSITION.matcher(message);
+    String at = position.find() ? " at position " + position.group(1) : "";
+    CelErrorCode code = e.getErrorCode();
+    if (code == CelErrorCode.ATTRIBUTE_NOT_FOUND) {
+      Matcher key = MISSING_KEY.matcher(message);
+      if (key.find() && (source.contains("." + key.group(1)) || source.contains("'" + key.group(1) + "'"))) {
+        return "key '" + key.group(1) + "' is missing" + at;
+      }
+      return "a key the condition reads is missing" + at;
     }
-    String oneLine = message.replace('\n', ' ');
-    return oneLine.length() <= MAX_ERROR_DETAIL ? oneLine : oneLine.substring(0, MAX_ERROR_DETAIL) + "…";
+    if (code == CelErrorCode.OVERLOAD_NOT_FOUND) {
+      return "type error: no function or operator for these argument types" + at;
+    }
+    String kind = code == null ? "evaluation failed" : code.name().toLowerCase(Locale.ROOT).replace('_', ' ');
+    return "evaluation error (" + kind + ")" + at;
   }
 }

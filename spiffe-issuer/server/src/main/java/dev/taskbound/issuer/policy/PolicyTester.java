@@ -59,16 +59,14 @@ public final class PolicyTester {
     }
     Map<String, String> ci = new HashMap<>();
     JsonNode ciNode = objectOrEmpty(root, "ci");
-    for (Iterator<Map.Entry<String, JsonNode>> it = ciNode.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> entry = it.next();
+    for (Map.Entry<String, JsonNode> entry : ciNode.properties()) {
       if (!entry.getValue().isTextual()) {
         throw new IllegalArgumentException("context.ci." + entry.getKey() + " must be a string");
       }
       ci.put(entry.getKey(), entry.getValue().asText());
     }
     Map<String, Object> claims = new HashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = objectOrEmpty(root, "claims").fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> entry = it.next();
+    for (Map.Entry<String, JsonNode> entry : objectOrEmpty(root, "claims").properties()) {
       if (!entry.getValue().isNull()) { // a null claim is as good as an absent one, and Map.copyOf refuses nulls
         claims.put(entry.getKey(), ApiJson.mapper().convertValue(entry.getValue(), Object.class));
       }

@@ -125,6 +125,24 @@ class CelPolicyEngineTest {
   }
 
   @Test
+  void evaluationErrorDetailsNeverQuoteClaimValues() {
+    Map<String, Object> claims = Map.of("token_like", "eyJhbGciOiJFUzI1NiJ9.secret(");
+    for (String when :
+        List.of(
+            "int(claims.token_like) == 1",
+            "claims.token_like.matches(claims.token_like)",
+            "claims[claims.token_like] == 1",
+            "timestamp(claims.token_like) > timestamp('2020-01-01T00:00:00Z')")) {
+      Decision decision =
+          CelPolicyEngine.of(TD, Contexts.oneRule(when))
+              .decide(github("acme/app", "refs/heads/main", claims), NO_AUDIENCES);
+
+      assertThat(decision.denyReason()).as(when).isEqualTo(Decision.EVALUATION_ERROR);
+      assertThat(decision.detail()).as(when).doesNotContain("eyJ").doesNotContain("secret");
+    }
+  }
+
+  @Test
   void aConditionThatIsNotABoolIsADeny() {
     Decision decision =
         CelPolicyEngine.of(TD, Contexts.oneRule("claims.sub"))
