@@ -9,9 +9,10 @@ import dev.taskbound.issuer.ca.CryptoProviders;
 import dev.taskbound.issuer.config.IssuerConfig;
 import dev.taskbound.issuer.http.ApiHandler;
 import dev.taskbound.issuer.http.HttpServer;
-import dev.taskbound.issuer.policy.Decision;
+import dev.taskbound.issuer.policy.CelPolicyEngine;
 import dev.taskbound.issuer.policy.DevPolicy;
 import dev.taskbound.issuer.policy.PolicyEngine;
+import dev.taskbound.issuer.policy.PolicyWatcher;
 import dev.taskbound.issuer.store.Store;
 import dev.taskbound.issuer.store.Stores;
 import dev.taskbound.issuer.task.TaskLifecycle;
@@ -21,7 +22,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -36,14 +36,23 @@ import org.slf4j.LoggerFactory;
 public final class Issuer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Issuer.class);
   private static final Duration ROTATION_TICK = Duration.ofSeconds(30);
+  private static final Duration POLICY_POLL = Duration.ofSeconds(5);
 
   private final IssuerConfig config;
   private final Offline core;
   private final HttpServer http;
   private final DevAttestor devAttestor;
   private final ScheduledExecutorService scheduler;
+  private final PolicyWatcher policyWatcher;
 
-  private Issuer(IssuerConfig config, Offline core, HttpServer http, DevAttestor devAttestor, ScheduledExecutorService scheduler) {
+  private Issuer(
+      IssuerConfig config,
+      Offline core,
+      HttpServer http,
+      DevAttestor devAttestor,
+      ScheduledExecutorService scheduler,
+      PolicyWatcher policyWatcher) {
+    this.policyWatcher = policyWatcher;
     this.config = config;
     this.core = core;
     this.http = http;
@@ -65,7 +74,14 @@ public final class Issuer implements AutoCloseable {
               cfg.attestors(), cfg.issuerUrl(), core.store(), clock, JwksFetcher.withDefaults(),
               dev == null ? new Attestor[0] : new Attestor[] {dev});
       LOG.info("attestors enabled: {}", attestors.types());
-      PolicyEngine policy = policyFor(cfg);
+      PolicyWatcher watcher = cfg.policyFile() == null ? null : PolicyWatcher.open(cfg.policyFile(), version -> LOG.info("policy {} in force", version));
+      PolicyEngine policy;
+      if (watcher != null) {
+        watcher.start(POLICY_POLL);
+        policy = new CelPolicyEngine(cfg.trustDomain(), watcher);
+      } else {
+        policy = defaultPolicy(cfg);
+      }
       TaskLifecycle tasks =
           new TaskLifecycle(cfg, core.store(), attestors.list(), policy, core.ca().x509Minter(), core.ca().jwtMinter(), () -> core.ca().bundle().current(), clock);
       http.start(new ApiHandler(tasks, () -> core.ca().bundle().bundleJson()));
@@ -87,19 +103,16 @@ public final class Issuer implements AutoCloseable {
           ROTATION_TICK.toSeconds(),
           TimeUnit.SECONDS);
       LOG.info("issuer {} serving trust domain {} (dev={})", cfg.issuerUrl(), cfg.trustDomain(), cfg.dev());
-      return new Issuer(cfg, new Offline(cfg, core.store(), core.ca(), tasks), http, dev, scheduler);
+      return new Issuer(cfg, new Offline(cfg, core.store(), core.ca(), tasks), http, dev, scheduler, watcher);
     } catch (Exception | Error e) {
       http.close();
       throw e;
     }
   }
 
-  private static PolicyEngine policyFor(IssuerConfig cfg) {
-    if (cfg.dev()) {
-      return new DevPolicy(cfg.trustDomain(), cfg.ttl().taskMax());
-    }
-    // Until a policy file is configured, nothing is allowed (default deny).
-    return (who, request) -> Decision.deny(null, Decision.NO_RULE_MATCHED, "no policy is configured", "none");
+  /** Without a policy file: dev mode's built-in policy, otherwise nothing is allowed (default deny). */
+  private static PolicyEngine defaultPolicy(IssuerConfig cfg) {
+    return cfg.dev() ? new DevPolicy(cfg.trustDomain(), cfg.ttl().taskMax()) : CelPolicyEngine.denyAll(cfg.trustDomain());
   }
 
   public String url() {
@@ -129,6 +142,9 @@ public final class Issuer implements AutoCloseable {
   @Override
   public void close() {
     scheduler.shutdownNow();
+    if (policyWatcher != null) {
+      policyWatcher.close();
+    }
     try {
       http.close();
     } finally {
@@ -146,7 +162,7 @@ public final class Issuer implements AutoCloseable {
       Store store = Stores.open(cfg.store(), cfg.dataDir());
       try {
         CertificateAuthority ca = CertificateAuthority.create(cfg, store, clock);
-        TaskLifecycle tasks = new TaskLifecycle(cfg, store, List.of(), policyFor(cfg), ca.x509Minter(), ca.jwtMinter(), () -> ca.bundle().current(), clock);
+        TaskLifecycle tasks = new TaskLifecycle(cfg, store, List.of(), CelPolicyEngine.denyAll(cfg.trustDomain()), ca.x509Minter(), ca.jwtMinter(), () -> ca.bundle().current(), clock);
         return new Offline(cfg, store, ca, tasks);
       } catch (RuntimeException e) {
         store.close();

@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       TasksCommand.class,
       BundleCommand.class,
       DevTokenCommand.class,
+      PolicyCommand.class,
       VersionCommand.class,
       CommandLine.HelpCommand.class
     })

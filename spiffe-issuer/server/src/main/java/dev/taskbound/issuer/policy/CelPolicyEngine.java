@@ -42,15 +42,6 @@ public final class CelPolicyEngine implements PolicyEngine {
     return of(trustDomain, Policy.denyAll());
   }
 
-  /**
-   * Dev mode without a policy file: only {@code devRule} can allow; decisions report the version {@code dev}.
-   *
-   * @throws InvalidPolicyException if the rule's condition does not compile
-   */
-  public static CelPolicyEngine devMode(String trustDomain, PolicyRule devRule) throws InvalidPolicyException {
-    return of(trustDomain, Policy.of("dev", List.of(devRule)));
-  }
-
   @Override
   public Decision decide(AttestedIdentity who, PolicyRequest request) {
     Policy current = policy.get();

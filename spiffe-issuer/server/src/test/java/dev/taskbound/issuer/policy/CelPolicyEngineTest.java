@@ -220,30 +220,6 @@ class CelPolicyEngineTest {
   }
 
   @Test
-  void devModeAllowsOnlyThroughTheGivenRule() throws Exception {
-    PolicyRule dev =
-        new PolicyRule(
-            "dev",
-            "ci.platform == 'dev'",
-            SpiffeIdTemplate.parse("spiffe://{trust_domain}/dev/{ci.subject}"),
-            Duration.ofMinutes(10),
-            List.of("dev"),
-            1,
-            null,
-            255);
-    CelPolicyEngine devEngine = CelPolicyEngine.devMode(TD, dev);
-
-    Decision allowed =
-        devEngine.decide(new AttestedIdentity("dev", Map.of("subject", "me"), Map.of(), "00"), NO_AUDIENCES);
-    Decision denied = devEngine.decide(github("acme/app", "refs/heads/main"), NO_AUDIENCES);
-
-    assertThat(allowed.allowed()).isTrue();
-    assertThat(allowed.spiffeId()).hasToString("spiffe://taskbound.test/dev/me");
-    assertThat(allowed.policyVersion()).isEqualTo("dev");
-    assertThat(denied.allowed()).isFalse();
-  }
-
-  @Test
   void concurrentDecisionsShareTheCompiledPolicySafely() throws Exception {
     java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
     try {
