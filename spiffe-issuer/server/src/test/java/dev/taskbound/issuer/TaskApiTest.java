@@ -146,6 +146,20 @@ class TaskApiTest {
   }
 
   @Test
+  void endListenersHearOfEachEndOnceWithWhatItRevoked() {
+    List<List<CredentialRecord>> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+    BeginTaskResponse begun = client.begin(devAttestation(), TaskKey.generate(), List.of("a", "b"), null);
+    issuer.tasks().addEndListener((task, revoked) -> {
+      if (task.taskId().equals(begun.taskId())) {
+        heard.add(revoked);
+      }
+    });
+    client.end(begun.taskId(), begun.controlToken(), "failed", null);
+    client.end(begun.taskId(), begun.controlToken(), "failed", null);
+    assertThat(heard).singleElement().satisfies(revoked -> assertThat(revoked).hasSize(3));
+  }
+
+  @Test
   void renewAfterEndIsRefusedAndChangesNothing() {
     BeginTaskResponse begun = client.begin(devAttestation(), TaskKey.generate(), List.of(), null);
     client.end(begun.taskId(), begun.controlToken(), "aborted", "cancelled by user");

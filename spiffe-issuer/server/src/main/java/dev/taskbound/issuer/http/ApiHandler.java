@@ -14,7 +14,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -40,15 +43,32 @@ public final class ApiHandler extends Handler.Abstract {
 
   private final TaskLifecycle tasks;
   private final Supplier<String> bundleJson;
+  private final Map<String, HttpEndpoint> endpoints;
   private final ObjectMapper json = ApiJson.mapper();
 
-  public ApiHandler(TaskLifecycle tasks, Supplier<String> bundleJson) {
+  /** @param endpoints further routes (exchange, introspection, CRL, evidence …), one per method and path */
+  public ApiHandler(TaskLifecycle tasks, Supplier<String> bundleJson, List<HttpEndpoint> endpoints) {
     this.tasks = tasks;
     this.bundleJson = bundleJson;
+    Map<String, HttpEndpoint> byRoute = new HashMap<>();
+    for (HttpEndpoint e : endpoints) {
+      if (byRoute.put(e.method() + " " + e.path(), e) != null) {
+        throw new IllegalArgumentException("two endpoints for " + e.method() + " " + e.path());
+      }
+    }
+    this.endpoints = Map.copyOf(byRoute);
+  }
+
+  public ApiHandler(TaskLifecycle tasks, Supplier<String> bundleJson) {
+    this(tasks, bundleJson, List.of());
   }
 
   /** A response to write: status, content type and body. */
-  private record Reply(int status, String contentType, byte[] body, String location) {
+  private record Reply(int status, String contentType, byte[] body, String location, Map<String, String> headers) {
+    Reply(int status, String contentType, byte[] body, String location) {
+      this(status, contentType, body, location, Map.of());
+    }
+
     static Reply json(int status, byte[] body) {
       return new Reply(status, JSON, body, null);
     }
@@ -71,6 +91,7 @@ public final class ApiHandler extends Handler.Abstract {
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, reply.contentType() + "; charset=utf-8");
     // Task responses carry credentials: never cache them anywhere.
     response.getHeaders().put(HttpHeader.CACHE_CONTROL, path.startsWith("/v1/") ? "no-store" : "max-age=60");
+    reply.headers().forEach((name, value) -> response.getHeaders().put(name, value));
     if (reply.location() != null) {
       response.getHeaders().put(HttpHeader.LOCATION, reply.location());
     }
@@ -82,6 +103,14 @@ public final class ApiHandler extends Handler.Abstract {
   }
 
   private Reply route(String method, String path, Request request) {
+    HttpEndpoint endpoint = endpoints.get(method + " " + path);
+    if (endpoint != null) {
+      HttpReply r = endpoint.handle(new JettyRequestView(request, readBody(request)));
+      return new Reply(r.status(), r.contentType(), r.body(), null, r.headers());
+    }
+    if (endpoints.keySet().stream().anyMatch(k -> k.endsWith(" " + path))) {
+      throw new TaskException(ProblemType.METHOD_NOT_ALLOWED, "method " + method + " not allowed on " + path);
+    }
     switch (path) {
       case "/healthz", "/readyz" -> {
         requireMethod(method, "GET");
@@ -124,18 +153,7 @@ public final class ApiHandler extends Handler.Abstract {
     if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith(JSON)) {
       throw new TaskException(ProblemType.UNSUPPORTED_MEDIA_TYPE, "send the body as application/json");
     }
-    if (request.getLength() > MAX_BODY_BYTES) {
-      throw new TaskException(ProblemType.PAYLOAD_TOO_LARGE, "request body exceeds " + MAX_BODY_BYTES + " bytes");
-    }
-    byte[] body;
-    try (InputStream in = Content.Source.asInputStream(request)) {
-      body = in.readNBytes(MAX_BODY_BYTES + 1);
-    } catch (IOException e) {
-      throw new TaskException(ProblemType.MALFORMED_REQUEST, "request body could not be read");
-    }
-    if (body.length > MAX_BODY_BYTES) {
-      throw new TaskException(ProblemType.PAYLOAD_TOO_LARGE, "request body exceeds " + MAX_BODY_BYTES + " bytes");
-    }
+    byte[] body = readBody(request);
     if (body.length == 0) {
       throw new TaskException(ProblemType.MALFORMED_REQUEST, "request body is empty");
     }
@@ -152,6 +170,23 @@ public final class ApiHandler extends Handler.Abstract {
     } catch (IOException e) {
       throw new TaskException(ProblemType.MALFORMED_REQUEST, "request body could not be read");
     }
+  }
+
+  /** Reads the body with the API's size limit, by header and while reading. */
+  static byte[] readBody(Request request) {
+    if (request.getLength() > MAX_BODY_BYTES) {
+      throw new TaskException(ProblemType.PAYLOAD_TOO_LARGE, "request body exceeds " + MAX_BODY_BYTES + " bytes");
+    }
+    byte[] body;
+    try (InputStream in = Content.Source.asInputStream(request)) {
+      body = in.readNBytes(MAX_BODY_BYTES + 1);
+    } catch (IOException e) {
+      throw new TaskException(ProblemType.MALFORMED_REQUEST, "request body could not be read");
+    }
+    if (body.length > MAX_BODY_BYTES) {
+      throw new TaskException(ProblemType.PAYLOAD_TOO_LARGE, "request body exceeds " + MAX_BODY_BYTES + " bytes");
+    }
+    return body;
   }
 
   private static String bearer(Request request) {

@@ -45,6 +45,7 @@ import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -54,6 +55,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -84,6 +86,7 @@ public final class TaskLifecycle {
   private final Clock clock;
   private final ProofOfPossessionVerifier proofs;
   private final SecureRandom random = new SecureRandom();
+  private final List<TaskEndListener> endListeners = new CopyOnWriteArrayList<>();
 
   public TaskLifecycle(
       IssuerConfig config,
@@ -106,6 +109,11 @@ public final class TaskLifecycle {
     this.bundle = bundle;
     this.clock = clock;
     this.proofs = new ProofOfPossessionVerifier(clock);
+  }
+
+  /** Registers a listener told of every task end (see {@link TaskEndListener}). */
+  public void addEndListener(TaskEndListener listener) {
+    endListeners.add(listener);
   }
 
   // ---- begin -----------------------------------------------------------------------------------------------
@@ -262,22 +270,36 @@ public final class TaskLifecycle {
 
   private EndTaskResponse endTask(String taskId, TaskOutcome outcome, String reason) {
     TaskRecord ended;
+    // The store keeps milliseconds; compare like with like when telling our end from an earlier one.
+    Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
     try {
       ended =
           store
-              .endTask(taskId, outcome, reason, clock.instant())
+              .endTask(taskId, outcome, reason, now)
               .orElseThrow(() -> new TaskException(ProblemType.NOT_FOUND, "no task " + taskId));
     } catch (StoreException e) {
       throw new TaskException(ProblemType.EVIDENCE_UNAVAILABLE, "the issuer could not record the end; retry", e);
     }
     List<RevokedCredential> revoked = new ArrayList<>();
+    List<CredentialRecord> revokedRecords = new ArrayList<>();
     for (CredentialRecord c : store.credentialsOf(taskId)) {
       if (c.revokedAt() != null && c.revokedAt().equals(ended.endedAt())) {
+        revokedRecords.add(c);
         long residual = Math.max(0, Duration.between(c.revokedAt(), c.expiresAt()).toSeconds());
         revoked.add(new RevokedCredential(c.kind().wire(), c.credentialId(), c.expiresAt(), c.revokedAt(), residual));
       }
     }
-    LOG.info("task ended: id={} outcome={} revoked={}", taskId, ended.outcome().wire(), revoked.size());
+    // Only the call that ended the task notifies; idempotent repeats find an earlier end.
+    if (ended.endedAt().equals(now) && ended.outcome() == outcome) {
+      LOG.info("task ended: id={} outcome={} revoked={}", taskId, ended.outcome().wire(), revoked.size());
+      for (TaskEndListener listener : endListeners) {
+        try {
+          listener.taskEnded(ended, List.copyOf(revokedRecords));
+        } catch (RuntimeException e) {
+          LOG.error("task end listener failed for {}; the end stands", taskId, e);
+        }
+      }
+    }
     return new EndTaskResponse(taskId, ended.outcome().wire(), ended.endedAt(), revoked, null, null);
   }
 

@@ -1,0 +1,19 @@
+package dev.taskbound.issuer.http;
+
+import dev.taskbound.issuer.task.TaskException;
+
+/**
+ * One extra route of the API (token exchange, introspection, CRL, discovery …), registered by the composition
+ * root so each feature brings its own endpoint class instead of growing {@link ApiHandler}. Throw
+ * {@link TaskException} for an RFC 9457 problem, or return a reply with the body the protocol needs (e.g. RFC 6749
+ * {@code error} JSON).
+ */
+public interface HttpEndpoint {
+  /** {@code GET} or {@code POST}. */
+  String method();
+
+  /** The exact path, e.g. {@code /token}. */
+  String path();
+
+  HttpReply handle(HttpRequestView request);
+}
