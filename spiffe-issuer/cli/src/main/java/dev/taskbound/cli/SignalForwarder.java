@@ -1,0 +1,71 @@
+package dev.taskbound.cli;
+
+import java.io.IOException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import sun.misc.Signal;
+
+/**
+ * Passes SIGINT and SIGTERM on to the step's process. {@code sun.misc.Signal} rather than a shutdown hook: a hook
+ * runs while the JVM is already exiting, so it can neither tell which signal came nor wait for the child to stop
+ * before ending the task with the right outcome and exit status. Handling the signal keeps the JVM alive; we
+ * forward it with {@code kill -s <SIG>} (the JDK can only send SIGTERM/SIGKILL itself), and escalate to SIGKILL
+ * when the child is still running after the grace period.
+ */
+final class SignalForwarder {
+  private final Process child;
+  private final long graceMillis;
+  private final AtomicReference<String> received = new AtomicReference<>();
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "taskbound-kill-timer");
+    t.setDaemon(true);
+    return t;
+  });
+
+  private SignalForwarder(Process child, long graceMillis) {
+    this.child = child;
+    this.graceMillis = graceMillis;
+  }
+
+  static SignalForwarder install(Process child, java.time.Duration grace) {
+    SignalForwarder f = new SignalForwarder(child, grace.toMillis());
+    for (String name : new String[] {"INT", "TERM"}) {
+      Signal.handle(new Signal(name), f::forward);
+    }
+    return f;
+  }
+
+  /** The first signal we got ({@code INT}/{@code TERM}), or null. */
+  String received() {
+    return received.get();
+  }
+
+  static int number(String signal) {
+    return "INT".equals(signal) ? 2 : 15;
+  }
+
+  private void forward(Signal signal) {
+    boolean first = received.compareAndSet(null, signal.getName());
+    try {
+      new ProcessBuilder("kill", "-s", signal.getName(), Long.toString(child.pid())).inheritIO().start().waitFor();
+    } catch (IOException e) {
+      child.destroy();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      child.destroy();
+    }
+    if (first) {
+      timer.schedule(() -> {
+        if (child.isAlive()) {
+          child.destroyForcibly();
+        }
+      }, graceMillis, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  void close() {
+    timer.shutdownNow();
+  }
+}

@@ -1,0 +1,65 @@
+package dev.taskbound.client;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How a {@link TaskSession} begins, renews and ends.
+ *
+ * @param audiences JWT-SVID audiences requested at begin; the first one also lands in {@code jwt_svid.token}
+ * @param ttl requested task lifetime ({@code 15m}, {@code PT1H}); null for the issuer's default
+ * @param credentialDir where to write the credential files; null for a fresh private directory under the
+ *     system temp dir; {@link CredentialDirectory#NONE} to write no files at all
+ * @param renewBackoff retry pacing when a renewal fails (the session keeps trying while the task lives)
+ * @param endBackoff retry pacing when end fails
+ * @param endRetryFor how long end keeps trying an unreachable issuer before it reports failure; past that the
+ *     issuer's reaper ends the task once its heartbeat lapses
+ */
+public record SessionOptions(
+    List<String> audiences,
+    String ttl,
+    Path credentialDir,
+    Backoff renewBackoff,
+    Backoff endBackoff,
+    Duration endRetryFor) {
+
+  public SessionOptions {
+    audiences = List.copyOf(Objects.requireNonNull(audiences, "audiences"));
+    Objects.requireNonNull(renewBackoff, "renewBackoff");
+    Objects.requireNonNull(endBackoff, "endBackoff");
+    Objects.requireNonNull(endRetryFor, "endRetryFor");
+  }
+
+  /** No audiences, the issuer's default lifetime, a fresh private directory, two minutes of end retries. */
+  public static SessionOptions defaults() {
+    return new SessionOptions(
+        List.of(),
+        null,
+        null,
+        new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30)),
+        new Backoff(Duration.ofMillis(500), Duration.ofSeconds(15)),
+        Duration.ofMinutes(2));
+  }
+
+  public SessionOptions withAudiences(List<String> value) {
+    return new SessionOptions(value, ttl, credentialDir, renewBackoff, endBackoff, endRetryFor);
+  }
+
+  public SessionOptions withTtl(String value) {
+    return new SessionOptions(audiences, value, credentialDir, renewBackoff, endBackoff, endRetryFor);
+  }
+
+  public SessionOptions withCredentialDir(Path value) {
+    return new SessionOptions(audiences, ttl, value, renewBackoff, endBackoff, endRetryFor);
+  }
+
+  public SessionOptions withRenewBackoff(Backoff value) {
+    return new SessionOptions(audiences, ttl, credentialDir, value, endBackoff, endRetryFor);
+  }
+
+  public SessionOptions withEndRetry(Backoff backoff, Duration retryFor) {
+    return new SessionOptions(audiences, ttl, credentialDir, renewBackoff, backoff, retryFor);
+  }
+}

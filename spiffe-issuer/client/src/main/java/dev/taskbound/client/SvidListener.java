@@ -1,0 +1,15 @@
+package dev.taskbound.client;
+
+import java.time.Instant;
+
+/** Told about a {@link TaskSession}'s credentials as they change. Called on the session's scheduler thread. */
+public interface SvidListener {
+  /** Fresh SVIDs are in place (files already rewritten). */
+  void rotated(Svids svids);
+
+  /** A renewal failed; the session tries again at {@code nextAttempt}, or never when null (task no longer active). */
+  default void renewalFailed(IssuerException error, Instant nextAttempt) {}
+
+  /** The session ended (or gave up ending); the credentials must no longer be used. */
+  default void ended(EndResult result) {}
+}

@@ -1,0 +1,327 @@
+package dev.taskbound.client;
+
+import dev.taskbound.api.Attestation;
+import dev.taskbound.api.BeginTaskResponse;
+import dev.taskbound.api.JwtSvidCredential;
+import dev.taskbound.api.TaskOutcome;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One task seen from the step that runs it: the key is generated here and never sent; begin, renew at the
+ * issuer's {@code renew_after} (half-life) with backoff on failure, credential files rewritten atomically on every
+ * renewal, end with bounded retry, files wiped. What every CI adapter does, in one place.
+ *
+ * <p>Thread-safe. {@link #close()} ends the task as {@code aborted} when no outcome was reported, so a
+ * try-with-resources block never leaves a task running.
+ */
+public final class TaskSession implements AutoCloseable {
+  private final IssuerClient client;
+  private final SessionOptions options;
+  private final Clock clock;
+  private final ScheduledExecutorService scheduler;
+  private final boolean ownsScheduler;
+  private final TaskKey key;
+  private final String controlToken;
+  private final CredentialDirectory directory;
+  private final List<SvidListener> listeners = new CopyOnWriteArrayList<>();
+  private final Set<String> secrets = ConcurrentHashMap.newKeySet();
+  private final Object lock = new Object();
+
+  private volatile Svids current;
+  private volatile boolean ending;
+  private ScheduledFuture<?> nextRenewal;
+  private int failedRenewals;
+  private EndResult endResult;
+
+  private TaskSession(
+      IssuerClient client, SessionOptions options, Clock clock, ScheduledExecutorService scheduler, boolean ownsScheduler,
+      TaskKey key, BeginTaskResponse begun, String bundleJson, CredentialDirectory directory) {
+    this.client = client;
+    this.options = options;
+    this.clock = clock;
+    this.scheduler = scheduler;
+    this.ownsScheduler = ownsScheduler;
+    this.key = key;
+    this.controlToken = begun.controlToken();
+    this.directory = directory;
+    this.current = Svids.of(begun, bundleJson);
+  }
+
+  /** Begins with a scheduler of the session's own (one daemon thread, stopped at end). */
+  public static TaskSession begin(IssuerClient client, Attestation attestation, SessionOptions options) {
+    ScheduledExecutorService own = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "taskbound-renewal");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      return begin(client, attestation, options, Clock.systemUTC(), own, true);
+    } catch (RuntimeException e) {
+      own.shutdownNow();
+      throw e;
+    }
+  }
+
+  /** Begins on an injected clock and scheduler (tests control time; adapters share a pool). */
+  public static TaskSession begin(
+      IssuerClient client, Attestation attestation, SessionOptions options, Clock clock, ScheduledExecutorService scheduler) {
+    return begin(client, attestation, options, clock, scheduler, false);
+  }
+
+  private static TaskSession begin(
+      IssuerClient client, Attestation attestation, SessionOptions options, Clock clock, ScheduledExecutorService scheduler,
+      boolean ownsScheduler) {
+    Objects.requireNonNull(attestation, "attestation");
+    TaskKey key = TaskKey.generate();
+    BeginTaskResponse begun = client.begin(attestation, key, options.audiences(), options.ttl());
+    CredentialDirectory dir = null;
+    TaskSession session;
+    try {
+      dir = directoryFor(options);
+      session = new TaskSession(client, options, clock, scheduler, ownsScheduler, key, begun, fetchBundle(client, null), dir);
+      session.secrets.add(attestation.token());
+      session.secrets.add(begun.controlToken());
+      session.secrets.addAll(pemBodyLines(key.privateKeyPem()));
+      session.rememberSecrets(session.current);
+      if (dir != null) {
+        dir.writeKey(key.privateKeyPem());
+        dir.write(session.current);
+      }
+    } catch (RuntimeException e) {
+      // Credentials exist at the issuer but the step cannot use them: take them back at once.
+      new EndRetry(client, options.endBackoff(), options.endRetryFor(), clock)
+          .end(begun.taskId(), begun.controlToken(), TaskOutcome.FAILED.wire(), "client could not store credentials");
+      if (dir != null) {
+        dir.wipe();
+      }
+      throw e;
+    }
+    synchronized (session.lock) {
+      session.scheduleRenewalAt(begun.renewAfter());
+    }
+    return session;
+  }
+
+  public String taskId() {
+    return current.taskId();
+  }
+
+  public String spiffeId() {
+    return current.spiffeId();
+  }
+
+  public String issuerUrl() {
+    return client.issuerUrl();
+  }
+
+  /** The credentials valid now; replaced on every renewal. */
+  public Svids current() {
+    return current;
+  }
+
+  /** The task's private key; it never leaves this process except into {@code svid_key.pem}. */
+  public TaskKey key() {
+    return key;
+  }
+
+  /** Authorises renew and end; adapters that persist the session (a shell's state file) need it, nothing else does. */
+  public String controlToken() {
+    return controlToken;
+  }
+
+  /** The credential directory, or null when the session writes no files. */
+  public CredentialDirectory directory() {
+    return directory;
+  }
+
+  public void addListener(SvidListener listener) {
+    listeners.add(listener);
+  }
+
+  public void removeListener(SvidListener listener) {
+    listeners.remove(listener);
+  }
+
+  /**
+   * Every string an adapter must mask in logs: the attestation and control tokens, every JWT-SVID issued so far
+   * (renewals add more), and each base64 line of the private key PEM (console masking works line by line).
+   */
+  public Set<String> secretsToMask() {
+    return Set.copyOf(secrets);
+  }
+
+  /** Renews now instead of at {@code renew_after}; for tests and for adapters that want fresh SVIDs. */
+  public Svids renewNow() {
+    synchronized (lock) {
+      if (ending) {
+        throw new IllegalStateException("task " + taskId() + " is ending");
+      }
+      Svids fresh = Svids.of(client.renew(taskId(), controlToken), fetchBundle(client, current.bundleJson()));
+      install(fresh);
+      cancelRenewal();
+      scheduleRenewalAt(fresh.renewAfter());
+      return fresh;
+    }
+  }
+
+  /**
+   * Ends the task with {@code outcome}: stops renewing, calls end (retrying an unreachable issuer for
+   * {@link SessionOptions#endRetryFor()}), wipes the credential directory either way, tells listeners. Repeats
+   * return the first result.
+   */
+  public EndResult end(TaskOutcome outcome, String reason) {
+    if (!outcome.reportableByClient()) {
+      throw new IllegalArgumentException("a client reports succeeded, failed, aborted or timed_out, not " + outcome.wire());
+    }
+    ending = true;
+    EndResult result;
+    synchronized (lock) {
+      if (endResult != null) {
+        return endResult;
+      }
+      cancelRenewal();
+      try {
+        result = new EndRetry(client, options.endBackoff(), options.endRetryFor(), clock).end(taskId(), controlToken, outcome.wire(), reason);
+      } finally {
+        if (directory != null) {
+          directory.wipe();
+        }
+      }
+      endResult = result;
+    }
+    for (SvidListener l : listeners) {
+      l.ended(result);
+    }
+    if (ownsScheduler) {
+      scheduler.shutdownNow();
+    }
+    return result;
+  }
+
+  /** The result of {@link #end}, or null while the task runs. */
+  public EndResult endResult() {
+    synchronized (lock) {
+      return endResult;
+    }
+  }
+
+  @Override
+  public void close() {
+    end(TaskOutcome.ABORTED, "session closed without an outcome");
+  }
+
+  // ---- renewal ------------------------------------------------------------------------------------------
+
+  private void scheduleRenewalAt(Instant at) {
+    if (ending) {
+      return;
+    }
+    long delayMs = Math.max(0, Duration.between(clock.instant(), at).toMillis());
+    nextRenewal = scheduler.schedule(this::renewOnSchedule, delayMs, TimeUnit.MILLISECONDS);
+  }
+
+  private void cancelRenewal() {
+    if (nextRenewal != null) {
+      nextRenewal.cancel(false);
+      nextRenewal = null;
+    }
+  }
+
+  private void renewOnSchedule() {
+    IssuerException failure;
+    Instant retryAt;
+    synchronized (lock) {
+      if (ending) {
+        return;
+      }
+      try {
+        Svids fresh = Svids.of(client.renew(taskId(), controlToken), fetchBundle(client, current.bundleJson()));
+        install(fresh);
+        failedRenewals = 0;
+        scheduleRenewalAt(fresh.renewAfter());
+        return;
+      } catch (IssuerException e) {
+        failure = e;
+      } catch (RuntimeException e) {
+        // Writing the files failed (disk full, say): retry like an unreachable issuer.
+        failure = new IssuerException("renewal could not be stored: " + e.getMessage(), e);
+      }
+      if (failure.retryable()) {
+        failedRenewals++;
+        retryAt = clock.instant().plus(options.renewBackoff().delayAfter(failedRenewals));
+        scheduleRenewalAt(retryAt);
+      } else {
+        // 401/404/409: the task was ended elsewhere (reaper, operator); retrying cannot help.
+        retryAt = null;
+      }
+    }
+    for (SvidListener l : listeners) {
+      l.renewalFailed(failure, retryAt);
+    }
+  }
+
+  private void install(Svids fresh) {
+    rememberSecrets(fresh);
+    if (directory != null) {
+      directory.write(fresh);
+    }
+    current = fresh;
+    for (SvidListener l : listeners) {
+      try {
+        l.rotated(fresh);
+      } catch (RuntimeException e) {
+        // One failing listener must not stop the others or the next renewal.
+      }
+    }
+  }
+
+  private void rememberSecrets(Svids svids) {
+    for (JwtSvidCredential jwt : svids.jwtSvids()) {
+      secrets.add(jwt.token());
+    }
+  }
+
+  private static CredentialDirectory directoryFor(SessionOptions options) {
+    if (CredentialDirectory.NONE.equals(options.credentialDir())) {
+      return null;
+    }
+    return options.credentialDir() == null ? CredentialDirectory.createTemp() : CredentialDirectory.at(options.credentialDir());
+  }
+
+  /** The bundle document, or {@code fallback} when it cannot be fetched: JWT keys rotate slowly, SVIDs matter more. */
+  private static String fetchBundle(IssuerClient client, String fallback) {
+    try {
+      return client.bundleJson();
+    } catch (IssuerException e) {
+      return fallback;
+    }
+  }
+
+  static Set<String> pemBodyLines(String pem) {
+    Set<String> lines = new LinkedHashSet<>();
+    for (String line : pem.split("\n")) {
+      String l = line.strip();
+      if (!l.isEmpty() && !l.startsWith("-----")) {
+        lines.add(l);
+      }
+    }
+    return lines;
+  }
+
+  @Override
+  public String toString() {
+    return "TaskSession[" + taskId() + ", " + spiffeId() + "]";
+  }
+}
