@@ -59,7 +59,13 @@ public final class NoteKey {
 
   /** Parses a verifier key {@code name+hash+base64(0x01 ‖ key)}, checking that the hash matches. */
   public static NoteKey parse(String verifierKey) {
-    String[] parts = verifierKey.strip().split("\\+", -1);
+    // The key data is base64 and may itself contain '+': split at the first two only.
+    String text = verifierKey.strip();
+    int first = text.indexOf('+');
+    int second = first < 0 ? -1 : text.indexOf('+', first + 1);
+    String[] parts = second < 0
+        ? new String[0]
+        : new String[] {text.substring(0, first), text.substring(first + 1, second), text.substring(second + 1)};
     if (parts.length != 3 || !parts[1].matches("[0-9a-f]{8}")) {
       throw new InvalidEvidenceException("verifier key is not name+hash+key");
     }

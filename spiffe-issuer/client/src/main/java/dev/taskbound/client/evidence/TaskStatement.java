@@ -74,9 +74,12 @@ public record TaskStatement(
     for (var c : credentials.entrySet()) {
       CredentialStatus s = c.getValue();
       Long revoked = revokedAt.get(c.getKey());
-      Long exposure = revoked != null
-          ? Math.max(0, s.expiresAt() - revoked)
-          : endedAt != null ? Math.max(0, s.expiresAt() - endedAt) : null;
+      Long exposure = null;
+      if (revoked != null) {
+        exposure = Math.max(0, s.expiresAt() - revoked);
+      } else if (endedAt != null) {
+        exposure = Math.max(0, s.expiresAt() - endedAt);
+      }
       statuses.add(new CredentialStatus(
           s.kind(), s.credentialId(), s.spiffeId(), s.audience(), s.notBefore(), s.expiresAt(), revoked, exposure));
     }
