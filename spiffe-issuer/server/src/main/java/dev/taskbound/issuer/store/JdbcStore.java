@@ -602,4 +602,11 @@ public final class JdbcStore implements Store {
       throw new IllegalArgumentException("limit must be positive: " + limit);
     }
   }
+
+  // ---- evidence --------------------------------------------------------------------------------------------
+
+  /** The pool, for the evidence log, which keeps its own tables (V2) and SQL in its package. */
+  public javax.sql.DataSource dataSource() {
+    return pool;
+  }
 }
