@@ -7,12 +7,18 @@ import dev.taskbound.issuer.attest.JwksFetcher;
 import dev.taskbound.issuer.ca.CertificateAuthority;
 import dev.taskbound.issuer.ca.CryptoProviders;
 import dev.taskbound.issuer.config.IssuerConfig;
+import dev.taskbound.issuer.evidence.Ed25519LogSigner;
+import dev.taskbound.issuer.evidence.Event;
+import dev.taskbound.issuer.evidence.EvidenceLog;
 import dev.taskbound.issuer.http.ApiHandler;
+import dev.taskbound.issuer.http.EvidenceEndpoints;
+import dev.taskbound.issuer.http.HttpEndpoint;
 import dev.taskbound.issuer.http.HttpServer;
 import dev.taskbound.issuer.policy.CelPolicyEngine;
 import dev.taskbound.issuer.policy.DevPolicy;
 import dev.taskbound.issuer.policy.PolicyEngine;
 import dev.taskbound.issuer.policy.PolicyWatcher;
+import dev.taskbound.issuer.store.JdbcStore;
 import dev.taskbound.issuer.store.Store;
 import dev.taskbound.issuer.store.Stores;
 import dev.taskbound.issuer.task.TaskLifecycle;
@@ -22,6 +28,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -30,84 +39,113 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The composition root: opens the store, builds the CA, attestors, policy and task lifecycle, and serves them
- * over HTTP. The only class that knows every package.
+ * The composition root: opens the store and the evidence log, builds the CA, attestors, policy and task
+ * lifecycle, and serves them over HTTP. The only class that knows every package.
  */
 public final class Issuer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Issuer.class);
   private static final Duration ROTATION_TICK = Duration.ofSeconds(30);
   private static final Duration POLICY_POLL = Duration.ofSeconds(5);
+  private static final Duration PENDING_EVIDENCE_TICK = Duration.ofSeconds(5);
 
   private final IssuerConfig config;
   private final Offline core;
-  private final HttpServer http;
   private final DevAttestor devAttestor;
-  private final ScheduledExecutorService scheduler;
-  private final PolicyWatcher policyWatcher;
+  private final EvidenceLog evidence;
+  /** Closed in reverse order of opening. */
+  private final Deque<AutoCloseable> resources;
 
-  private Issuer(
-      IssuerConfig config,
-      Offline core,
-      HttpServer http,
-      DevAttestor devAttestor,
-      ScheduledExecutorService scheduler,
-      PolicyWatcher policyWatcher) {
-    this.policyWatcher = policyWatcher;
+  private Issuer(IssuerConfig config, Offline core, DevAttestor devAttestor, EvidenceLog evidence, Deque<AutoCloseable> resources) {
     this.config = config;
     this.core = core;
-    this.http = http;
     this.devAttestor = devAttestor;
-    this.scheduler = scheduler;
+    this.evidence = evidence;
+    this.resources = resources;
   }
 
   /** Starts the issuer: binds, wires, serves. The issuer URL defaults to the bound address (dev mode). */
   public static Issuer start(IssuerConfig config, Clock clock) throws Exception {
-    String provider = CryptoProviders.install();
-    LOG.info("crypto provider: {}", provider);
-    HttpServer http = HttpServer.bind(config);
+    LOG.info("crypto provider: {}", CryptoProviders.install());
+    Deque<AutoCloseable> resources = new ArrayDeque<>();
     try {
+      HttpServer http = HttpServer.bind(config);
+      resources.push(http);
       IssuerConfig cfg = config.issuerUrl() != null ? config : config.withIssuerUrl(http.localUrl());
       Offline core = Offline.open(cfg, clock);
+      resources.push(core);
+
+      // The one writer of the evidence log: operator commands never open it (see TaskLifecycle#logPendingEnds).
+      EvidenceLog evidence =
+          EvidenceLog.open(
+              core.store().dataSource(),
+              Ed25519LogSigner.loadOrCreate(cfg.dataDir().resolve("evidence-log-key.pem"), evidenceOrigin(cfg)),
+              clock);
+      resources.push(evidence);
+
       DevAttestor dev = cfg.dev() ? new DevAttestor(core.store(), clock) : null;
       Attestors attestors =
           Attestors.fromConfig(
               cfg.attestors(), cfg.issuerUrl(), core.store(), clock, JwksFetcher.withDefaults(),
               dev == null ? new Attestor[0] : new Attestor[] {dev});
       LOG.info("attestors enabled: {}", attestors.types());
-      PolicyWatcher watcher = cfg.policyFile() == null ? null : PolicyWatcher.open(cfg.policyFile(), version -> LOG.info("policy {} in force", version));
+
       PolicyEngine policy;
-      if (watcher != null) {
+      if (cfg.policyFile() != null) {
+        PolicyWatcher watcher =
+            PolicyWatcher.open(
+                cfg.policyFile(),
+                loaded ->
+                    evidence.append(
+                        List.of(Event.policyLoaded(clock.instant(), loaded.version(), loaded.version(), loaded.rules().size()))));
+        resources.push(watcher);
         watcher.start(POLICY_POLL);
         policy = new CelPolicyEngine(cfg.trustDomain(), watcher);
       } else {
         policy = defaultPolicy(cfg);
       }
+
       TaskLifecycle tasks =
-          new TaskLifecycle(cfg, core.store(), attestors.list(), policy, core.ca().x509Minter(), core.ca().jwtMinter(), () -> core.ca().bundle().current(), clock);
-      http.start(new ApiHandler(tasks, () -> core.ca().bundle().bundleJson()));
+          new TaskLifecycle(
+              cfg, core.store(), attestors.list(), policy, core.ca().x509Minter(), core.ca().jwtMinter(),
+              () -> core.ca().bundle().current(), evidence, clock);
+      List<HttpEndpoint> endpoints = new ArrayList<>(EvidenceEndpoints.of(evidence));
+
       ScheduledExecutorService scheduler =
           Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "taskbound-rotation");
+            Thread t = new Thread(r, "taskbound-scheduler");
             t.setDaemon(true);
             return t;
           });
-      scheduler.scheduleWithFixedDelay(
-          () -> {
-            try {
-              core.ca().rotate(clock.instant());
-            } catch (RuntimeException e) {
-              LOG.error("key rotation failed; will retry", e);
-            }
-          },
-          ROTATION_TICK.toSeconds(),
-          ROTATION_TICK.toSeconds(),
-          TimeUnit.SECONDS);
+      resources.push(scheduler::shutdownNow);
+      every(scheduler, ROTATION_TICK, "key rotation", () -> core.ca().rotate(clock.instant()));
+      every(scheduler, PENDING_EVIDENCE_TICK, "pending end evidence", () -> tasks.logPendingEnds(100));
+
+      http.start(new ApiHandler(tasks, () -> core.ca().bundle().bundleJson(), endpoints));
       LOG.info("issuer {} serving trust domain {} (dev={})", cfg.issuerUrl(), cfg.trustDomain(), cfg.dev());
-      return new Issuer(cfg, new Offline(cfg, core.store(), core.ca(), tasks), http, dev, scheduler, watcher);
+      return new Issuer(cfg, new Offline(cfg, core.store(), core.ca(), tasks), dev, evidence, resources);
     } catch (Exception | Error e) {
-      http.close();
+      closeAll(resources);
       throw e;
     }
+  }
+
+  /** The C2SP origin line of our checkpoints: stable across restarts and ports. */
+  static String evidenceOrigin(IssuerConfig cfg) {
+    return cfg.trustDomain() + "/taskbound/evidence";
+  }
+
+  private static void every(ScheduledExecutorService scheduler, Duration period, String what, Runnable job) {
+    scheduler.scheduleWithFixedDelay(
+        () -> {
+          try {
+            job.run();
+          } catch (RuntimeException e) {
+            LOG.error("{} failed; will retry", what, e);
+          }
+        },
+        period.toMillis(),
+        period.toMillis(),
+        TimeUnit.MILLISECONDS);
   }
 
   /** Without a policy file: dev mode's built-in policy, otherwise nothing is allowed (default deny). */
@@ -131,6 +169,10 @@ public final class Issuer implements AutoCloseable {
     return core.tasks();
   }
 
+  public EvidenceLog evidence() {
+    return evidence;
+  }
+
   /** Mints a single-use dev attestation token; dev mode only. */
   public String mintDevToken(Duration lifetime) {
     if (devAttestor == null) {
@@ -141,28 +183,33 @@ public final class Issuer implements AutoCloseable {
 
   @Override
   public void close() {
-    scheduler.shutdownNow();
-    if (policyWatcher != null) {
-      policyWatcher.close();
-    }
-    try {
-      http.close();
-    } finally {
-      core.close();
+    closeAll(resources);
+  }
+
+  private static void closeAll(Deque<AutoCloseable> resources) {
+    while (!resources.isEmpty()) {
+      try {
+        resources.pop().close();
+      } catch (Exception e) {
+        LOG.warn("error while shutting down", e);
+      }
     }
   }
 
   /**
-   * The issuer without its HTTP listener: store, CA and task lifecycle, for operator commands that work on the
-   * same data directory or database.
+   * The issuer without its HTTP listener and evidence log: store, CA and task lifecycle, for operator commands that
+   * work on the same data directory or database. Ends recorded here are logged by the running issuer.
    */
-  public record Offline(IssuerConfig config, Store store, CertificateAuthority ca, TaskLifecycle tasks) implements AutoCloseable {
+  public record Offline(IssuerConfig config, JdbcStore store, CertificateAuthority ca, TaskLifecycle tasks) implements AutoCloseable {
     static Offline open(IssuerConfig cfg, Clock clock) throws IOException {
       createPrivateDir(cfg.dataDir());
-      Store store = Stores.open(cfg.store(), cfg.dataDir());
+      JdbcStore store = Stores.open(cfg.store(), cfg.dataDir());
       try {
         CertificateAuthority ca = CertificateAuthority.create(cfg, store, clock);
-        TaskLifecycle tasks = new TaskLifecycle(cfg, store, List.of(), CelPolicyEngine.denyAll(cfg.trustDomain()), ca.x509Minter(), ca.jwtMinter(), () -> ca.bundle().current(), clock);
+        TaskLifecycle tasks =
+            new TaskLifecycle(
+                cfg, store, List.of(), CelPolicyEngine.denyAll(cfg.trustDomain()), ca.x509Minter(), ca.jwtMinter(),
+                () -> ca.bundle().current(), null, clock);
         return new Offline(cfg, store, ca, tasks);
       } catch (RuntimeException e) {
         store.close();
@@ -184,7 +231,7 @@ public final class Issuer implements AutoCloseable {
     }
   }
 
-  /** Opens the issuer's state for an operator command (no listener, no attestors). */
+  /** Opens the issuer's state for an operator command (no listener, no attestors, no evidence writer). */
   public static Offline offline(IssuerConfig config, Clock clock) {
     CryptoProviders.install();
     IssuerConfig cfg = config.issuerUrl() != null ? config : config.withIssuerUrl("http://" + config.listenHost() + ":" + config.listenPort());

@@ -104,6 +104,9 @@ public final class ApiHandler extends Handler.Abstract {
 
   private Reply route(String method, String path, Request request) {
     HttpEndpoint endpoint = endpoints.get(method + " " + path);
+    if (endpoint == null) {
+      endpoint = prefixEndpoint(method, path);
+    }
     if (endpoint != null) {
       HttpReply r = endpoint.handle(new JettyRequestView(request, readBody(request)));
       return new Reply(r.status(), r.contentType(), r.body(), null, r.headers());
@@ -146,6 +149,16 @@ public final class ApiHandler extends Handler.Abstract {
         return Reply.json(200, write(tasks.end(taskId, token, end)));
       }
     }
+  }
+
+  /** Endpoints whose path ends in '/' serve everything below it (e.g. {@code /evidence/tasks/{id}}). */
+  private HttpEndpoint prefixEndpoint(String method, String path) {
+    for (HttpEndpoint e : endpoints.values()) {
+      if (e.method().equals(method) && e.path().endsWith("/") && path.startsWith(e.path()) && path.length() > e.path().length()) {
+        return e;
+      }
+    }
+    return null;
   }
 
   private <T> T readJson(Request request, Class<T> type) {

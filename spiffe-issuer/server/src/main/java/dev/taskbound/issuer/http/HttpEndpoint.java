@@ -12,7 +12,7 @@ public interface HttpEndpoint {
   /** {@code GET} or {@code POST}. */
   String method();
 
-  /** The exact path, e.g. {@code /token}. */
+  /** The exact path, e.g. {@code /token}; a path ending in '/' also serves every path below it. */
   String path();
 
   HttpReply handle(HttpRequestView request);

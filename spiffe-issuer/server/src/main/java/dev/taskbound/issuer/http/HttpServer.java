@@ -45,6 +45,7 @@ public final class HttpServer implements AutoCloseable {
     QueuedThreadPool pool = new QueuedThreadPool(200, 8);
     pool.setName("taskbound-http");
     Server server = new Server(pool);
+    server.setErrorHandler(new ProblemErrorHandler());
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
     http.setSendDateHeader(true);

@@ -46,7 +46,7 @@ public final class PolicyWatcher implements Supplier<Policy>, AutoCloseable {
     Policy initial = Policy.parse(Files.readAllBytes(file));
     PolicyWatcher watcher = new PolicyWatcher(file, listener, initial);
     LOG.info("policy {} loaded, version {}", file, initial.version());
-    listener.onLoaded(initial.version());
+    listener.onLoaded(initial);
     return watcher;
   }
 
@@ -82,7 +82,7 @@ public final class PolicyWatcher implements Supplier<Policy>, AutoCloseable {
       current = next;
       lastRejected = null;
       LOG.info("policy {} reloaded, version {}", file, version);
-      listener.onLoaded(version);
+      listener.onLoaded(next);
       return true;
     } catch (InvalidPolicyException e) {
       lastRejected = version;

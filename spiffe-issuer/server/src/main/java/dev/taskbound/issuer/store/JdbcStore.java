@@ -603,6 +603,53 @@ public final class JdbcStore implements Store {
     }
   }
 
+  // ---- end receipts ----------------------------------------------------------------------------------------
+
+  @Override
+  public boolean saveEndReceipt(String taskId, String receiptJson) {
+    Objects.requireNonNull(receiptJson, "receiptJson");
+    return tx.inTransaction(
+        "save end receipt",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE tasks SET end_receipt = ? WHERE task_id = ? AND state = 'ended' AND end_receipt IS NULL")) {
+            ps.setString(1, receiptJson);
+            ps.setString(2, taskId);
+            return ps.executeUpdate() == 1;
+          }
+        });
+  }
+
+  @Override
+  public Optional<String> endReceipt(String taskId) {
+    return tx.oneStatement(
+        "read end receipt",
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement("SELECT end_receipt FROM tasks WHERE task_id = ?")) {
+            ps.setString(1, taskId);
+            try (ResultSet rs = ps.executeQuery()) {
+              return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
+            }
+          }
+        });
+  }
+
+  @Override
+  public List<TaskRecord> endedWithoutReceipt(int limit) {
+    return tx.oneStatement(
+        "list ends without receipt",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT " + TASK_COLUMNS + " FROM tasks WHERE state = 'ended' AND end_receipt IS NULL"
+                      + " ORDER BY ended_at, task_id LIMIT ?")) {
+            ps.setInt(1, limit);
+            return tasks(ps);
+          }
+        });
+  }
+
   // ---- evidence --------------------------------------------------------------------------------------------
 
   /** The pool, for the evidence log, which keeps its own tables (V2) and SQL in its package. */

@@ -92,6 +92,20 @@ public interface Store extends AutoCloseable {
   /** Removes a controller; true when it existed. */
   boolean removeController(String name);
 
+  // ---- end receipts ([4/7]) --------------------------------------------------------------------------------
+
+  /**
+   * Keeps the signed revocation receipt of an ended task, once: false (and nothing changes) when the task is not
+   * ended or already has one.
+   */
+  boolean saveEndReceipt(String taskId, String receiptJson);
+
+  /** The receipt of an ended task whose end evidence was written. */
+  Optional<String> endReceipt(String taskId);
+
+  /** Ended tasks whose end evidence is still to be written, oldest end first. */
+  List<TaskRecord> endedWithoutReceipt(int limit);
+
   @Override
   void close();
 }

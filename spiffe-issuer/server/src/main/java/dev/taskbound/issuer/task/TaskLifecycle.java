@@ -1,5 +1,6 @@
 package dev.taskbound.issuer.task;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
@@ -10,6 +11,7 @@ import dev.taskbound.api.BeginTaskResponse;
 import dev.taskbound.api.CredentialView;
 import dev.taskbound.api.EndTaskRequest;
 import dev.taskbound.api.EndTaskResponse;
+import dev.taskbound.api.EvidenceRef;
 import dev.taskbound.api.JwtSvidCredential;
 import dev.taskbound.api.ProblemType;
 import dev.taskbound.api.RenewTaskResponse;
@@ -27,6 +29,7 @@ import dev.taskbound.issuer.ca.X509SvidIssued;
 import dev.taskbound.issuer.ca.X509SvidMinter;
 import dev.taskbound.issuer.config.HumanDuration;
 import dev.taskbound.issuer.config.IssuerConfig;
+import dev.taskbound.issuer.evidence.EvidenceLog;
 import dev.taskbound.issuer.policy.Decision;
 import dev.taskbound.issuer.policy.PolicyEngine;
 import dev.taskbound.issuer.policy.PolicyRequest;
@@ -85,6 +88,7 @@ public final class TaskLifecycle {
   private final Supplier<TrustBundle> bundle;
   private final Clock clock;
   private final ProofOfPossessionVerifier proofs;
+  private final TaskEvidence evidence;
   private final SecureRandom random = new SecureRandom();
   private final List<TaskEndListener> endListeners = new CopyOnWriteArrayList<>();
 
@@ -96,6 +100,7 @@ public final class TaskLifecycle {
       X509SvidMinter x509Minter,
       JwtSvidMinter jwtMinter,
       Supplier<TrustBundle> bundle,
+      EvidenceLog evidenceLog,
       Clock clock) {
     this.config = config;
     this.issuerUrl = config.issuerUrl();
@@ -109,6 +114,8 @@ public final class TaskLifecycle {
     this.bundle = bundle;
     this.clock = clock;
     this.proofs = new ProofOfPossessionVerifier(clock);
+    // Null only for operator commands working offline: their ends are logged by the running issuer's catch-up.
+    this.evidence = evidenceLog == null ? null : new TaskEvidence(evidenceLog, store);
   }
 
   /** Registers a listener told of every task end (see {@link TaskEndListener}). */
@@ -188,6 +195,15 @@ public final class TaskLifecycle {
       LOG.error("task {} not recorded, credentials withheld: {}", taskId, e.getMessage());
       throw new TaskException(ProblemType.EVIDENCE_UNAVAILABLE, "the issuer could not record the task; retry later", e);
     }
+    EvidenceRef logged;
+    try {
+      logged = requireEvidence().begun(task, who, minted.records());
+    } catch (RuntimeException e) {
+      // Fail closed: without durable evidence the credentials never leave; the task is revoked at once.
+      LOG.error("evidence of task {} not committed, credentials withheld and revoked: {}", taskId, e.getMessage());
+      store.endTask(taskId, TaskOutcome.REVOKED, "evidence log unavailable at begin", clock.instant());
+      throw new TaskException(ProblemType.EVIDENCE_UNAVAILABLE, "the issuer could not record evidence; retry later", e);
+    }
     LOG.info("task begun: id={} spiffe_id={} rule={} expires_at={}", taskId, task.spiffeId(), decision.rule(), expiresAt);
     return new BeginTaskResponse(
         taskId,
@@ -198,7 +214,7 @@ public final class TaskLifecycle {
         minted.jwtCredentials(),
         bundle.get().x509Pem(),
         controlToken,
-        null);
+        logged);
   }
 
   // ---- renew -----------------------------------------------------------------------------------------------
@@ -230,6 +246,14 @@ public final class TaskLifecycle {
       // Ended between our read and our write: the fresh SVIDs are discarded, never returned.
       throw new TaskException(ProblemType.TASK_NOT_ACTIVE, "task " + taskId + " has ended");
     }
+    EvidenceRef logged;
+    try {
+      logged = requireEvidence().renewed(task, now, minted.records());
+    } catch (RuntimeException e) {
+      // The new SVIDs are recorded but never released; the task's end revokes them with the rest.
+      LOG.error("evidence of renewal of {} not committed, credentials withheld: {}", taskId, e.getMessage());
+      throw new TaskException(ProblemType.EVIDENCE_UNAVAILABLE, "the issuer could not record evidence; retry later", e);
+    }
     return new RenewTaskResponse(
         taskId,
         task.spiffeId(),
@@ -238,7 +262,7 @@ public final class TaskLifecycle {
         minted.x509().chainPem(),
         minted.jwtCredentials(),
         bundle.get().x509Pem(),
-        null);
+        logged);
   }
 
   // ---- end -------------------------------------------------------------------------------------------------
@@ -290,7 +314,8 @@ public final class TaskLifecycle {
       }
     }
     // Only the call that ended the task notifies; idempotent repeats find an earlier end.
-    if (ended.endedAt().equals(now) && ended.outcome() == outcome) {
+    boolean endedByUs = ended.endedAt().equals(now) && ended.outcome() == outcome;
+    if (endedByUs) {
       LOG.info("task ended: id={} outcome={} revoked={}", taskId, ended.outcome().wire(), revoked.size());
       for (TaskEndListener listener : endListeners) {
         try {
@@ -300,7 +325,57 @@ public final class TaskLifecycle {
         }
       }
     }
-    return new EndTaskResponse(taskId, ended.outcome().wire(), ended.endedAt(), revoked, null, null);
+    JsonNode receipt = receipt(ended, revokedRecords);
+    return new EndTaskResponse(
+        taskId, ended.outcome().wire(), ended.endedAt(), revoked, receipt, issuerUrl + "/evidence/tasks/" + taskId);
+  }
+
+  /**
+   * The receipt of an end: the one kept with the task, else (first end, or a repeat after the log was down) the
+   * end is logged now. The end itself stands either way; without the log the caller is told to retry.
+   */
+  private JsonNode receipt(TaskRecord ended, List<CredentialRecord> revoked) {
+    Optional<String> kept = store.endReceipt(ended.taskId());
+    if (kept.isPresent()) {
+      return TaskEvidence.parse(kept.get());
+    }
+    if (evidence == null) {
+      return null;
+    }
+    try {
+      return evidence.ended(ended, revoked);
+    } catch (RuntimeException e) {
+      LOG.error("end of {} committed, its evidence not yet: {}", ended.taskId(), e.getMessage());
+      throw new TaskException(
+          ProblemType.EVIDENCE_UNAVAILABLE,
+          "task " + ended.taskId() + " has ended and its credentials are revoked; the evidence log is unavailable, retry end for the receipt",
+          e);
+    }
+  }
+
+  /**
+   * Logs the end evidence of tasks ended without it (by an operator command against the store, or a crash between
+   * commit and log). Returns how many were logged.
+   */
+  public int logPendingEnds(int limit) {
+    if (evidence == null) {
+      return 0;
+    }
+    int logged = 0;
+    for (TaskRecord t : store.endedWithoutReceipt(limit)) {
+      List<CredentialRecord> revoked =
+          store.credentialsOf(t.taskId()).stream().filter(c -> t.endedAt().equals(c.revokedAt())).toList();
+      evidence.ended(t, revoked);
+      logged++;
+    }
+    return logged;
+  }
+
+  private TaskEvidence requireEvidence() {
+    if (evidence == null) {
+      throw new IllegalStateException("this task lifecycle has no evidence log and cannot issue credentials");
+    }
+    return evidence;
   }
 
   // ---- read ------------------------------------------------------------------------------------------------

@@ -30,8 +30,8 @@ class PolicyWatcherTest {
   private final PolicyListener listener =
       new PolicyListener() {
         @Override
-        public void onLoaded(String version) {
-          loaded.add(version);
+        public void onLoaded(Policy policy) {
+          loaded.add(policy.version());
         }
 
         @Override

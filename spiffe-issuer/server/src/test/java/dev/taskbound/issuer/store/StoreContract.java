@@ -53,6 +53,27 @@ abstract class StoreContract {
     }
   }
 
+  // ---- end receipts --------------------------------------------------------------------------------------
+
+  @Test
+  void anEndReceiptIsKeptOnceAndOnlyForAnEndedTask() {
+    store.insertTask(activeTask("r1", T0), List.of());
+    store.insertTask(activeTask("r2", T0), List.of());
+    assertThat(store.saveEndReceipt("r1", "{\"a\":1}")).as("active task").isFalse();
+    assertThat(store.endedWithoutReceipt(10)).isEmpty();
+
+    store.endTask("r1", TaskOutcome.SUCCEEDED, null, T0.plusSeconds(5));
+    store.endTask("r2", TaskOutcome.FAILED, null, T0.plusSeconds(3));
+    assertThat(store.endedWithoutReceipt(10)).extracting(TaskRecord::taskId).containsExactly("r2", "r1");
+
+    assertThat(store.saveEndReceipt("r1", "{\"a\":1}")).isTrue();
+    assertThat(store.saveEndReceipt("r1", "{\"b\":2}")).as("second receipt").isFalse();
+    assertThat(store.endReceipt("r1")).contains("{\"a\":1}");
+    assertThat(store.endReceipt("r2")).isEmpty();
+    assertThat(store.endReceipt("nope")).isEmpty();
+    assertThat(store.endedWithoutReceipt(10)).extracting(TaskRecord::taskId).containsExactly("r2");
+  }
+
   // ---- tasks ---------------------------------------------------------------------------------------------
 
   @Test

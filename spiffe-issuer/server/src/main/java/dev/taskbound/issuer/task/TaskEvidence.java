@@ -1,0 +1,84 @@
+package dev.taskbound.issuer.task;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.taskbound.api.ApiJson;
+import dev.taskbound.api.EvidenceRef;
+import dev.taskbound.issuer.attest.AttestedIdentity;
+import dev.taskbound.issuer.evidence.Event;
+import dev.taskbound.issuer.evidence.EvidenceLog;
+import dev.taskbound.issuer.store.CredentialRecord;
+import dev.taskbound.issuer.store.Store;
+import dev.taskbound.issuer.store.TaskRecord;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns task lifecycle steps into evidence log entries (digests and identifiers, never credentials) and signs the
+ * revocation receipt of an end. Each method returns only once its entries are durably committed; it throws
+ * {@link dev.taskbound.issuer.evidence.EvidenceException} otherwise, and the caller then releases nothing.
+ */
+final class TaskEvidence {
+  private final EvidenceLog log;
+  private final Store store;
+
+  TaskEvidence(EvidenceLog log, Store store) {
+    this.log = log;
+    this.store = store;
+  }
+
+  EvidenceRef begun(TaskRecord task, AttestedIdentity who, List<CredentialRecord> credentials) {
+    List<Event> events = new ArrayList<>();
+    events.add(
+        Event.taskBegun(
+            task.taskId(), task.createdAt(), task.spiffeId(), task.attestor(), who.attestationSha256(), task.context(),
+            task.policyVersion(), task.policyRule(), task.publicKeyThumbprint(), task.expiresAt()));
+    credentials.forEach(c -> events.add(issued(task, c)));
+    EvidenceLog.Appended appended = log.append(events);
+    return new EvidenceRef(appended.leafIndexes().get(0), appended.checkpoint());
+  }
+
+  EvidenceRef renewed(TaskRecord task, Instant at, List<CredentialRecord> credentials) {
+    List<Event> events = new ArrayList<>();
+    events.add(Event.taskRenewed(task.taskId(), at, task.expiresAt()));
+    credentials.forEach(c -> events.add(issued(task, c)));
+    EvidenceLog.Appended appended = log.append(events);
+    return new EvidenceRef(appended.leafIndexes().get(0), appended.checkpoint());
+  }
+
+  /**
+   * Logs the end of {@code ended} and what it revoked, signs the receipt and keeps it with the task. Returns the
+   * receipt in force: ours, or one another writer kept first.
+   */
+  JsonNode ended(TaskRecord ended, List<CredentialRecord> revoked) {
+    List<Event> events = new ArrayList<>();
+    events.add(Event.taskEnded(ended.taskId(), ended.endedAt(), ended.outcome().wire()));
+    revoked.forEach(
+        c -> events.add(Event.credentialRevoked(ended.taskId(), c.revokedAt(), c.kind().wire(), c.credentialId(), c.expiresAt())));
+    EvidenceLog.Appended appended = log.append(events);
+    byte[] receipt =
+        log.receipt(
+            ended.taskId(), ended.endedAt(), ended.outcome().wire(), revoked.stream().map(CredentialRecord::credentialId).toList(),
+            appended.leafIndexes().get(0), appended.checkpoint());
+    String json = new String(receipt, StandardCharsets.UTF_8);
+    store.saveEndReceipt(ended.taskId(), json);
+    return parse(store.endReceipt(ended.taskId()).orElse(json));
+  }
+
+  private static Event issued(TaskRecord task, CredentialRecord c) {
+    return Event.credentialIssued(
+        task.taskId(), c.notBefore(), c.kind().wire(), c.credentialId(), task.spiffeId(), c.audience(), c.notBefore(),
+        c.expiresAt(), task.publicKeyThumbprint());
+  }
+
+  static JsonNode parse(String receipt) {
+    try {
+      return ApiJson.mapper().readTree(receipt);
+    } catch (IOException e) {
+      throw new UncheckedIOException("stored receipt does not parse", e);
+    }
+  }
+}

@@ -1,0 +1,156 @@
+package dev.taskbound.issuer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.taskbound.api.ApiJson;
+import dev.taskbound.api.Attestation;
+import dev.taskbound.api.BeginTaskResponse;
+import dev.taskbound.api.EndTaskResponse;
+import dev.taskbound.api.RenewTaskResponse;
+import dev.taskbound.client.IssuerClient;
+import dev.taskbound.client.IssuerException;
+import dev.taskbound.client.TaskKey;
+import dev.taskbound.client.evidence.EvidenceVerifier;
+import dev.taskbound.client.evidence.NoteKey;
+import dev.taskbound.client.evidence.RevocationReceipt;
+import dev.taskbound.client.evidence.VerificationResult;
+import dev.taskbound.api.TaskOutcome;
+import dev.taskbound.issuer.config.ConfigLoader;
+import dev.taskbound.issuer.store.TaskRecord;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * [4/7] through the API: every credential a client receives has its evidence committed first; the task's bundle
+ * and the end's receipt verify offline with only the log's verifier key (checked by the client's verifier).
+ */
+class EvidenceFlowTest {
+  @TempDir Path dataDir;
+  Issuer issuer;
+  IssuerClient client;
+  final HttpClient http = HttpClient.newHttpClient();
+
+  @BeforeEach
+  void start() throws Exception {
+    issuer = Issuer.start(ConfigLoader.override(ConfigLoader.dev(dataDir), true, "127.0.0.1:0", null), Clock.systemUTC());
+    client = new IssuerClient(issuer.url());
+  }
+
+  @AfterEach
+  void stop() {
+    issuer.close();
+  }
+
+  private String get(String path) throws Exception {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(issuer.url() + path)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(200);
+    return r.body();
+  }
+
+  @Test
+  void aTasksBundleVerifiesOfflineAndShowsEveryCredentialRevoked() throws Exception {
+    BeginTaskResponse begun = client.begin(new Attestation("dev", issuer.mintDevToken(Duration.ofMinutes(5))), TaskKey.generate(), List.of("aud-1"), null);
+    assertThat(begun.evidence()).isNotNull();
+    assertThat(begun.evidence().checkpoint()).contains("taskbound.test/taskbound/evidence");
+    RenewTaskResponse renewed = client.renew(begun.taskId(), begun.controlToken());
+    assertThat(renewed.evidence().leafIndex()).isGreaterThan(begun.evidence().leafIndex());
+    EndTaskResponse ended = client.end(begun.taskId(), begun.controlToken(), "succeeded", null);
+
+    NoteKey key = NoteKey.parse(get("/evidence/key").trim());
+    assertThat(ended.evidenceUrl()).isEqualTo(issuer.url() + "/evidence/tasks/" + begun.taskId());
+    byte[] bundle = get("/evidence/tasks/" + begun.taskId()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    VerificationResult result = EvidenceVerifier.verify(bundle, key);
+    assertThat(result.failures()).isEmpty();
+    assertThat(result.valid()).isTrue();
+
+    // The receipt is signed by the log key and names what was revoked; a repeat of end returns the same receipt.
+    RevocationReceipt receipt = EvidenceVerifier.verifyReceipt(ApiJson.mapper().writeValueAsBytes(ended.receipt()), key);
+    assertThat(receipt.toString()).contains(begun.taskId());
+    assertThat(client.end(begun.taskId(), begun.controlToken(), "failed", null).receipt()).isEqualTo(ended.receipt());
+
+    // Any changed byte of the served bundle fails verification (a sample of positions across it).
+    for (int i = 0; i < bundle.length; i += Math.max(1, bundle.length / 97)) {
+      byte[] tampered = bundle.clone();
+      tampered[i] ^= 0x01;
+      boolean valid;
+      try {
+        valid = EvidenceVerifier.verify(tampered, key).valid();
+      } catch (RuntimeException e) {
+        valid = false;
+      }
+      assertThat(valid).as("byte %d changed", i).isFalse();
+    }
+  }
+
+  @Test
+  void checkpointsOfTheServedLogAreConsistent() throws Exception {
+    String first = get("/evidence/checkpoint");
+    client.begin(new Attestation("dev", issuer.mintDevToken(Duration.ofMinutes(5))), TaskKey.generate(), List.of(), null);
+    String second = get("/evidence/checkpoint");
+    long from = Long.parseLong(first.split("\n")[1]);
+    long to = Long.parseLong(second.split("\n")[1]);
+    assertThat(to).isGreaterThan(from);
+    var proof = ApiJson.mapper().readTree(get("/evidence/proof/consistency?from=" + from + "&to=" + to));
+    List<byte[]> hashes = new java.util.ArrayList<>();
+    proof.get("proof").forEach(h -> hashes.add(java.util.Base64.getDecoder().decode(h.asText())));
+    NoteKey key = NoteKey.parse(get("/evidence/key").trim());
+    assertThat(EvidenceVerifier.verifyConsistency(first, second, hashes, key)).isTrue();
+    if (!hashes.isEmpty()) {
+      hashes.set(0, new byte[32]);
+      assertThat(EvidenceVerifier.verifyConsistency(first, second, hashes, key)).isFalse();
+    }
+  }
+
+  @Test
+  void withoutTheEvidenceLogNoCredentialLeavesAndTheTaskIsRevoked() {
+    String token = issuer.mintDevToken(Duration.ofMinutes(5));
+    issuer.evidence().close();
+    assertThatThrownBy(() -> client.begin(new Attestation("dev", token), TaskKey.generate(), List.of("aud"), null))
+        .isInstanceOfSatisfying(IssuerException.class, e -> {
+          assertThat(e.status()).isEqualTo(503);
+          assertThat(e.problem().type()).endsWith("/evidence-unavailable");
+        });
+    List<TaskRecord> tasks = issuer.store().listTasks(null, 10);
+    assertThat(tasks).singleElement().satisfies(t -> {
+      assertThat(t.active()).isFalse();
+      assertThat(t.outcome()).isEqualTo(TaskOutcome.REVOKED);
+      assertThat(issuer.store().credentialsOf(t.taskId())).isNotEmpty().allSatisfy(c -> assertThat(c.revokedAt()).isNotNull());
+    });
+  }
+
+  @Test
+  void anEndRecordedWithoutTheLogIsLoggedByTheRunningIssuer() throws Exception {
+    BeginTaskResponse begun = client.begin(new Attestation("dev", issuer.mintDevToken(Duration.ofMinutes(5))), TaskKey.generate(), List.of(), null);
+    // As `taskbound-issuer tasks end` does against the store while the issuer runs.
+    try (Issuer.Offline offline = Issuer.offline(issuer.config(), Clock.systemUTC())) {
+      assertThat(offline.tasks().endAsOperator(begun.taskId(), TaskOutcome.REVOKED, "incident").receipt()).isNull();
+    }
+    assertThat(issuer.store().endReceipt(begun.taskId())).isEmpty();
+    assertThat(issuer.tasks().logPendingEnds(10)).isEqualTo(1);
+    assertThat(issuer.store().endReceipt(begun.taskId())).isPresent();
+    NoteKey key = NoteKey.parse(get("/evidence/key").trim());
+    assertThat(EvidenceVerifier.verify(get("/evidence/tasks/" + begun.taskId()).getBytes(java.nio.charset.StandardCharsets.UTF_8), key).failures()).isEmpty();
+    assertThat(issuer.tasks().logPendingEnds(10)).isZero();
+  }
+
+  @Test
+  void unknownOrMalformedTaskIdsHaveNoEvidence() throws Exception {
+    for (String path : List.of("/evidence/tasks/tsk_aaaaaaaaaaaaaaaaaaaaaaaaaa", "/evidence/tasks/..%2F..%2Fetc", "/evidence/proof/consistency?from=5&to=1")) {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(issuer.url() + path)).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).as(path).isIn(400, 404);
+      assertThat(r.headers().firstValue("content-type").orElse("")).startsWith("application/problem+json");
+    }
+  }
+
+}
