@@ -1,27 +1,40 @@
 package dev.taskbound.issuer;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.taskbound.api.ApiJson;
 import dev.taskbound.issuer.attest.Attestor;
 import dev.taskbound.issuer.attest.Attestors;
 import dev.taskbound.issuer.attest.DevAttestor;
 import dev.taskbound.issuer.attest.JwksFetcher;
 import dev.taskbound.issuer.ca.CertificateAuthority;
+import dev.taskbound.issuer.ca.CrlPublisher;
 import dev.taskbound.issuer.ca.CryptoProviders;
+import dev.taskbound.issuer.ca.DiskKeyManager;
 import dev.taskbound.issuer.config.IssuerConfig;
 import dev.taskbound.issuer.http.ApiHandler;
+import dev.taskbound.issuer.http.CrlEndpoint;
+import dev.taskbound.issuer.http.HttpEndpoint;
+import dev.taskbound.issuer.http.JsonDocumentEndpoint;
 import dev.taskbound.issuer.http.HttpServer;
 import dev.taskbound.issuer.policy.CelPolicyEngine;
 import dev.taskbound.issuer.policy.DevPolicy;
 import dev.taskbound.issuer.policy.PolicyEngine;
 import dev.taskbound.issuer.policy.PolicyWatcher;
+import dev.taskbound.issuer.signals.PushDelivery;
+import dev.taskbound.issuer.signals.SetSigner;
+import dev.taskbound.issuer.signals.SetTransmitter;
+import dev.taskbound.issuer.signals.SsfConfiguration;
 import dev.taskbound.issuer.store.Store;
 import dev.taskbound.issuer.store.Stores;
 import dev.taskbound.issuer.task.TaskLifecycle;
+import dev.taskbound.issuer.task.TaskReaper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -37,6 +50,8 @@ public final class Issuer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Issuer.class);
   private static final Duration ROTATION_TICK = Duration.ofSeconds(30);
   private static final Duration POLICY_POLL = Duration.ofSeconds(5);
+  private static final Duration MAX_REAP_TICK = Duration.ofSeconds(15);
+  private static final int REAP_BATCH = 100;
 
   private final IssuerConfig config;
   private final Offline core;
@@ -44,6 +59,10 @@ public final class Issuer implements AutoCloseable {
   private final DevAttestor devAttestor;
   private final ScheduledExecutorService scheduler;
   private final PolicyWatcher policyWatcher;
+  private final Revocation revocation;
+
+  /** What publishes and enforces revocation beyond the store: CRL, reaper, Shared Signals. */
+  private record Revocation(CrlPublisher crl, TaskReaper reaper, SetTransmitter signals, SetSigner setSigner) {}
 
   private Issuer(
       IssuerConfig config,
@@ -51,8 +70,10 @@ public final class Issuer implements AutoCloseable {
       HttpServer http,
       DevAttestor devAttestor,
       ScheduledExecutorService scheduler,
-      PolicyWatcher policyWatcher) {
+      PolicyWatcher policyWatcher,
+      Revocation revocation) {
     this.policyWatcher = policyWatcher;
+    this.revocation = revocation;
     this.config = config;
     this.core = core;
     this.http = http;
@@ -84,10 +105,18 @@ public final class Issuer implements AutoCloseable {
       }
       TaskLifecycle tasks =
           new TaskLifecycle(cfg, core.store(), attestors.list(), policy, core.ca().x509Minter(), core.ca().jwtMinter(), () -> core.ca().bundle().current(), clock);
-      http.start(new ApiHandler(tasks, () -> core.ca().bundle().bundleJson()));
+      Revocation revocation = revocation(cfg, core, tasks, clock);
+      List<HttpEndpoint> endpoints = new ArrayList<>();
+      endpoints.add(new CrlEndpoint(revocation.crl(), clock::instant));
+      String ssfConfiguration = json(SsfConfiguration.of(cfg.issuerUrl()));
+      endpoints.add(new JsonDocumentEndpoint(SsfConfiguration.WELL_KNOWN_PATH, () -> ssfConfiguration));
+      String ssfJwks = revocation.setSigner().jwksJson();
+      endpoints.add(new JsonDocumentEndpoint(SsfConfiguration.JWKS_PATH, () -> ssfJwks));
+      http.start(new ApiHandler(tasks, () -> core.ca().bundle().bundleJson(), endpoints));
+      // Two threads: a slow reaper pass (many ends) never delays key rotation, and the other way round.
       ScheduledExecutorService scheduler =
-          Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "taskbound-rotation");
+          Executors.newScheduledThreadPool(2, r -> {
+            Thread t = new Thread(r, "taskbound-scheduler");
             t.setDaemon(true);
             return t;
           });
@@ -102,12 +131,42 @@ public final class Issuer implements AutoCloseable {
           ROTATION_TICK.toSeconds(),
           ROTATION_TICK.toSeconds(),
           TimeUnit.SECONDS);
+      Duration reapTick = min(MAX_REAP_TICK, cfg.ttl().heartbeat().dividedBy(4));
+      scheduler.scheduleWithFixedDelay(
+          revocation.reaper()::reapQuietly, reapTick.toMillis(), reapTick.toMillis(), TimeUnit.MILLISECONDS);
       LOG.info("issuer {} serving trust domain {} (dev={})", cfg.issuerUrl(), cfg.trustDomain(), cfg.dev());
-      return new Issuer(cfg, new Offline(cfg, core.store(), core.ca(), tasks), http, dev, scheduler, watcher);
+      return new Issuer(
+          cfg, new Offline(cfg, core.store(), core.ca(), tasks), http, dev, scheduler, watcher, revocation);
     } catch (Exception | Error e) {
       http.close();
       throw e;
     }
+  }
+
+  /** CRL, reaper and Shared Signals; the CRL and the transmitter are told of every task end. */
+  private static Revocation revocation(IssuerConfig cfg, Offline core, TaskLifecycle tasks, Clock clock) {
+    CrlPublisher crl = new CrlPublisher(core.ca()::x509Authority, core.store(), clock, cfg.crl().nextUpdate());
+    tasks.addEndListener((task, revoked) -> crl.markStale());
+    TaskReaper reaper = new TaskReaper(tasks, core.store(), cfg.ttl().heartbeat(), clock, REAP_BATCH);
+    // Same key directory as the CA's keys; the SET key has its own id there (see SetSigner).
+    SetSigner setSigner = SetSigner.open(new DiskKeyManager(cfg.dataDir().resolve("keys")));
+    SetTransmitter signals =
+        new SetTransmitter(cfg.signals(), cfg.issuerUrl(), setSigner, core.store(), new PushDelivery(System::getenv), clock)
+            .start();
+    tasks.addEndListener(signals::taskEnded);
+    return new Revocation(crl, reaper, signals, setSigner);
+  }
+
+  private static String json(Object document) {
+    try {
+      return ApiJson.mapper().writeValueAsString(document);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
   }
 
   /** Without a policy file: dev mode's built-in policy, otherwise nothing is allowed (default deny). */
@@ -131,6 +190,11 @@ public final class Issuer implements AutoCloseable {
     return core.tasks();
   }
 
+  /** The reaper the scheduler runs; exposed so tests (and operators' tools) can run a pass now. */
+  public TaskReaper reaper() {
+    return revocation.reaper();
+  }
+
   /** Mints a single-use dev attestation token; dev mode only. */
   public String mintDevToken(Duration lifetime) {
     if (devAttestor == null) {
@@ -142,6 +206,7 @@ public final class Issuer implements AutoCloseable {
   @Override
   public void close() {
     scheduler.shutdownNow();
+    revocation.signals().close();
     if (policyWatcher != null) {
       policyWatcher.close();
     }
