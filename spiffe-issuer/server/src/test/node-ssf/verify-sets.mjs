@@ -18,8 +18,8 @@ const jwks = createRemoteJWKSet(new URL(config.jwks_uri));
 
 const sets = readFileSync(0, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
 for (const set of sets) {
-  // RFC 8417 §2.3: explicit typing; SSF: one event per SET; RFC 8417 forbids sub/exp-style misuse only loosely,
-  // so check what a receiver relies on: signature, typ, iss, aud, iat, jti, events.
+  // What a receiver relies on: signature, explicit typing (RFC 8417 §2.3), iss, aud, iat, jti, and one event
+  // per SET (SSF 1.0).
   const { payload, protectedHeader } = await jwtVerify(set, jwks, {
     issuer,
     audience,
