@@ -1,27 +1,38 @@
 package dev.taskbound.issuer;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.taskbound.api.ApiJson;
 import dev.taskbound.issuer.attest.Attestor;
 import dev.taskbound.issuer.attest.Attestors;
 import dev.taskbound.issuer.attest.DevAttestor;
 import dev.taskbound.issuer.attest.JwksFetcher;
 import dev.taskbound.issuer.ca.CertificateAuthority;
+import dev.taskbound.issuer.ca.CrlPublisher;
 import dev.taskbound.issuer.ca.CryptoProviders;
+import dev.taskbound.issuer.ca.DiskKeyManager;
 import dev.taskbound.issuer.config.IssuerConfig;
 import dev.taskbound.issuer.evidence.Ed25519LogSigner;
 import dev.taskbound.issuer.evidence.Event;
 import dev.taskbound.issuer.evidence.EvidenceLog;
 import dev.taskbound.issuer.http.ApiHandler;
+import dev.taskbound.issuer.http.CrlEndpoint;
 import dev.taskbound.issuer.http.EvidenceEndpoints;
 import dev.taskbound.issuer.http.HttpEndpoint;
 import dev.taskbound.issuer.http.HttpServer;
+import dev.taskbound.issuer.http.JsonDocumentEndpoint;
 import dev.taskbound.issuer.policy.CelPolicyEngine;
 import dev.taskbound.issuer.policy.DevPolicy;
 import dev.taskbound.issuer.policy.PolicyEngine;
 import dev.taskbound.issuer.policy.PolicyWatcher;
+import dev.taskbound.issuer.signals.PushDelivery;
+import dev.taskbound.issuer.signals.SetSigner;
+import dev.taskbound.issuer.signals.SetTransmitter;
+import dev.taskbound.issuer.signals.SsfConfiguration;
 import dev.taskbound.issuer.store.JdbcStore;
 import dev.taskbound.issuer.store.Store;
 import dev.taskbound.issuer.store.Stores;
 import dev.taskbound.issuer.task.TaskLifecycle;
+import dev.taskbound.issuer.task.TaskReaper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,19 +58,32 @@ public final class Issuer implements AutoCloseable {
   private static final Duration ROTATION_TICK = Duration.ofSeconds(30);
   private static final Duration POLICY_POLL = Duration.ofSeconds(5);
   private static final Duration PENDING_EVIDENCE_TICK = Duration.ofSeconds(5);
+  private static final Duration MAX_REAP_TICK = Duration.ofSeconds(15);
+  private static final int REAP_BATCH = 100;
 
   private final IssuerConfig config;
   private final Offline core;
   private final DevAttestor devAttestor;
   private final EvidenceLog evidence;
+  private final Revocation revocation;
   /** Closed in reverse order of opening. */
   private final Deque<AutoCloseable> resources;
 
-  private Issuer(IssuerConfig config, Offline core, DevAttestor devAttestor, EvidenceLog evidence, Deque<AutoCloseable> resources) {
+  /** What publishes and enforces revocation beyond the store: CRL, reaper, Shared Signals. */
+  private record Revocation(CrlPublisher crl, TaskReaper reaper, SetTransmitter signals, SetSigner setSigner) {}
+
+  private Issuer(
+      IssuerConfig config,
+      Offline core,
+      DevAttestor devAttestor,
+      EvidenceLog evidence,
+      Revocation revocation,
+      Deque<AutoCloseable> resources) {
     this.config = config;
     this.core = core;
     this.devAttestor = devAttestor;
     this.evidence = evidence;
+    this.revocation = revocation;
     this.resources = resources;
   }
 
@@ -108,10 +132,18 @@ public final class Issuer implements AutoCloseable {
           new TaskLifecycle(
               cfg, core.store(), attestors.list(), policy, core.ca().x509Minter(), core.ca().jwtMinter(),
               () -> core.ca().bundle().current(), evidence, clock);
+      Revocation revocation = revocation(cfg, core, tasks, clock);
+      resources.push(revocation.signals());
       List<HttpEndpoint> endpoints = new ArrayList<>(EvidenceEndpoints.of(evidence));
+      endpoints.add(new CrlEndpoint(revocation.crl(), clock::instant));
+      String ssfConfiguration = json(SsfConfiguration.of(cfg.issuerUrl()));
+      endpoints.add(new JsonDocumentEndpoint(SsfConfiguration.WELL_KNOWN_PATH, () -> ssfConfiguration));
+      String ssfJwks = revocation.setSigner().jwksJson();
+      endpoints.add(new JsonDocumentEndpoint(SsfConfiguration.JWKS_PATH, () -> ssfJwks));
 
+      // Two threads: a slow reaper pass (many ends) never delays key rotation, and the other way round.
       ScheduledExecutorService scheduler =
-          Executors.newSingleThreadScheduledExecutor(r -> {
+          Executors.newScheduledThreadPool(2, r -> {
             Thread t = new Thread(r, "taskbound-scheduler");
             t.setDaemon(true);
             return t;
@@ -119,14 +151,41 @@ public final class Issuer implements AutoCloseable {
       resources.push(scheduler::shutdownNow);
       every(scheduler, ROTATION_TICK, "key rotation", () -> core.ca().rotate(clock.instant()));
       every(scheduler, PENDING_EVIDENCE_TICK, "pending end evidence", () -> tasks.logPendingEnds(100));
+      every(scheduler, min(MAX_REAP_TICK, cfg.ttl().heartbeat().dividedBy(4)), "reaper", revocation.reaper()::reapQuietly);
 
       http.start(new ApiHandler(tasks, () -> core.ca().bundle().bundleJson(), endpoints));
       LOG.info("issuer {} serving trust domain {} (dev={})", cfg.issuerUrl(), cfg.trustDomain(), cfg.dev());
-      return new Issuer(cfg, new Offline(cfg, core.store(), core.ca(), tasks), dev, evidence, resources);
+      return new Issuer(cfg, new Offline(cfg, core.store(), core.ca(), tasks), dev, evidence, revocation, resources);
     } catch (Exception | Error e) {
       closeAll(resources);
       throw e;
     }
+  }
+
+  /** CRL, reaper and Shared Signals; the CRL and the transmitter are told of every task end. */
+  private static Revocation revocation(IssuerConfig cfg, Offline core, TaskLifecycle tasks, Clock clock) {
+    CrlPublisher crl = new CrlPublisher(core.ca()::x509Authority, core.store(), clock, cfg.crl().nextUpdate());
+    tasks.addEndListener((task, revoked) -> crl.markStale());
+    TaskReaper reaper = new TaskReaper(tasks, core.store(), cfg.ttl().heartbeat(), clock, REAP_BATCH);
+    // Same key directory as the CA's keys; the SET key has its own id there (see SetSigner).
+    SetSigner setSigner = SetSigner.open(new DiskKeyManager(cfg.dataDir().resolve("keys")));
+    SetTransmitter signals =
+        new SetTransmitter(cfg.signals(), cfg.issuerUrl(), setSigner, core.store(), new PushDelivery(System::getenv), clock)
+            .start();
+    tasks.addEndListener(signals::taskEnded);
+    return new Revocation(crl, reaper, signals, setSigner);
+  }
+
+  private static String json(Object document) {
+    try {
+      return ApiJson.mapper().writeValueAsString(document);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
   }
 
   /** The C2SP origin line of our checkpoints: stable across restarts and ports. */
@@ -171,6 +230,11 @@ public final class Issuer implements AutoCloseable {
 
   public EvidenceLog evidence() {
     return evidence;
+  }
+
+  /** The reaper the scheduler runs; exposed so tests (and operators' tools) can run a pass now. */
+  public TaskReaper reaper() {
+    return revocation.reaper();
   }
 
   /** Mints a single-use dev attestation token; dev mode only. */

@@ -12,6 +12,8 @@ import dev.taskbound.issuer.attest.AttestorsConfig;
 import dev.taskbound.issuer.attest.GitHubAttestorConfig;
 import dev.taskbound.issuer.attest.JenkinsAttestorConfig;
 import dev.taskbound.issuer.attest.OidcAttestorConfig;
+import dev.taskbound.issuer.signals.SignalsConfig;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -66,14 +68,14 @@ public final class ConfigLoader {
     }
     return new IssuerConfig(
         cfg.trustDomain(), cfg.issuerUrl(), host, port, dataDir != null ? dataDir : cfg.dataDir(), cfg.tls(), cfg.ca(),
-        cfg.jwt(), cfg.store(), cfg.ttl(), devMode, cfg.attestors(), cfg.policyFile());
+        cfg.jwt(), cfg.store(), cfg.ttl(), devMode, cfg.attestors(), cfg.policyFile(), cfg.crl(), cfg.signals());
   }
 
   static IssuerConfig fromTree(ObjectNode root, boolean dev) {
     Node n = new Node(root, "");
     n.only(
         "trust_domain", "issuer_url", "listen", "data_dir", "tls", "ca", "jwt", "store", "ttl", "policy",
-        "attestors", "dev");
+        "attestors", "dev", "crl", "signals");
     dev = dev || n.bool("dev", false);
     String trustDomain = n.text("trust_domain", dev ? DEV_TRUST_DOMAIN : null);
     if (trustDomain == null) {
@@ -175,11 +177,45 @@ public final class ConfigLoader {
 
     AttestorsConfig attestors = attestors(n.childOrEmpty("attestors"));
 
+    Node cr = n.childOrEmpty("crl");
+    cr.only("next_update");
+    Duration nextUpdate = cr.duration("next_update", IssuerConfig.Crl.DEFAULT.nextUpdate());
+    if (nextUpdate.compareTo(Duration.ofSeconds(1)) < 0 || nextUpdate.compareTo(Duration.ofDays(7)) > 0) {
+      throw new ConfigException("crl.next_update must be between 1s and 7d");
+    }
+    IssuerConfig.Crl crl = new IssuerConfig.Crl(nextUpdate);
+    SignalsConfig signals = signals(n.childOrEmpty("signals"));
+
     if (dev && !hp.loopback()) {
       throw new ConfigException("dev mode listens on loopback only, not " + listen);
     }
     return new IssuerConfig(
-        trustDomain, issuerUrl, hp.host(), hp.port(), dataDir, tls, ca, jwt, store, ttl, dev, attestors, policyFile);
+        trustDomain, issuerUrl, hp.host(), hp.port(), dataDir, tls, ca, jwt, store, ttl, dev, attestors, policyFile, crl,
+        signals);
+  }
+
+  private static SignalsConfig signals(Node s) {
+    s.only("receivers", "max_attempts", "initial_backoff");
+    List<SignalsConfig.Receiver> receivers = new ArrayList<>();
+    for (Node r : s.children("receivers")) {
+      r.only("url", "audience", "bearer_token_env");
+      String url = r.text("url", null);
+      if (url == null) {
+        throw new ConfigException(r.prefix() + "url is required");
+      }
+      try {
+        receivers.add(new SignalsConfig.Receiver(URI.create(url), r.text("audience", null), r.text("bearer_token_env", null)));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("signals.receivers: " + e.getMessage(), e);
+      }
+    }
+    int maxAttempts = s.has("max_attempts") ? s.integer("max_attempts") : SignalsConfig.DEFAULT_MAX_ATTEMPTS;
+    try {
+      return new SignalsConfig(
+          receivers, maxAttempts, s.duration("initial_backoff", SignalsConfig.DEFAULT_INITIAL_BACKOFF));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("signals: " + e.getMessage(), e);
+    }
   }
 
   private static AttestorsConfig attestors(Node a) {

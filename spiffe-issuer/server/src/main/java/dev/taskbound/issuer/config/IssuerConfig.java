@@ -1,6 +1,7 @@
 package dev.taskbound.issuer.config;
 
 import dev.taskbound.issuer.attest.AttestorsConfig;
+import dev.taskbound.issuer.signals.SignalsConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -12,6 +13,8 @@ import java.util.Objects;
  * @param dev dev mode: the dev attestor is on, plain HTTP is allowed (loopback only)
  * @param attestors the attestors besides dev mode's: GitHub Actions, Jenkins controllers, generic OIDC
  * @param policyFile the policy (YAML, CEL rules); null means the built-in dev policy in dev mode, deny-all otherwise
+ * @param crl how the CRL is published
+ * @param signals Shared Signals receivers; none by default
  */
 public record IssuerConfig(
     String trustDomain,
@@ -26,7 +29,27 @@ public record IssuerConfig(
     Ttl ttl,
     boolean dev,
     AttestorsConfig attestors,
-    Path policyFile) {
+    Path policyFile,
+    Crl crl,
+    SignalsConfig signals) {
+
+  /** A configuration without CRL or Shared Signals settings (their defaults). */
+  public IssuerConfig(
+      String trustDomain,
+      String issuerUrl,
+      String listenHost,
+      int listenPort,
+      Path dataDir,
+      Tls tls,
+      Ca ca,
+      Jwt jwt,
+      StoreConfig store,
+      Ttl ttl,
+      boolean dev,
+      AttestorsConfig attestors,
+      Path policyFile) {
+    this(trustDomain, issuerUrl, listenHost, listenPort, dataDir, tls, ca, jwt, store, ttl, dev, attestors, policyFile, null, null);
+  }
 
   /** A configuration with no attestors beyond dev mode's and no policy file. */
   public IssuerConfig(
@@ -52,11 +75,14 @@ public record IssuerConfig(
     Objects.requireNonNull(store, "store");
     Objects.requireNonNull(ttl, "ttl");
     attestors = attestors == null ? AttestorsConfig.none() : attestors;
+    crl = crl == null ? Crl.DEFAULT : crl;
+    signals = signals == null ? SignalsConfig.none() : signals;
   }
 
   /** Returns a copy with another issuer URL (used once the listening port is known). */
   public IssuerConfig withIssuerUrl(String url) {
-    return new IssuerConfig(trustDomain, url, listenHost, listenPort, dataDir, tls, ca, jwt, store, ttl, dev, attestors, policyFile);
+    return new IssuerConfig(
+        trustDomain, url, listenHost, listenPort, dataDir, tls, ca, jwt, store, ttl, dev, attestors, policyFile, crl, signals);
   }
 
   /** TLS for the HTTP listener; null in dev mode (plain HTTP on loopback). */
@@ -123,4 +149,20 @@ public record IssuerConfig(
    */
   public record Ttl(
       Duration taskDefault, Duration taskMax, Duration x509Svid, Duration jwtSvid, Duration heartbeat) {}
+
+  /**
+   * The CRL at {@code GET /crl}.
+   *
+   * @param nextUpdate how far ahead each CRL's {@code nextUpdate} lies (how long relying parties may cache it)
+   */
+  public record Crl(Duration nextUpdate) {
+    public static final Crl DEFAULT = new Crl(Duration.ofMinutes(5));
+
+    public Crl {
+      Objects.requireNonNull(nextUpdate, "crl.next_update");
+      if (nextUpdate.isNegative() || nextUpdate.isZero()) {
+        throw new IllegalArgumentException("crl.next_update must be positive");
+      }
+    }
+  }
 }

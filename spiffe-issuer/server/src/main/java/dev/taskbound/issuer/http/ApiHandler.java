@@ -88,7 +88,9 @@ public final class ApiHandler extends Handler.Abstract {
       reply = problem(ProblemType.INTERNAL, "unexpected error; see the issuer log", path);
     }
     response.setStatus(reply.status());
-    response.getHeaders().put(HttpHeader.CONTENT_TYPE, reply.contentType() + "; charset=utf-8");
+    // Binary bodies (a DER CRL) have no charset; naming one would be wrong.
+    boolean text = reply.contentType().startsWith("text/") || reply.contentType().contains("json");
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, text ? reply.contentType() + "; charset=utf-8" : reply.contentType());
     // Task responses carry credentials: never cache them anywhere.
     response.getHeaders().put(HttpHeader.CACHE_CONTROL, path.startsWith("/v1/") ? "no-store" : "max-age=60");
     reply.headers().forEach((name, value) -> response.getHeaders().put(name, value));

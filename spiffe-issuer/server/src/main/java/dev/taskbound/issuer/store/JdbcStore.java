@@ -362,6 +362,156 @@ public final class JdbcStore implements Store {
     }
   }
 
+  // ---- revocation ------------------------------------------------------------------------------------------
+
+  private static final String DELIVERY_COLUMNS =
+      "delivery_id, receiver_url, task_id, set_jwt, attempts, created_at, next_attempt_at";
+
+  @Override
+  public List<CredentialRecord> revokedUnexpired(CredentialKind kind, Instant now) {
+    Objects.requireNonNull(kind, "kind");
+    Objects.requireNonNull(now, "now");
+    return tx.oneStatement(
+        "list revoked credentials",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT " + CREDENTIAL_COLUMNS + " FROM credentials"
+                      + " WHERE kind = ? AND revoked_at IS NOT NULL AND expires_at > ? ORDER BY credential_id")) {
+            ps.setString(1, kind.wire());
+            Columns.setInstant(ps, 2, now);
+            List<CredentialRecord> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                out.add(credential(rs));
+              }
+            }
+            return out;
+          }
+        });
+  }
+
+  @Override
+  public void insertSignalDeliveries(List<SignalDeliveryRecord> deliveries) {
+    Objects.requireNonNull(deliveries, "deliveries");
+    if (deliveries.isEmpty()) {
+      return;
+    }
+    tx.inTransaction(
+        "queue signal deliveries",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "INSERT INTO ssf_deliveries (" + DELIVERY_COLUMNS + ", state) VALUES (?,?,?,?,?,?,?,'pending')")) {
+            for (SignalDeliveryRecord d : deliveries) {
+              ps.setString(1, d.deliveryId());
+              ps.setString(2, d.receiverUrl());
+              ps.setString(3, d.taskId());
+              ps.setString(4, d.set());
+              ps.setInt(5, d.attempts());
+              Columns.setInstant(ps, 6, d.createdAt());
+              Columns.setInstant(ps, 7, d.nextAttemptAt());
+              ps.addBatch();
+            }
+            ps.executeBatch();
+          }
+          return null;
+        });
+  }
+
+  @Override
+  public List<SignalDeliveryRecord> dueSignalDeliveries(Instant now, int limit) {
+    Objects.requireNonNull(now, "now");
+    requirePositive(limit);
+    return tx.oneStatement(
+        "list due signal deliveries",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT " + DELIVERY_COLUMNS + " FROM ssf_deliveries WHERE state = 'pending' AND next_attempt_at <= ?"
+                      + " ORDER BY next_attempt_at, created_at, delivery_id LIMIT ?")) {
+            Columns.setInstant(ps, 1, now);
+            ps.setInt(2, limit);
+            List<SignalDeliveryRecord> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                out.add(
+                    new SignalDeliveryRecord(
+                        rs.getString("delivery_id"),
+                        rs.getString("receiver_url"),
+                        rs.getString("task_id"),
+                        rs.getString("set_jwt"),
+                        rs.getInt("attempts"),
+                        Columns.getInstant(rs, "created_at"),
+                        Columns.getInstant(rs, "next_attempt_at")));
+              }
+            }
+            return out;
+          }
+        });
+  }
+
+  @Override
+  public boolean leaseSignalDelivery(String deliveryId, Instant seenNextAttemptAt, Instant leaseUntil) {
+    Objects.requireNonNull(seenNextAttemptAt, "seenNextAttemptAt");
+    Objects.requireNonNull(leaseUntil, "leaseUntil");
+    return tx.inTransaction(
+        "lease signal delivery",
+        c -> {
+          // Compare-and-set on next_attempt_at: of several replicas that saw the same due row, one row count wins.
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE ssf_deliveries SET next_attempt_at = ?, attempts = attempts + 1"
+                      + " WHERE delivery_id = ? AND state = 'pending' AND next_attempt_at = ?")) {
+            Columns.setInstant(ps, 1, leaseUntil);
+            ps.setString(2, deliveryId);
+            Columns.setInstant(ps, 3, seenNextAttemptAt);
+            return ps.executeUpdate() == 1;
+          }
+        });
+  }
+
+  @Override
+  public void deleteSignalDelivery(String deliveryId) {
+    tx.inTransaction(
+        "delete signal delivery",
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement("DELETE FROM ssf_deliveries WHERE delivery_id = ?")) {
+            ps.setString(1, deliveryId);
+            return ps.executeUpdate();
+          }
+        });
+  }
+
+  @Override
+  public void retrySignalDelivery(String deliveryId, Instant nextAttemptAt, String lastError) {
+    Objects.requireNonNull(nextAttemptAt, "nextAttemptAt");
+    updateDelivery("retry signal delivery", deliveryId, "next_attempt_at = ?", nextAttemptAt, lastError);
+  }
+
+  @Override
+  public void failSignalDelivery(String deliveryId, String lastError) {
+    updateDelivery("fail signal delivery", deliveryId, "state = 'failed'", null, lastError);
+  }
+
+  private void updateDelivery(String what, String deliveryId, String set, Instant at, String lastError) {
+    tx.inTransaction(
+        what,
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE ssf_deliveries SET " + set + ", last_error = ? WHERE delivery_id = ? AND state = 'pending'")) {
+            int i = 1;
+            if (at != null) {
+              Columns.setInstant(ps, i++, at);
+            }
+            ps.setString(i++, lastError);
+            ps.setString(i, deliveryId);
+            return ps.executeUpdate();
+          }
+        });
+  }
+
   // ---- Jenkins controllers ---------------------------------------------------------------------------------
 
   @Override

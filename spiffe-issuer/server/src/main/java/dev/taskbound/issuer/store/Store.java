@@ -80,6 +80,35 @@ public interface Store extends AutoCloseable {
    */
   boolean rememberJti(String issuer, String jti, Instant expiresAt, Instant now);
 
+  // ---- revocation ([3/7]: CRL and Shared Signals) ---------------------------------------------------------
+
+  /**
+   * Credentials of {@code kind} that are revoked and not yet expired ({@code expiresAt > now}): what the CRL must
+   * list. Ordered by credential id.
+   */
+  List<CredentialRecord> revokedUnexpired(CredentialKind kind, Instant now);
+
+  /** Queues Shared Signals deliveries (state pending), atomically. */
+  void insertSignalDeliveries(List<SignalDeliveryRecord> deliveries);
+
+  /** Pending deliveries whose {@code nextAttemptAt <= now}, oldest first. */
+  List<SignalDeliveryRecord> dueSignalDeliveries(Instant now, int limit);
+
+  /**
+   * Takes a due delivery for one send: counts the attempt and moves {@code nextAttemptAt} to {@code leaseUntil},
+   * only if it is still pending at {@code seenNextAttemptAt}. True for exactly one of several competing senders.
+   */
+  boolean leaseSignalDelivery(String deliveryId, Instant seenNextAttemptAt, Instant leaseUntil);
+
+  /** Forgets a delivery the receiver accepted. */
+  void deleteSignalDelivery(String deliveryId);
+
+  /** Schedules the next attempt of a pending delivery after a failed send. */
+  void retrySignalDelivery(String deliveryId, Instant nextAttemptAt, String lastError);
+
+  /** Gives a delivery up (state failed): kept for operators, never sent again. */
+  void failSignalDelivery(String deliveryId, String lastError);
+
   // ---- Jenkins controllers ([2/7]) -------------------------------------------------------------------------
 
   /** Registers or replaces a controller: its JWKS (JSON) or a JWKS URL, exactly one of them non-null. */

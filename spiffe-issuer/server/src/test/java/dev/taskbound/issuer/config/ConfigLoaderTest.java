@@ -101,6 +101,46 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void crlAndSharedSignalsAreConfigured() throws Exception {
+    IssuerConfig cfg =
+        load(String.join("\n",
+            "dev: true",
+            "crl: {next_update: 10m}",
+            "signals:",
+            "  max_attempts: 3",
+            "  initial_backoff: 5s",
+            "  receivers:",
+            "    - {url: https://rx.example/events, audience: https://rx.example, bearer_token_env: RX_TOKEN}",
+            "    - {url: http://127.0.0.1:9000/ssf, audience: local}",
+            ""));
+    assertThat(cfg.crl().nextUpdate()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(cfg.signals().maxAttempts()).isEqualTo(3);
+    assertThat(cfg.signals().initialBackoff()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(cfg.signals().receivers()).hasSize(2);
+    assertThat(cfg.signals().receivers().get(0).bearerTokenEnv()).isEqualTo("RX_TOKEN");
+    assertThat(cfg.signals().receivers().get(1).bearerTokenEnv()).isNull();
+
+    IssuerConfig defaults = ConfigLoader.dev(dir);
+    assertThat(defaults.crl().nextUpdate()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(defaults.signals().receivers()).isEmpty();
+  }
+
+  @Test
+  void badSignalsConfigurationNamesTheProblem() {
+    String base = "dev: true\n";
+    assertThatThrownBy(() -> load(base + "signals: {receivers: [{url: https://rx, audience: a, token: x}]}\n"))
+        .hasMessageContaining("signals.receivers[0].token");
+    assertThatThrownBy(() -> load(base + "signals: {receivers: [{audience: a}]}\n")).hasMessageContaining("url is required");
+    assertThatThrownBy(() -> load(base + "signals: {receivers: [{url: https://rx}]}\n")).hasMessageContaining("audience");
+    assertThatThrownBy(() -> load(base + "signals: {receivers: [{url: http://rx.example/e, audience: a}]}\n"))
+        .hasMessageContaining("https");
+    assertThatThrownBy(() -> load(base + "signals: {max_attempts: 0}\n")).hasMessageContaining("max_attempts");
+    assertThatThrownBy(() -> load(base + "signals: {retries: 3}\n")).hasMessageContaining("signals.retries");
+    assertThatThrownBy(() -> load(base + "crl: {next_update: 30d}\n")).hasMessageContaining("crl.next_update");
+    assertThatThrownBy(() -> load(base + "crl: {lifetime: 5m}\n")).hasMessageContaining("crl.lifetime");
+  }
+
+  @Test
   void durationsReadAsOperatorsWriteThem() {
     assertThat(HumanDuration.parse("90s")).isEqualTo(Duration.ofSeconds(90));
     assertThat(HumanDuration.parse("15m")).isEqualTo(Duration.ofMinutes(15));

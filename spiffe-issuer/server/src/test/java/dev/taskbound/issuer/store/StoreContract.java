@@ -327,6 +327,70 @@ abstract class StoreContract {
     assertThat(reclaimed).containsOnlyOnce(true);
   }
 
+  // ---- revocation ------------------------------------------------------------------------------------------
+
+  @Test
+  void revokedUnexpiredListsOnlyRevokedCredentialsOfTheKindThatHaveNotExpired() {
+    CredentialRecord live = x509("t1", "0a", T0); // expires T0+600s
+    CredentialRecord shortLived =
+        new CredentialRecord("t1", CredentialKind.X509_SVID, "0b", null, T0, T0.plusSeconds(100), null);
+    store.insertTask(activeTask("t1", T0), List.of(live, shortLived, jwt("t1", "j1", "vault", T0)));
+    store.insertTask(activeTask("t2", T0), List.of(x509("t2", "0c", T0)));
+    Instant endedAt = T0.plusSeconds(50);
+    store.endTask("t1", TaskOutcome.SUCCEEDED, null, endedAt);
+
+    assertThat(store.revokedUnexpired(CredentialKind.X509_SVID, T0.plusSeconds(60)))
+        .extracting(CredentialRecord::credentialId, CredentialRecord::revokedAt)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("0a", endedAt), org.assertj.core.groups.Tuple.tuple("0b", endedAt));
+    // Expired from expiresAt on: 0b leaves at exactly T0+100s.
+    assertThat(store.revokedUnexpired(CredentialKind.X509_SVID, T0.plusSeconds(100)))
+        .extracting(CredentialRecord::credentialId)
+        .containsExactly("0a");
+    assertThat(store.revokedUnexpired(CredentialKind.JWT_SVID, T0.plusSeconds(60)))
+        .extracting(CredentialRecord::credentialId)
+        .containsExactly("j1");
+  }
+
+  @Test
+  void signalDeliveriesComeDueInOrderAndLeaveWhenDeliveredOrFailed() {
+    store.insertSignalDeliveries(
+        List.of(delivery("d2", T0.plusSeconds(2)), delivery("d1", T0.plusSeconds(1)), delivery("d3", T0.plusSeconds(30))));
+
+    assertThat(store.dueSignalDeliveries(T0.plusSeconds(5), 10))
+        .containsExactly(delivery("d1", T0.plusSeconds(1)), delivery("d2", T0.plusSeconds(2)));
+    assertThat(store.dueSignalDeliveries(T0.plusSeconds(5), 1)).extracting(SignalDeliveryRecord::deliveryId).containsExactly("d1");
+
+    store.deleteSignalDelivery("d1");
+    store.failSignalDelivery("d2", "HTTP 400 (invalid_request)");
+    store.retrySignalDelivery("d3", T0.plusSeconds(3), "HTTP 503");
+
+    assertThat(store.dueSignalDeliveries(T0.plusSeconds(5), 10))
+        .extracting(SignalDeliveryRecord::deliveryId, SignalDeliveryRecord::nextAttemptAt)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("d3", T0.plusSeconds(3)));
+    // A failed delivery is never due again, whatever else happens to it.
+    store.retrySignalDelivery("d2", T0, "late");
+    assertThat(store.dueSignalDeliveries(T0.plusSeconds(3600), 10)).extracting(SignalDeliveryRecord::deliveryId).containsExactly("d3");
+  }
+
+  @Test
+  void concurrentLeasesOfOneDeliveryHaveExactlyOneWinner() throws Exception {
+    SignalDeliveryRecord d = delivery("d1", T0);
+    store.insertSignalDeliveries(List.of(d));
+
+    List<Boolean> won = race(thread -> store.leaseSignalDelivery("d1", T0, T0.plusSeconds(60)));
+
+    assertThat(won).containsOnlyOnce(true);
+    SignalDeliveryRecord leased = store.dueSignalDeliveries(T0.plusSeconds(60), 10).get(0);
+    assertThat(leased.attempts()).isEqualTo(1);
+    assertThat(leased.nextAttemptAt()).isEqualTo(T0.plusSeconds(60));
+    assertThat(store.dueSignalDeliveries(T0.plusSeconds(59), 10)).as("leased, not due").isEmpty();
+  }
+
+  private static SignalDeliveryRecord delivery(String id, Instant nextAttemptAt) {
+    return new SignalDeliveryRecord(id, "https://receiver.example/events", "t1", "eyJhbGciOiJFUzI1NiJ9.e30.sig-" + id, 0, T0, nextAttemptAt);
+  }
+
   // ---- controllers -----------------------------------------------------------------------------------------
 
   @Test
