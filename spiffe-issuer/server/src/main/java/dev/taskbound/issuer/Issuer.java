@@ -6,8 +6,16 @@ import dev.taskbound.issuer.attest.DevAttestor;
 import dev.taskbound.issuer.attest.JwksFetcher;
 import dev.taskbound.issuer.ca.CertificateAuthority;
 import dev.taskbound.issuer.ca.CryptoProviders;
+import dev.taskbound.issuer.ca.DownstreamSigningKeys;
 import dev.taskbound.issuer.config.IssuerConfig;
+import dev.taskbound.issuer.exchange.RelyingParties;
+import dev.taskbound.issuer.exchange.TokenService;
 import dev.taskbound.issuer.http.ApiHandler;
+import dev.taskbound.issuer.http.HttpEndpoint;
+import dev.taskbound.issuer.http.IntrospectionEndpoint;
+import dev.taskbound.issuer.http.OidcEndpoints;
+import dev.taskbound.issuer.http.RevocationEndpoint;
+import dev.taskbound.issuer.http.TokenEndpoint;
 import dev.taskbound.issuer.http.HttpServer;
 import dev.taskbound.issuer.policy.CelPolicyEngine;
 import dev.taskbound.issuer.policy.DevPolicy;
@@ -22,10 +30,12 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +47,8 @@ public final class Issuer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Issuer.class);
   private static final Duration ROTATION_TICK = Duration.ofSeconds(30);
   private static final Duration POLICY_POLL = Duration.ofSeconds(5);
+  /** How soon revocations made on another replica reach this one's in-memory state. */
+  private static final Duration REVOCATION_REFRESH = Duration.ofSeconds(5);
 
   private final IssuerConfig config;
   private final Offline core;
@@ -62,6 +74,11 @@ public final class Issuer implements AutoCloseable {
 
   /** Starts the issuer: binds, wires, serves. The issuer URL defaults to the bound address (dev mode). */
   public static Issuer start(IssuerConfig config, Clock clock) throws Exception {
+    return start(config, clock, System::getenv);
+  }
+
+  /** As {@link #start(IssuerConfig, Clock)}, reading secrets named by the configuration through {@code env}. */
+  public static Issuer start(IssuerConfig config, Clock clock, Function<String, String> env) throws Exception {
     String provider = CryptoProviders.install();
     LOG.info("crypto provider: {}", provider);
     HttpServer http = HttpServer.bind(config);
@@ -84,7 +101,19 @@ public final class Issuer implements AutoCloseable {
       }
       TaskLifecycle tasks =
           new TaskLifecycle(cfg, core.store(), attestors.list(), policy, core.ca().x509Minter(), core.ca().jwtMinter(), () -> core.ca().bundle().current(), clock);
-      http.start(new ApiHandler(tasks, () -> core.ca().bundle().bundleJson()));
+      // Token exchange, introspection, revocation, OIDC discovery ([3/7]).
+      DownstreamSigningKeys downstreamKeys = DownstreamSigningKeys.create(cfg, core.store(), clock.instant());
+      TokenService tokenService =
+          TokenService.create(
+              cfg, core.store(), core.ca().bundle(), downstreamKeys,
+              RelyingParties.fromConfig(cfg.introspection(), env), clock);
+      tasks.addEndListener(tokenService.revocations());
+      http.trustClientCertificatesFrom(() -> core.ca().bundle().current().x509Authorities());
+      List<HttpEndpoint> endpoints = new ArrayList<>(OidcEndpoints.of(tokenService.discovery()));
+      endpoints.add(new TokenEndpoint(tokenService));
+      endpoints.add(new IntrospectionEndpoint(tokenService));
+      endpoints.add(new RevocationEndpoint(tokenService));
+      http.start(new ApiHandler(tasks, () -> core.ca().bundle().bundleJson(), endpoints));
       ScheduledExecutorService scheduler =
           Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "taskbound-rotation");
@@ -95,12 +124,24 @@ public final class Issuer implements AutoCloseable {
           () -> {
             try {
               core.ca().rotate(clock.instant());
+              downstreamKeys.rotate(clock.instant());
             } catch (RuntimeException e) {
               LOG.error("key rotation failed; will retry", e);
             }
           },
           ROTATION_TICK.toSeconds(),
           ROTATION_TICK.toSeconds(),
+          TimeUnit.SECONDS);
+      scheduler.scheduleWithFixedDelay(
+          () -> {
+            try {
+              tokenService.revocations().refresh();
+            } catch (RuntimeException e) {
+              LOG.error("revocation refresh failed; will retry", e);
+            }
+          },
+          REVOCATION_REFRESH.toSeconds(),
+          REVOCATION_REFRESH.toSeconds(),
           TimeUnit.SECONDS);
       LOG.info("issuer {} serving trust domain {} (dev={})", cfg.issuerUrl(), cfg.trustDomain(), cfg.dev());
       return new Issuer(cfg, new Offline(cfg, core.store(), core.ca(), tasks), http, dev, scheduler, watcher);
