@@ -108,7 +108,7 @@ public final class Issuer implements AutoCloseable {
               cfg, core.store(), core.ca().bundle(), downstreamKeys,
               RelyingParties.fromConfig(cfg.introspection(), env), clock);
       tasks.addEndListener(tokenService.revocations());
-      http.trustClientCertificatesFrom(() -> core.ca().bundle().current().x509Authorities());
+      http.trustClientCertificatesFrom(() -> core.ca().bundle().current().x509Authorities(), clock);
       List<HttpEndpoint> endpoints = new ArrayList<>(OidcEndpoints.of(tokenService.discovery()));
       endpoints.add(new TokenEndpoint(tokenService));
       endpoints.add(new IntrospectionEndpoint(tokenService));

@@ -1,5 +1,6 @@
 package dev.taskbound.issuer.config;
 
+import java.util.HashSet;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -221,7 +222,7 @@ public final class ConfigLoader {
   private static IssuerConfig.Introspection introspection(Node i) {
     i.only("clients");
     List<IssuerConfig.Introspection.Client> clients = new ArrayList<>();
-    Set<String> ids = new java.util.HashSet<>();
+    Set<String> ids = new HashSet<>();
     for (Node c : i.children("clients")) {
       c.only("id", "secret_env");
       String id = c.text("id", null);

@@ -1,5 +1,6 @@
 package dev.taskbound.issuer.exchange;
 
+import dev.taskbound.issuer.ca.JwtSvidMinter;
 import dev.taskbound.issuer.ca.DownstreamSigningKeys;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,7 +36,7 @@ public final class OidcDiscovery {
     doc.put("token_endpoint_auth_methods_supported", List.of("none", "tls_client_auth"));
     doc.put("introspection_endpoint_auth_methods_supported", List.of("client_secret_basic", "bearer"));
     doc.put("revocation_endpoint_auth_methods_supported", List.of("client_secret_basic", "bearer"));
-    doc.put("claims_supported", List.of("iss", "sub", "aud", "exp", "iat", "jti", "act", "cnf", dev.taskbound.issuer.ca.JwtSvidMinter.TASK_CLAIM));
+    doc.put("claims_supported", List.of("iss", "sub", "aud", "exp", "iat", "jti", "act", "cnf", JwtSvidMinter.TASK_CLAIM));
     return doc;
   }
 

@@ -1,5 +1,6 @@
 package dev.taskbound.issuer.exchange;
 
+import java.net.URLDecoder;
 import dev.taskbound.issuer.ca.JwtSvidMinter;
 import dev.taskbound.issuer.store.CredentialKind;
 import dev.taskbound.issuer.store.Store;
@@ -62,8 +63,8 @@ public final class TokenIntrospection {
         throw OAuthException.invalidClient("client authentication failed");
       }
       // RFC 6749 §2.3.1: client_id and secret are form-urlencoded before Basic encoding.
-      String id = java.net.URLDecoder.decode(decoded.substring(0, colon), StandardCharsets.UTF_8);
-      String secret = java.net.URLDecoder.decode(decoded.substring(colon + 1), StandardCharsets.UTF_8);
+      String id = URLDecoder.decode(decoded.substring(0, colon), StandardCharsets.UTF_8);
+      String secret = URLDecoder.decode(decoded.substring(colon + 1), StandardCharsets.UTF_8);
       if (!relyingParties.authenticate(id, secret)) {
         throw OAuthException.invalidClient("client authentication failed");
       }

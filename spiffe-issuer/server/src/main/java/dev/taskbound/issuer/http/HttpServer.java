@@ -1,5 +1,6 @@
 package dev.taskbound.issuer.http;
 
+import java.time.Clock;
 import dev.taskbound.issuer.config.IssuerConfig;
 import java.io.IOException;
 import java.io.Reader;
@@ -57,7 +58,7 @@ public final class HttpServer implements AutoCloseable {
     http.setSendDateHeader(true);
     ServerConnector connector;
     boolean tls = config.tls() != null;
-    SvidClientTrust clientTrust = new SvidClientTrust(java.time.Clock.systemUTC());
+    SvidClientTrust clientTrust = new SvidClientTrust();
     if (tls) {
       http.addCustomizer(new SecureRequestCustomizer());
       // Mutual TLS is optional: an X.509-SVID, when presented, must chain to our current authorities (token
@@ -98,8 +99,8 @@ public final class HttpServer implements AutoCloseable {
   }
 
   /** The X.509 authorities client certificates must chain to (read per handshake); call before {@link #start}. */
-  public void trustClientCertificatesFrom(Supplier<List<X509Certificate>> authorities) {
-    clientTrust.authorities(authorities);
+  public void trustClientCertificatesFrom(Supplier<List<X509Certificate>> authorities, Clock clock) {
+    clientTrust.authorities(authorities, clock);
   }
 
   public void start(Handler handler) throws Exception {

@@ -16,15 +16,12 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * certificates only: the server never acts as a TLS client.
  */
 final class SvidClientTrust extends X509ExtendedTrustManager {
-  private final Clock clock;
   private volatile Supplier<List<X509Certificate>> authorities = List::of;
+  private volatile Clock clock = Clock.systemUTC();
 
-  SvidClientTrust(Clock clock) {
-    this.clock = clock;
-  }
-
-  void authorities(Supplier<List<X509Certificate>> authorities) {
+  void authorities(Supplier<List<X509Certificate>> authorities, Clock clock) {
     this.authorities = authorities;
+    this.clock = clock;
   }
 
   @Override
