@@ -10,15 +10,22 @@ import dev.taskbound.issuer.ca.CertificateAuthority;
 import dev.taskbound.issuer.ca.CrlPublisher;
 import dev.taskbound.issuer.ca.CryptoProviders;
 import dev.taskbound.issuer.ca.DiskKeyManager;
+import dev.taskbound.issuer.ca.DownstreamSigningKeys;
 import dev.taskbound.issuer.config.IssuerConfig;
 import dev.taskbound.issuer.evidence.Ed25519LogSigner;
 import dev.taskbound.issuer.evidence.Event;
 import dev.taskbound.issuer.evidence.EvidenceLog;
+import dev.taskbound.issuer.exchange.RelyingParties;
+import dev.taskbound.issuer.exchange.TokenService;
 import dev.taskbound.issuer.http.ApiHandler;
 import dev.taskbound.issuer.http.CrlEndpoint;
 import dev.taskbound.issuer.http.EvidenceEndpoints;
 import dev.taskbound.issuer.http.HttpEndpoint;
 import dev.taskbound.issuer.http.HttpServer;
+import dev.taskbound.issuer.http.IntrospectionEndpoint;
+import dev.taskbound.issuer.http.OidcEndpoints;
+import dev.taskbound.issuer.http.RevocationEndpoint;
+import dev.taskbound.issuer.http.TokenEndpoint;
 import dev.taskbound.issuer.http.JsonDocumentEndpoint;
 import dev.taskbound.issuer.policy.CelPolicyEngine;
 import dev.taskbound.issuer.policy.DevPolicy;
@@ -46,6 +53,7 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,6 +68,8 @@ public final class Issuer implements AutoCloseable {
   private static final Duration PENDING_EVIDENCE_TICK = Duration.ofSeconds(5);
   private static final Duration MAX_REAP_TICK = Duration.ofSeconds(15);
   private static final int REAP_BATCH = 100;
+  /** How soon revocations made on another replica reach this one's in-memory state. */
+  private static final Duration REVOCATION_REFRESH = Duration.ofSeconds(5);
 
   private final IssuerConfig config;
   private final Offline core;
@@ -89,6 +99,11 @@ public final class Issuer implements AutoCloseable {
 
   /** Starts the issuer: binds, wires, serves. The issuer URL defaults to the bound address (dev mode). */
   public static Issuer start(IssuerConfig config, Clock clock) throws Exception {
+    return start(config, clock, System::getenv);
+  }
+
+  /** As {@link #start(IssuerConfig, Clock)}, reading secrets named by the configuration through {@code env}. */
+  public static Issuer start(IssuerConfig config, Clock clock, Function<String, String> env) throws Exception {
     LOG.info("crypto provider: {}", CryptoProviders.install());
     Deque<AutoCloseable> resources = new ArrayDeque<>();
     try {
@@ -134,7 +149,20 @@ public final class Issuer implements AutoCloseable {
               () -> core.ca().bundle().current(), evidence, clock);
       Revocation revocation = revocation(cfg, core, tasks, clock);
       resources.push(revocation.signals());
+      // Token exchange, introspection, revocation, OIDC discovery ([3/7]).
+      DownstreamSigningKeys downstreamKeys = DownstreamSigningKeys.create(cfg, core.store(), clock.instant());
+      TokenService tokenService =
+          TokenService.create(
+              cfg, core.store(), core.ca().bundle(), downstreamKeys, RelyingParties.fromConfig(cfg.introspection(), env),
+              clock);
+      tasks.addEndListener(tokenService.revocations());
+      http.trustClientCertificatesFrom(() -> core.ca().bundle().current().x509Authorities(), clock);
+
       List<HttpEndpoint> endpoints = new ArrayList<>(EvidenceEndpoints.of(evidence));
+      endpoints.addAll(OidcEndpoints.of(tokenService.discovery()));
+      endpoints.add(new TokenEndpoint(tokenService));
+      endpoints.add(new IntrospectionEndpoint(tokenService));
+      endpoints.add(new RevocationEndpoint(tokenService));
       endpoints.add(new CrlEndpoint(revocation.crl(), clock::instant));
       String ssfConfiguration = json(SsfConfiguration.of(cfg.issuerUrl()));
       endpoints.add(new JsonDocumentEndpoint(SsfConfiguration.WELL_KNOWN_PATH, () -> ssfConfiguration));
@@ -149,7 +177,11 @@ public final class Issuer implements AutoCloseable {
             return t;
           });
       resources.push(scheduler::shutdownNow);
-      every(scheduler, ROTATION_TICK, "key rotation", () -> core.ca().rotate(clock.instant()));
+      every(scheduler, ROTATION_TICK, "key rotation", () -> {
+        core.ca().rotate(clock.instant());
+        downstreamKeys.rotate(clock.instant());
+      });
+      every(scheduler, REVOCATION_REFRESH, "revocation refresh", () -> tokenService.revocations().refresh());
       every(scheduler, PENDING_EVIDENCE_TICK, "pending end evidence", () -> tasks.logPendingEnds(100));
       every(scheduler, min(MAX_REAP_TICK, cfg.ttl().heartbeat().dividedBy(4)), "reaper", revocation.reaper()::reapQuietly);
 

@@ -45,16 +45,49 @@ final class AuthorityRotation<A> implements AuthoritySource<A> {
 
   record Published(String material, Instant notAfter) {}
 
+  /** Where the public halves are kept: the SPIFFE bundle table, or the downstream-key table behind {@code /jwks}. */
+  interface KeyRecords {
+    List<BundleKeyRecord> all();
+
+    void put(BundleKeyRecord record);
+
+    void remove(String kid);
+
+    static KeyRecords bundle(Store store) {
+      return new KeyRecords() {
+        @Override
+        public List<BundleKeyRecord> all() {
+          return store.bundleKeys();
+        }
+
+        @Override
+        public void put(BundleKeyRecord record) {
+          store.putBundleKey(record);
+        }
+
+        @Override
+        public void remove(String kid) {
+          store.removeBundleKey(kid);
+        }
+      };
+    }
+  }
+
   private final Kind<A> kind;
-  private final Store store;
+  private final KeyRecords store;
   private final KeyManager keys;
   private final Duration rotateAfter;
   private final Duration prepareBefore;
   private volatile A active;
 
   AuthorityRotation(Kind<A> kind, Store store, KeyManager keys, Duration rotateAfter, Duration prepareBefore) {
+    this(kind, KeyRecords.bundle(Objects.requireNonNull(store, "store")), keys, rotateAfter, prepareBefore);
+  }
+
+  AuthorityRotation(
+      Kind<A> kind, KeyRecords records, KeyManager keys, Duration rotateAfter, Duration prepareBefore) {
     this.kind = Objects.requireNonNull(kind, "kind");
-    this.store = Objects.requireNonNull(store, "store");
+    this.store = Objects.requireNonNull(records, "records");
     this.keys = Objects.requireNonNull(keys, "keys");
     this.rotateAfter = positive(rotateAfter, "rotateAfter");
     this.prepareBefore = positive(prepareBefore, "prepareBefore");
@@ -96,7 +129,7 @@ final class AuthorityRotation<A> implements AuthoritySource<A> {
       if (prepared == null && key.isPresent()) {
         prepared = new Loaded(record, key.get());
       } else {
-        store.removeBundleKey(record.kid());
+        store.remove(record.kid());
         changed = true;
       }
     }
@@ -105,7 +138,7 @@ final class AuthorityRotation<A> implements AuthoritySource<A> {
       Loaded successor = prepared != null ? prepared : generate(now);
       BundleKeyRecord activated =
           withState(successor.record, KeyState.ACTIVE, now, null, null);
-      store.putBundleKey(activated);
+      store.put(activated);
       if (current != null) {
         retire(current.record, now);
       }
@@ -133,7 +166,7 @@ final class AuthorityRotation<A> implements AuthoritySource<A> {
       if (record.state() == KeyState.RETIRED
           && record.removeAfter() != null
           && !now.isBefore(record.removeAfter())) {
-        store.removeBundleKey(record.kid());
+        store.remove(record.kid());
         keys.delete(record.kid());
         LOG.info("{} authority {} removed from the bundle", kind.use(), record.kid());
         changed = true;
@@ -152,13 +185,13 @@ final class AuthorityRotation<A> implements AuthoritySource<A> {
         new BundleKeyRecord(
             kid, kind.use(), kind.algorithm().jwsAlgorithm(), KeyState.PREPARED, published.material(),
             now, null, null, published.notAfter(), null);
-    store.putBundleKey(record);
+    store.put(record);
     return new Loaded(record, key);
   }
 
   private void retire(BundleKeyRecord record, Instant now) {
     Instant removeAfter = kind.removeAfter(record, now);
-    store.putBundleKey(withState(record, KeyState.RETIRED, record.activatedAt(), now, removeAfter));
+    store.put(withState(record, KeyState.RETIRED, record.activatedAt(), now, removeAfter));
     LOG.info("{} authority {} retired, published until {}", kind.use(), record.kid(), removeAfter);
   }
 
@@ -171,7 +204,7 @@ final class AuthorityRotation<A> implements AuthoritySource<A> {
 
   private List<BundleKeyRecord> mine() {
     List<BundleKeyRecord> mine = new ArrayList<>();
-    for (BundleKeyRecord record : store.bundleKeys()) {
+    for (BundleKeyRecord record : store.all()) {
       if (kind.use().equals(record.use())) {
         mine.add(record);
       }

@@ -1,5 +1,6 @@
 package dev.taskbound.issuer.config;
 
+import java.util.HashSet;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -68,14 +69,15 @@ public final class ConfigLoader {
     }
     return new IssuerConfig(
         cfg.trustDomain(), cfg.issuerUrl(), host, port, dataDir != null ? dataDir : cfg.dataDir(), cfg.tls(), cfg.ca(),
-        cfg.jwt(), cfg.store(), cfg.ttl(), devMode, cfg.attestors(), cfg.policyFile(), cfg.crl(), cfg.signals());
+        cfg.jwt(), cfg.store(), cfg.ttl(), devMode, cfg.attestors(), cfg.policyFile(), cfg.crl(), cfg.signals(),
+        cfg.exchange(), cfg.introspection());
   }
 
   static IssuerConfig fromTree(ObjectNode root, boolean dev) {
     Node n = new Node(root, "");
     n.only(
         "trust_domain", "issuer_url", "listen", "data_dir", "tls", "ca", "jwt", "store", "ttl", "policy",
-        "attestors", "dev", "crl", "signals");
+        "attestors", "dev", "crl", "signals", "exchange", "introspection");
     dev = dev || n.bool("dev", false);
     String trustDomain = n.text("trust_domain", dev ? DEV_TRUST_DOMAIN : null);
     if (trustDomain == null) {
@@ -191,7 +193,7 @@ public final class ConfigLoader {
     }
     return new IssuerConfig(
         trustDomain, issuerUrl, hp.host(), hp.port(), dataDir, tls, ca, jwt, store, ttl, dev, attestors, policyFile, crl,
-        signals);
+        signals, exchange(n.childOrEmpty("exchange")), introspection(n.childOrEmpty("introspection")));
   }
 
   private static SignalsConfig signals(Node s) {
@@ -216,6 +218,62 @@ public final class ConfigLoader {
     } catch (IllegalArgumentException e) {
       throw new ConfigException("signals: " + e.getMessage(), e);
     }
+  }
+
+  private static IssuerConfig.Exchange exchange(Node x) {
+    x.only("default_algorithm", "ttl", "audiences", "rotate_after", "prepare_before");
+    IssuerConfig.Exchange defaults = IssuerConfig.Exchange.defaults();
+    String defaultAlgorithm = jwsAlgorithm(x, "default_algorithm", defaults.defaultAlgorithm());
+    Map<String, String> perAudience = new LinkedHashMap<>();
+    Node audiences = x.child("audiences");
+    if (audiences != null) {
+      for (Iterator<String> it = audiences.node().fieldNames(); it.hasNext(); ) {
+        String audience = it.next();
+        Node a = audiences.child(audience);
+        if (a == null) {
+          throw new ConfigException(audiences.prefix() + audience + " must be a mapping");
+        }
+        a.only("algorithm");
+        perAudience.put(audience, jwsAlgorithm(a, "algorithm", defaultAlgorithm));
+      }
+    }
+    Duration ttl = x.duration("ttl", defaults.ttl());
+    Duration rotateAfter = x.duration("rotate_after", defaults.rotateAfter());
+    Duration prepareBefore = x.duration("prepare_before", defaults.prepareBefore());
+    if (prepareBefore.compareTo(rotateAfter) >= 0) {
+      throw new ConfigException("exchange.prepare_before must be shorter than exchange.rotate_after");
+    }
+    return new IssuerConfig.Exchange(defaultAlgorithm, ttl, perAudience, rotateAfter, prepareBefore);
+  }
+
+  private static String jwsAlgorithm(Node n, String key, String dflt) {
+    String alg = n.text(key, dflt);
+    if (!alg.equals("ES256") && !alg.equals("RS256")) {
+      throw new ConfigException(n.prefix() + key + " must be ES256 or RS256: " + alg);
+    }
+    return alg;
+  }
+
+  private static IssuerConfig.Introspection introspection(Node i) {
+    i.only("clients");
+    List<IssuerConfig.Introspection.Client> clients = new ArrayList<>();
+    Set<String> ids = new HashSet<>();
+    for (Node c : i.children("clients")) {
+      c.only("id", "secret_env");
+      String id = c.text("id", null);
+      String secretEnv = c.text("secret_env", null);
+      if (id == null || id.isBlank() || id.contains(":")) {
+        throw new ConfigException(c.prefix() + "id is required and must not contain ':'");
+      }
+      if (secretEnv == null || secretEnv.isBlank()) {
+        throw new ConfigException(c.prefix() + "secret_env is required (the secret itself never goes in this file)");
+      }
+      if (!ids.add(id)) {
+        throw new ConfigException(c.prefix() + "id " + id + " is registered twice");
+      }
+      clients.add(new IssuerConfig.Introspection.Client(id, secretEnv));
+    }
+    return new IssuerConfig.Introspection(clients);
   }
 
   private static AttestorsConfig attestors(Node a) {

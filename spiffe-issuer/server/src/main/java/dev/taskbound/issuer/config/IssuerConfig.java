@@ -4,6 +4,8 @@ import dev.taskbound.issuer.attest.AttestorsConfig;
 import dev.taskbound.issuer.signals.SignalsConfig;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -15,6 +17,8 @@ import java.util.Objects;
  * @param policyFile the policy (YAML, CEL rules); null means the built-in dev policy in dev mode, deny-all otherwise
  * @param crl how the CRL is published
  * @param signals Shared Signals receivers; none by default
+ * @param exchange token exchange: downstream token lifetime and signing algorithm per audience
+ * @param introspection relying parties registered for {@code /introspect} and {@code /revoke}
  */
 public record IssuerConfig(
     String trustDomain,
@@ -31,25 +35,9 @@ public record IssuerConfig(
     AttestorsConfig attestors,
     Path policyFile,
     Crl crl,
-    SignalsConfig signals) {
-
-  /** A configuration without CRL or Shared Signals settings (their defaults). */
-  public IssuerConfig(
-      String trustDomain,
-      String issuerUrl,
-      String listenHost,
-      int listenPort,
-      Path dataDir,
-      Tls tls,
-      Ca ca,
-      Jwt jwt,
-      StoreConfig store,
-      Ttl ttl,
-      boolean dev,
-      AttestorsConfig attestors,
-      Path policyFile) {
-    this(trustDomain, issuerUrl, listenHost, listenPort, dataDir, tls, ca, jwt, store, ttl, dev, attestors, policyFile, null, null);
-  }
+    SignalsConfig signals,
+    Exchange exchange,
+    Introspection introspection) {
 
   /** A configuration with no attestors beyond dev mode's and no policy file. */
   public IssuerConfig(
@@ -67,6 +55,24 @@ public record IssuerConfig(
     this(trustDomain, issuerUrl, listenHost, listenPort, dataDir, tls, ca, jwt, store, ttl, dev, AttestorsConfig.none(), null);
   }
 
+  /** A configuration with the default token exchange settings and no registered relying parties. */
+  public IssuerConfig(
+      String trustDomain,
+      String issuerUrl,
+      String listenHost,
+      int listenPort,
+      Path dataDir,
+      Tls tls,
+      Ca ca,
+      Jwt jwt,
+      StoreConfig store,
+      Ttl ttl,
+      boolean dev,
+      AttestorsConfig attestors,
+      Path policyFile) {
+    this(trustDomain, issuerUrl, listenHost, listenPort, dataDir, tls, ca, jwt, store, ttl, dev, attestors, policyFile, null, null, null, null);
+  }
+
   public IssuerConfig {
     Objects.requireNonNull(trustDomain, "trust_domain");
     Objects.requireNonNull(dataDir, "data_dir");
@@ -77,12 +83,15 @@ public record IssuerConfig(
     attestors = attestors == null ? AttestorsConfig.none() : attestors;
     crl = crl == null ? Crl.DEFAULT : crl;
     signals = signals == null ? SignalsConfig.none() : signals;
+    exchange = exchange == null ? Exchange.defaults() : exchange;
+    introspection = introspection == null ? new Introspection(List.of()) : introspection;
   }
 
   /** Returns a copy with another issuer URL (used once the listening port is known). */
   public IssuerConfig withIssuerUrl(String url) {
     return new IssuerConfig(
-        trustDomain, url, listenHost, listenPort, dataDir, tls, ca, jwt, store, ttl, dev, attestors, policyFile, crl, signals);
+        trustDomain, url, listenHost, listenPort, dataDir, tls, ca, jwt, store, ttl, dev, attestors, policyFile, crl, signals,
+        exchange, introspection);
   }
 
   /** TLS for the HTTP listener; null in dev mode (plain HTTP on loopback). */
@@ -164,5 +173,52 @@ public record IssuerConfig(
         throw new IllegalArgumentException("crl.next_update must be positive");
       }
     }
+  }
+
+
+  /**
+   * RFC 8693 token exchange and the downstream tokens it issues.
+   *
+   * @param defaultAlgorithm {@code ES256} (default) or {@code RS256}, for audiences not listed in {@code audiences}
+   * @param ttl lifetime of one downstream token (never beyond the task's end of life)
+   * @param audienceAlgorithms signing algorithm per downstream audience (e.g. Azure accepts RS256 only)
+   * @param rotateAfter how long one downstream signing key signs before its prepared successor takes over
+   * @param prepareBefore how long before activation a successor is published at {@code /jwks}
+   */
+  public record Exchange(
+      String defaultAlgorithm, Duration ttl, Map<String, String> audienceAlgorithms, Duration rotateAfter,
+      Duration prepareBefore) {
+    public static final Duration DEFAULT_TTL = Duration.ofMinutes(10);
+
+    public Exchange {
+      Objects.requireNonNull(defaultAlgorithm, "exchange.default_algorithm");
+      Objects.requireNonNull(ttl, "exchange.ttl");
+      audienceAlgorithms = audienceAlgorithms == null ? Map.of() : Map.copyOf(audienceAlgorithms);
+      Objects.requireNonNull(rotateAfter, "exchange.rotate_after");
+      Objects.requireNonNull(prepareBefore, "exchange.prepare_before");
+    }
+
+    public static Exchange defaults() {
+      return new Exchange("ES256", DEFAULT_TTL, Map.of(), Duration.ofHours(24), Duration.ofHours(1));
+    }
+
+    /** The JWS algorithm downstream tokens for {@code audience} are signed with. */
+    public String algorithmFor(String audience) {
+      return audienceAlgorithms.getOrDefault(audience, defaultAlgorithm);
+    }
+  }
+
+  /**
+   * Relying parties allowed to call {@code /introspect} and {@code /revoke} with HTTP Basic authentication.
+   *
+   * @param clients each with its {@code client_id} and the environment variable holding its secret
+   */
+  public record Introspection(List<Client> clients) {
+    public Introspection {
+      clients = clients == null ? List.of() : List.copyOf(clients);
+    }
+
+    /** The secret itself is never in the configuration file, only the name of the variable that holds it. */
+    public record Client(String id, String secretEnv) {}
   }
 }

@@ -97,7 +97,7 @@ public final class ApiHandler extends Handler.Abstract {
     if (reply.location() != null) {
       response.getHeaders().put(HttpHeader.LOCATION, reply.location());
     }
-    if (reply.status() == 401) {
+    if (reply.status() == 401 && !reply.headers().containsKey(HttpHeader.WWW_AUTHENTICATE.asString())) {
       response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"taskbound\"");
     }
     response.write(true, ByteBuffer.wrap(reply.body()), callback);

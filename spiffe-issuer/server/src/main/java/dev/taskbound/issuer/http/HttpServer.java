@@ -1,5 +1,6 @@
 package dev.taskbound.issuer.http;
 
+import java.time.Clock;
 import dev.taskbound.issuer.config.IssuerConfig;
 import java.io.IOException;
 import java.io.Reader;
@@ -9,8 +10,13 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
+import java.security.cert.CRL;
 import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.util.Collection;
+import java.util.List;
+import java.util.function.Supplier;
+import javax.net.ssl.TrustManager;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
@@ -33,11 +39,13 @@ public final class HttpServer implements AutoCloseable {
   private final Server server;
   private final ServerConnector connector;
   private final boolean tls;
+  private final SvidClientTrust clientTrust;
 
-  private HttpServer(Server server, ServerConnector connector, boolean tls) {
+  private HttpServer(Server server, ServerConnector connector, boolean tls, SvidClientTrust clientTrust) {
     this.server = server;
     this.connector = connector;
     this.tls = tls;
+    this.clientTrust = clientTrust;
   }
 
   /** Opens the listening socket; call {@link #start} with the handler afterwards. */
@@ -51,9 +59,19 @@ public final class HttpServer implements AutoCloseable {
     http.setSendDateHeader(true);
     ServerConnector connector;
     boolean tls = config.tls() != null;
+    SvidClientTrust clientTrust = new SvidClientTrust();
     if (tls) {
       http.addCustomizer(new SecureRequestCustomizer());
-      SslContextFactory.Server ssl = new SslContextFactory.Server();
+      // Mutual TLS is optional: an X.509-SVID, when presented, must chain to our current authorities (token
+      // exchange with the X.509-SVID as subject); clients without a certificate connect as before.
+      SslContextFactory.Server ssl =
+          new SslContextFactory.Server() {
+            @Override
+            protected TrustManager[] getTrustManagers(KeyStore trustStore, Collection<? extends CRL> crls) {
+              return new TrustManager[] {clientTrust};
+            }
+          };
+      ssl.setWantClientAuth(true);
       // An in-memory keystore needs a password; a random one never leaves this process.
       String password = java.util.UUID.randomUUID().toString();
       ssl.setKeyStore(keyStore(config.tls().certFile(), config.tls().keyFile(), password.toCharArray()));
@@ -67,7 +85,7 @@ public final class HttpServer implements AutoCloseable {
     connector.setPort(config.listenPort());
     server.addConnector(connector);
     connector.open();
-    return new HttpServer(server, connector, tls);
+    return new HttpServer(server, connector, tls, clientTrust);
   }
 
   /** The base URL this server answers on, e.g. {@code http://127.0.0.1:8080}. */
@@ -79,6 +97,11 @@ public final class HttpServer implements AutoCloseable {
       host = "[" + host + "]";
     }
     return (tls ? "https://" : "http://") + host + ":" + connector.getLocalPort();
+  }
+
+  /** The X.509 authorities client certificates must chain to (read per handshake); call before {@link #start}. */
+  public void trustClientCertificatesFrom(Supplier<List<X509Certificate>> authorities, Clock clock) {
+    clientTrust.authorities(authorities, clock);
   }
 
   public void start(Handler handler) throws Exception {

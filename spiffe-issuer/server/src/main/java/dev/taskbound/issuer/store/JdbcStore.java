@@ -6,6 +6,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,31 +55,35 @@ public final class JdbcStore implements Store {
     tx.inTransaction(
         "insert task",
         c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "INSERT INTO tasks (" + TASK_COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
-            ps.setString(1, task.taskId());
-            ps.setString(2, Columns.enumText(task.state()));
-            ps.setString(3, task.spiffeId());
-            ps.setString(4, task.attestor());
-            ps.setString(5, Columns.json(task.context()));
-            ps.setString(6, task.policyRule());
-            ps.setString(7, task.policyVersion());
-            ps.setString(8, task.publicKeyJwk());
-            ps.setString(9, task.publicKeyThumbprint());
-            ps.setString(10, task.controlTokenSha256());
-            ps.setString(11, Columns.json(task.audiences()));
-            Columns.setInstant(ps, 12, task.createdAt());
-            Columns.setInstant(ps, 13, task.expiresAt());
-            Columns.setInstant(ps, 14, task.lastRenewedAt());
-            Columns.setInstant(ps, 15, task.endedAt());
-            ps.setString(16, Columns.enumText(task.outcome()));
-            ps.setString(17, task.endReason());
-            ps.executeUpdate();
-          }
+          insertTaskRow(c, task);
           insertCredentials(c, task.taskId(), credentials);
           return null;
         });
+  }
+
+  private static void insertTaskRow(Connection c, TaskRecord task) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO tasks (" + TASK_COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
+      ps.setString(1, task.taskId());
+      ps.setString(2, Columns.enumText(task.state()));
+      ps.setString(3, task.spiffeId());
+      ps.setString(4, task.attestor());
+      ps.setString(5, Columns.json(task.context()));
+      ps.setString(6, task.policyRule());
+      ps.setString(7, task.policyVersion());
+      ps.setString(8, task.publicKeyJwk());
+      ps.setString(9, task.publicKeyThumbprint());
+      ps.setString(10, task.controlTokenSha256());
+      ps.setString(11, Columns.json(task.audiences()));
+      Columns.setInstant(ps, 12, task.createdAt());
+      Columns.setInstant(ps, 13, task.expiresAt());
+      Columns.setInstant(ps, 14, task.lastRenewedAt());
+      Columns.setInstant(ps, 15, task.endedAt());
+      ps.setString(16, Columns.enumText(task.outcome()));
+      ps.setString(17, task.endReason());
+      ps.executeUpdate();
+    }
   }
 
   @Override
@@ -200,6 +205,198 @@ public final class JdbcStore implements Store {
         });
   }
 
+  // ---- token exchange ([3/7]) -----------------------------------------------------------------------------
+
+  private static final String GRANT_COLUMNS = "task_id, audiences_json, max_exchanges, exchanges";
+
+  @Override
+  public void insertTask(TaskRecord task, List<CredentialRecord> credentials, ExchangeGrant grant) {
+    Objects.requireNonNull(task, "task");
+    Objects.requireNonNull(grant, "grant");
+    requireSameTask(task.taskId(), credentials);
+    if (!task.taskId().equals(grant.taskId())) {
+      throw new IllegalArgumentException("the exchange grant belongs to another task");
+    }
+    tx.inTransaction(
+        "insert task",
+        c -> {
+          insertTaskRow(c, task);
+          try (PreparedStatement ps =
+              c.prepareStatement("INSERT INTO task_exchange_grants (" + GRANT_COLUMNS + ") VALUES (?, ?, ?, ?)")) {
+            ps.setString(1, grant.taskId());
+            ps.setString(2, Columns.json(grant.audiences()));
+            if (grant.maxExchanges() == null) {
+              ps.setNull(3, Types.INTEGER);
+            } else {
+              ps.setInt(3, grant.maxExchanges());
+            }
+            ps.setInt(4, grant.exchanges());
+            ps.executeUpdate();
+          }
+          insertCredentials(c, task.taskId(), credentials);
+          return null;
+        });
+  }
+
+  @Override
+  public Optional<ExchangeGrant> findExchangeGrant(String taskId) {
+    return tx.oneStatement(
+        "find exchange grant",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement("SELECT " + GRANT_COLUMNS + " FROM task_exchange_grants WHERE task_id = ?")) {
+            ps.setString(1, taskId);
+            try (ResultSet rs = ps.executeQuery()) {
+              if (!rs.next()) {
+                return Optional.empty();
+              }
+              int max = rs.getInt("max_exchanges");
+              Integer maxExchanges = rs.wasNull() ? null : max;
+              return Optional.of(
+                  new ExchangeGrant(
+                      rs.getString("task_id"), Columns.stringList(rs.getString("audiences_json")), maxExchanges,
+                      rs.getInt("exchanges")));
+            }
+          }
+        });
+  }
+
+  @Override
+  public ExchangeRecorded recordExchange(String taskId, CredentialRecord downstreamToken, Instant now) {
+    Objects.requireNonNull(now, "now");
+    requireSameTask(taskId, List.of(downstreamToken));
+    return tx.inTransaction(
+        "record exchange",
+        c -> {
+          // Lock the task row first, as renewal and end do: a concurrent end then either revokes this token or
+          // finds the task ended first and this update matches nothing.
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE tasks SET last_renewed_at = last_renewed_at"
+                      + " WHERE task_id = ? AND state = 'active' AND expires_at > ?")) {
+            ps.setString(1, taskId);
+            Columns.setInstant(ps, 2, now);
+            if (ps.executeUpdate() != 1) {
+              return ExchangeRecorded.TASK_NOT_ACTIVE;
+            }
+          }
+          // The limit is checked by the row count of a conditional increment, never read-then-write.
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE task_exchange_grants SET exchanges = exchanges + 1"
+                      + " WHERE task_id = ? AND (max_exchanges IS NULL OR exchanges < max_exchanges)")) {
+            ps.setString(1, taskId);
+            if (ps.executeUpdate() != 1) {
+              return ExchangeRecorded.LIMIT_REACHED;
+            }
+          }
+          insertCredentials(c, taskId, List.of(downstreamToken));
+          return ExchangeRecorded.RECORDED;
+        });
+  }
+
+  @Override
+  public Optional<CredentialRecord> findCredential(CredentialKind kind, String credentialId) {
+    Objects.requireNonNull(kind, "kind");
+    return tx.oneStatement(
+        "find credential",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT " + CREDENTIAL_COLUMNS + " FROM credentials WHERE credential_id = ? AND kind = ?")) {
+            ps.setString(1, credentialId);
+            ps.setString(2, kind.wire());
+            try (ResultSet rs = ps.executeQuery()) {
+              return rs.next() ? Optional.of(credential(rs)) : Optional.empty();
+            }
+          }
+        });
+  }
+
+  @Override
+  public boolean revokeCredential(CredentialKind kind, String credentialId, Instant revokedAt) {
+    Objects.requireNonNull(kind, "kind");
+    Objects.requireNonNull(revokedAt, "revokedAt");
+    return tx.inTransaction(
+        "revoke credential",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE credentials SET revoked_at = ?"
+                      + " WHERE credential_id = ? AND kind = ? AND revoked_at IS NULL")) {
+            Columns.setInstant(ps, 1, revokedAt);
+            ps.setString(2, credentialId);
+            ps.setString(3, kind.wire());
+            return ps.executeUpdate() == 1;
+          }
+        });
+  }
+
+  @Override
+  public List<CredentialRecord> revokedCredentials(Instant revokedSince, Instant now) {
+    Objects.requireNonNull(revokedSince, "revokedSince");
+    Objects.requireNonNull(now, "now");
+    return tx.oneStatement(
+        "list revoked credentials",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT " + CREDENTIAL_COLUMNS + " FROM credentials WHERE revoked_at >= ? AND expires_at > ?"
+                      + " ORDER BY revoked_at")) {
+            Columns.setInstant(ps, 1, revokedSince);
+            Columns.setInstant(ps, 2, now);
+            List<CredentialRecord> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                out.add(credential(rs));
+              }
+            }
+            return out;
+          }
+        });
+  }
+
+  @Override
+  public List<BundleKeyRecord> downstreamKeys() {
+    return tx.oneStatement(
+        "list downstream keys",
+        c -> {
+          try (PreparedStatement ps =
+                  c.prepareStatement(
+                      "SELECT " + BUNDLE_KEY_COLUMNS + " FROM downstream_keys ORDER BY created_at, kid");
+              ResultSet rs = ps.executeQuery()) {
+            List<BundleKeyRecord> out = new ArrayList<>();
+            while (rs.next()) {
+              out.add(bundleKey(rs));
+            }
+            return out;
+          }
+        });
+  }
+
+  @Override
+  public void putDownstreamKey(BundleKeyRecord key) {
+    Objects.requireNonNull(key, "key");
+    tx.inTransaction(
+        "put downstream key",
+        c -> {
+          upsertKey(c, "downstream_keys", key);
+          return null;
+        });
+  }
+
+  @Override
+  public void removeDownstreamKey(String kid) {
+    tx.oneStatement(
+        "remove downstream key",
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement("DELETE FROM downstream_keys WHERE kid = ?")) {
+            ps.setString(1, kid);
+            return ps.executeUpdate();
+          }
+        });
+  }
+
   // ---- trust bundle ----------------------------------------------------------------------------------------
 
   @Override
@@ -226,26 +423,7 @@ public final class JdbcStore implements Store {
     return tx.inTransaction(
         "put bundle key",
         c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "INSERT INTO bundle_keys (" + BUNDLE_KEY_COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?)"
-                      + " ON CONFLICT (kid) DO UPDATE SET key_use = excluded.key_use, alg = excluded.alg,"
-                      + " state = excluded.state, public_material = excluded.public_material,"
-                      + " created_at = excluded.created_at, activated_at = excluded.activated_at,"
-                      + " retired_at = excluded.retired_at, not_after = excluded.not_after,"
-                      + " remove_after = excluded.remove_after")) {
-            ps.setString(1, key.kid());
-            ps.setString(2, key.use());
-            ps.setString(3, key.alg());
-            ps.setString(4, Columns.enumText(key.state()));
-            ps.setString(5, key.publicMaterial());
-            Columns.setInstant(ps, 6, key.createdAt());
-            Columns.setInstant(ps, 7, key.activatedAt());
-            Columns.setInstant(ps, 8, key.retiredAt());
-            Columns.setInstant(ps, 9, key.notAfter());
-            Columns.setInstant(ps, 10, key.removeAfter());
-            ps.executeUpdate();
-          }
+          upsertKey(c, "bundle_keys", key);
           return incrementBundleSequence(c);
         });
   }
@@ -717,6 +895,30 @@ public final class JdbcStore implements Store {
       }
     }
     return out;
+  }
+
+  /** Inserts or replaces a key row by {@code kid} in {@code bundle_keys} or {@code downstream_keys}. */
+  private static void upsertKey(Connection c, String table, BundleKeyRecord key) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO " + table + " (" + BUNDLE_KEY_COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?)"
+                + " ON CONFLICT (kid) DO UPDATE SET key_use = excluded.key_use, alg = excluded.alg,"
+                + " state = excluded.state, public_material = excluded.public_material,"
+                + " created_at = excluded.created_at, activated_at = excluded.activated_at,"
+                + " retired_at = excluded.retired_at, not_after = excluded.not_after,"
+                + " remove_after = excluded.remove_after")) {
+      ps.setString(1, key.kid());
+      ps.setString(2, key.use());
+      ps.setString(3, key.alg());
+      ps.setString(4, Columns.enumText(key.state()));
+      ps.setString(5, key.publicMaterial());
+      Columns.setInstant(ps, 6, key.createdAt());
+      Columns.setInstant(ps, 7, key.activatedAt());
+      Columns.setInstant(ps, 8, key.retiredAt());
+      Columns.setInstant(ps, 9, key.notAfter());
+      Columns.setInstant(ps, 10, key.removeAfter());
+      ps.executeUpdate();
+    }
   }
 
   private static long incrementBundleSequence(Connection c) throws SQLException {

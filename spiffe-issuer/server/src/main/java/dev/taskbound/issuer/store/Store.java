@@ -46,6 +46,42 @@ public interface Store extends AutoCloseable {
    */
   List<TaskRecord> overdueTasks(Instant heartbeatDeadline, Instant now, int limit);
 
+  // ---- token exchange ([3/7]) -----------------------------------------------------------------------------
+
+  /**
+   * As {@link #insertTask(TaskRecord, List)}, with the task's exchange grant (the policy decision's downstream
+   * audiences and limit) in the same transaction.
+   */
+  void insertTask(TaskRecord task, List<CredentialRecord> credentials, ExchangeGrant grant);
+
+  /** The exchange grant of a task; empty for a task begun without one (it may not exchange). */
+  Optional<ExchangeGrant> findExchangeGrant(String taskId);
+
+  /**
+   * Counts one exchange and records the downstream token it issued, in one transaction, only if the task is active,
+   * before its {@code expiresAt} (compared with {@code now}), and below its exchange limit. A concurrent end either
+   * revokes the recorded token or makes this change nothing.
+   */
+  ExchangeRecorded recordExchange(String taskId, CredentialRecord downstreamToken, Instant now);
+
+  /** One credential by kind and id (X.509 serial in lower-case hex, or {@code jti}). */
+  Optional<CredentialRecord> findCredential(CredentialKind kind, String credentialId);
+
+  /** Revokes one credential; true when this call revoked it, false when unknown or already revoked. */
+  boolean revokeCredential(CredentialKind kind, String credentialId, Instant revokedAt);
+
+  /** Credentials revoked at or after {@code revokedSince} that have not expired by {@code now}. */
+  List<CredentialRecord> revokedCredentials(Instant revokedSince, Instant now);
+
+  /** The downstream-token signing keys ({@code /jwks}), any state; not part of the SPIFFE bundle. */
+  List<BundleKeyRecord> downstreamKeys();
+
+  /** Inserts or replaces a downstream signing key by {@code kid}. */
+  void putDownstreamKey(BundleKeyRecord key);
+
+  /** Deletes a downstream signing key; a no-op when absent. */
+  void removeDownstreamKey(String kid);
+
   // ---- trust bundle (public keys only) ---------------------------------------------------------------------
 
   /** All authorities in the bundle table, any state. */

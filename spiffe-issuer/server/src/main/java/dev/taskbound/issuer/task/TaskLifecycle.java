@@ -35,6 +35,7 @@ import dev.taskbound.issuer.policy.PolicyEngine;
 import dev.taskbound.issuer.policy.PolicyRequest;
 import dev.taskbound.issuer.store.CredentialKind;
 import dev.taskbound.issuer.store.CredentialRecord;
+import dev.taskbound.issuer.store.ExchangeGrant;
 import dev.taskbound.issuer.store.Store;
 import dev.taskbound.issuer.store.StoreException;
 import dev.taskbound.issuer.store.TaskRecord;
@@ -189,7 +190,8 @@ public final class TaskLifecycle {
             null,
             null);
     try {
-      store.insertTask(task, minted.records());
+      // The decision's downstream audiences and exchange limit go with the task: exchange enforces them later.
+      store.insertTask(task, minted.records(), ExchangeGrant.of(taskId, decision.downstreamAudiences(), decision.maxExchanges()));
     } catch (StoreException e) {
       // Fail closed: nothing leaves the issuer that the store has not recorded.
       LOG.error("task {} not recorded, credentials withheld: {}", taskId, e.getMessage());

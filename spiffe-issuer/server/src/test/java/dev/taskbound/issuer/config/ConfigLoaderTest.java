@@ -150,4 +150,35 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> HumanDuration.parse("-5m")).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> HumanDuration.parse("5 minutes")).isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void exchangeAndIntrospectionAreConfigured() throws Exception {
+    IssuerConfig cfg =
+        load(
+            "dev: true\n"
+                + "exchange:\n"
+                + "  default_algorithm: RS256\n"
+                + "  ttl: 15m\n"
+                + "  audiences: {api://AzureADTokenExchange: {algorithm: RS256}, sts.amazonaws.com: {algorithm: ES256}}\n"
+                + "introspection:\n"
+                + "  clients: [{id: vault, secret_env: VAULT_INTROSPECTION_SECRET}]\n");
+    assertThat(cfg.exchange().ttl()).isEqualTo(Duration.ofMinutes(15));
+    assertThat(cfg.exchange().algorithmFor("sts.amazonaws.com")).isEqualTo("ES256");
+    assertThat(cfg.exchange().algorithmFor("anything-else")).isEqualTo("RS256");
+    assertThat(cfg.introspection().clients()).singleElement()
+        .isEqualTo(new IssuerConfig.Introspection.Client("vault", "VAULT_INTROSPECTION_SECRET"));
+
+    IssuerConfig defaults = ConfigLoader.dev(dir);
+    assertThat(defaults.exchange()).isEqualTo(IssuerConfig.Exchange.defaults());
+    assertThat(defaults.introspection().clients()).isEmpty();
+  }
+
+  @Test
+  void badExchangeConfigurationNamesTheKey() {
+    assertThatThrownBy(() -> load("dev: true\nexchange: {default_algorithm: HS256}\n")).hasMessageContaining("exchange.default_algorithm");
+    assertThatThrownBy(() -> load("dev: true\nexchange: {audiences: {azure: {algorithm: PS256}}}\n")).hasMessageContaining("exchange.audiences.azure.algorithm");
+    assertThatThrownBy(() -> load("dev: true\nexchange: {ttl: 5m, lifetime: 5m}\n")).hasMessageContaining("exchange.lifetime");
+    assertThatThrownBy(() -> load("dev: true\nintrospection: {clients: [{id: vault, secret: hunter2}]}\n")).hasMessageContaining("introspection.clients[0].secret");
+    assertThatThrownBy(() -> load("dev: true\nintrospection: {clients: [{id: vault}]}\n")).hasMessageContaining("secret_env is required");
+  }
 }

@@ -238,6 +238,113 @@ abstract class StoreContract {
     assertThat(store.overdueTasks(heartbeatDeadline, now, 1)).hasSize(1);
   }
 
+  // ---- token exchange ([3/7]) -----------------------------------------------------------------------------
+
+  private static CredentialRecord downstream(String taskId, String jti, Instant at) {
+    return new CredentialRecord(taskId, CredentialKind.DOWNSTREAM_TOKEN, jti, "sts.amazonaws.com", at, at.plusSeconds(300), null);
+  }
+
+  @Test
+  void exchangeGrantIsStoredWithTheTask() {
+    store.insertTask(activeTask("t1", T0), List.of(x509("t1", "s1", T0)), ExchangeGrant.of("t1", List.of("sts.amazonaws.com", "vault"), 2));
+    store.insertTask(activeTask("dev", T0), List.of(), ExchangeGrant.of("dev", List.of(), null));
+    store.insertTask(activeTask("old", T0), List.of());
+
+    assertThat(store.findExchangeGrant("t1")).contains(new ExchangeGrant("t1", List.of("sts.amazonaws.com", "vault"), 2, 0));
+    assertThat(store.findExchangeGrant("dev")).contains(new ExchangeGrant("dev", List.of(), null, 0));
+    assertThat(store.findExchangeGrant("old")).isEmpty();
+    assertThat(store.credentialsOf("t1")).hasSize(1);
+  }
+
+  @Test
+  void exchangesAreCountedUpToTheLimitAndRecordedAsCredentials() {
+    store.insertTask(activeTask("t1", T0), List.of(x509("t1", "s1", T0)), ExchangeGrant.of("t1", List.of("sts.amazonaws.com"), 2));
+    Instant now = T0.plusSeconds(10);
+
+    assertThat(store.recordExchange("t1", downstream("t1", "d1", now), now)).isEqualTo(ExchangeRecorded.RECORDED);
+    assertThat(store.recordExchange("t1", downstream("t1", "d2", now), now)).isEqualTo(ExchangeRecorded.RECORDED);
+    assertThat(store.recordExchange("t1", downstream("t1", "d3", now), now)).isEqualTo(ExchangeRecorded.LIMIT_REACHED);
+
+    assertThat(store.findExchangeGrant("t1").orElseThrow().exchanges()).isEqualTo(2);
+    assertThat(store.credentialsOf("t1")).extracting(CredentialRecord::credentialId).containsExactly("s1", "d1", "d2");
+    assertThat(store.findCredential(CredentialKind.DOWNSTREAM_TOKEN, "d2")).contains(downstream("t1", "d2", now));
+    // A task without a grant may not exchange at all.
+    store.insertTask(activeTask("old", T0), List.of());
+    assertThat(store.recordExchange("old", downstream("old", "d9", now), now)).isEqualTo(ExchangeRecorded.LIMIT_REACHED);
+  }
+
+  @Test
+  void endedOrExpiredTasksRecordNoExchange() {
+    store.insertTask(activeTask("t1", T0), List.of(), ExchangeGrant.of("t1", List.of("a"), null));
+    store.insertTask(activeTask("t2", T0), List.of(), ExchangeGrant.of("t2", List.of("a"), null));
+    store.endTask("t1", TaskOutcome.SUCCEEDED, null, T0.plusSeconds(5));
+    Instant pastLifetime = T0.plusSeconds(3600);
+
+    assertThat(store.recordExchange("t1", downstream("t1", "d1", T0), T0.plusSeconds(6))).isEqualTo(ExchangeRecorded.TASK_NOT_ACTIVE);
+    assertThat(store.recordExchange("t2", downstream("t2", "d2", T0), pastLifetime)).isEqualTo(ExchangeRecorded.TASK_NOT_ACTIVE);
+    assertThat(store.recordExchange("none", downstream("none", "d3", T0), T0)).isEqualTo(ExchangeRecorded.TASK_NOT_ACTIVE);
+    assertThat(store.findExchangeGrant("t1").orElseThrow().exchanges()).isZero();
+    assertThat(store.findCredential(CredentialKind.DOWNSTREAM_TOKEN, "d1")).isEmpty();
+  }
+
+  @Test
+  void concurrentExchangesNeverExceedTheLimit() throws Exception {
+    store.insertTask(activeTask("t1", T0), List.of(), ExchangeGrant.of("t1", List.of("a"), 5));
+    Instant now = T0.plusSeconds(1);
+
+    List<ExchangeRecorded> results = race(i -> store.recordExchange("t1", downstream("t1", "d" + i, now), now));
+
+    assertThat(results).filteredOn(r -> r == ExchangeRecorded.RECORDED).hasSize(5);
+    assertThat(store.credentialsOf("t1")).hasSize(5);
+    assertThat(store.findExchangeGrant("t1").orElseThrow().exchanges()).isEqualTo(5);
+  }
+
+  @Test
+  void endRevokesDownstreamTokensRecordedByExchange() {
+    store.insertTask(activeTask("t1", T0), List.of(x509("t1", "s1", T0)), ExchangeGrant.of("t1", List.of("a"), null));
+    store.recordExchange("t1", downstream("t1", "d1", T0), T0);
+    Instant endedAt = T0.plusSeconds(20);
+
+    store.endTask("t1", TaskOutcome.SUCCEEDED, null, endedAt);
+
+    assertThat(store.findCredential(CredentialKind.DOWNSTREAM_TOKEN, "d1").orElseThrow().revokedAt()).isEqualTo(endedAt);
+    assertThat(store.revokedCredentials(Instant.EPOCH, T0.plusSeconds(30)))
+        .extracting(CredentialRecord::credentialId)
+        .containsExactlyInAnyOrder("s1", "d1");
+    // Expired revocations are not listed; nor are those revoked before the given instant.
+    assertThat(store.revokedCredentials(Instant.EPOCH, T0.plusSeconds(600))).isEmpty();
+    assertThat(store.revokedCredentials(endedAt.plusMillis(1), T0.plusSeconds(30))).isEmpty();
+  }
+
+  @Test
+  void oneCredentialIsRevokedOnce() {
+    store.insertTask(activeTask("t1", T0), List.of(), ExchangeGrant.of("t1", List.of("a"), null));
+    store.recordExchange("t1", downstream("t1", "d1", T0), T0);
+
+    assertThat(store.revokeCredential(CredentialKind.DOWNSTREAM_TOKEN, "d1", T0.plusSeconds(1))).isTrue();
+    assertThat(store.revokeCredential(CredentialKind.DOWNSTREAM_TOKEN, "d1", T0.plusSeconds(2))).isFalse();
+    assertThat(store.revokeCredential(CredentialKind.JWT_SVID, "d1", T0.plusSeconds(2))).isFalse();
+    assertThat(store.findCredential(CredentialKind.DOWNSTREAM_TOKEN, "d1").orElseThrow().revokedAt()).isEqualTo(T0.plusSeconds(1));
+    assertThat(store.findTask("t1").orElseThrow().active()).isTrue();
+  }
+
+  @Test
+  void downstreamKeysAreKeptApartFromTheBundle() {
+    long sequence = store.bundleSequence();
+    BundleKeyRecord key =
+        new BundleKeyRecord("dk1", "downstream-rs256", "RS256", KeyState.ACTIVE, "{\"kty\":\"RSA\"}", T0, T0, null, null, null);
+
+    store.putDownstreamKey(key);
+    store.putDownstreamKey(key);
+
+    assertThat(store.downstreamKeys()).containsExactly(key);
+    assertThat(store.bundleKeys()).isEmpty();
+    assertThat(store.bundleSequence()).isEqualTo(sequence);
+    store.removeDownstreamKey("dk1");
+    store.removeDownstreamKey("dk1");
+    assertThat(store.downstreamKeys()).isEmpty();
+  }
+
   // ---- trust bundle ----------------------------------------------------------------------------------------
 
   @Test

@@ -1,0 +1,58 @@
+package dev.taskbound.issuer.exchange;
+
+import dev.taskbound.issuer.config.IssuerConfig;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The relying parties registered for introspection and revocation, each with a secret read once from its
+ * environment variable. Only SHA-256 digests are kept, compared in constant time.
+ */
+public final class RelyingParties {
+  private static final Logger LOG = LoggerFactory.getLogger(RelyingParties.class);
+  private static final int MIN_SECRET_LENGTH = 16;
+
+  private final Map<String, byte[]> secretDigests;
+
+  private RelyingParties(Map<String, byte[]> secretDigests) {
+    this.secretDigests = Map.copyOf(secretDigests);
+  }
+
+  /** Reads each client's secret from {@code env}; a missing or short secret is a configuration error. */
+  public static RelyingParties fromConfig(IssuerConfig.Introspection config, Function<String, String> env) {
+    Map<String, byte[]> digests = new HashMap<>();
+    for (IssuerConfig.Introspection.Client client : config.clients()) {
+      String secret = env.apply(client.secretEnv());
+      if (secret == null || secret.length() < MIN_SECRET_LENGTH) {
+        throw new IllegalArgumentException(
+            "introspection client " + client.id() + ": environment variable " + client.secretEnv()
+                + " must hold a secret of at least " + MIN_SECRET_LENGTH + " characters");
+      }
+      digests.put(client.id(), sha256(secret));
+    }
+    LOG.info("introspection clients registered: {}", digests.keySet());
+    return new RelyingParties(digests);
+  }
+
+  /** True when {@code clientId} is registered and {@code secret} is its secret. */
+  boolean authenticate(String clientId, String secret) {
+    byte[] expected = secretDigests.get(clientId);
+    // Hash even for an unknown client so the answer takes as long either way.
+    byte[] presented = sha256(secret == null ? "" : secret);
+    return expected != null && MessageDigest.isEqual(expected, presented);
+  }
+
+  static byte[] sha256(String text) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,103 @@
+package dev.taskbound.issuer.exchange;
+
+import dev.taskbound.issuer.store.CredentialKind;
+import dev.taskbound.issuer.store.CredentialRecord;
+import dev.taskbound.issuer.store.Store;
+import dev.taskbound.issuer.store.TaskRecord;
+import dev.taskbound.issuer.task.TaskEndListener;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What exchange and introspection must refuse, held in memory so their hot paths do not ask the store: revoked
+ * credentials (until they expire) and ended tasks, plus a short-lived cache of task records. Told of changes by
+ * task ends (as a {@link TaskEndListener}) and by {@code /revoke}; {@link #refresh} picks up what other replicas
+ * revoked, and is run once at start so a restart forgets nothing.
+ */
+public final class RevocationState implements TaskEndListener {
+  /** How long a loaded task record is trusted; an end on another replica is seen within this (or a refresh). */
+  static final Duration TASK_CACHE_TTL = Duration.ofSeconds(2);
+  /** Overlap between refreshes, so a revocation committed with a slightly older timestamp is not missed. */
+  private static final Duration REFRESH_OVERLAP = Duration.ofSeconds(30);
+
+  private final Store store;
+  private final Clock clock;
+  private final Map<String, Instant> revoked = new ConcurrentHashMap<>();
+  private final Map<String, Instant> endedTasks = new ConcurrentHashMap<>();
+  private final Map<String, TaskSnapshot> tasks = new ConcurrentHashMap<>();
+  private volatile Instant refreshedUpTo = Instant.EPOCH;
+
+  public RevocationState(Store store, Clock clock) {
+    this.store = store;
+    this.clock = clock;
+  }
+
+  boolean isRevoked(CredentialKind kind, String credentialId) {
+    return revoked.containsKey(key(kind, credentialId));
+  }
+
+  /** The task, loaded at most every {@link #TASK_CACHE_TTL}; an ended task is never served as active. */
+  Optional<TaskSnapshot> task(String taskId) {
+    Instant now = clock.instant();
+    TaskSnapshot cached = tasks.get(taskId);
+    if (cached != null && now.isBefore(cached.loadedAt().plus(TASK_CACHE_TTL)) && !endedTasks.containsKey(taskId)) {
+      return Optional.of(cached);
+    }
+    Optional<TaskSnapshot> loaded =
+        store.findTask(taskId).map(t -> new TaskSnapshot(t, store.findExchangeGrant(taskId).orElse(null), now));
+    loaded.ifPresentOrElse(
+        s -> {
+          if (s.task().active()) {
+            tasks.put(taskId, s);
+          } else {
+            tasks.remove(taskId);
+            endedTasks.put(taskId, s.task().expiresAt());
+          }
+        },
+        () -> tasks.remove(taskId));
+    return loaded;
+  }
+
+  boolean isEnded(String taskId) {
+    return endedTasks.containsKey(taskId);
+  }
+
+  /** Records a revocation made here ({@code /revoke}). */
+  void revoked(CredentialKind kind, String credentialId, Instant expiresAt) {
+    revoked.put(key(kind, credentialId), expiresAt);
+  }
+
+  @Override
+  public void taskEnded(TaskRecord task, List<CredentialRecord> revokedNow) {
+    endedTasks.put(task.taskId(), task.expiresAt());
+    tasks.remove(task.taskId());
+    for (CredentialRecord c : revokedNow) {
+      revoked.put(key(c.kind(), c.credentialId()), c.expiresAt());
+    }
+  }
+
+  /** Loads revocations made since the last refresh (by any replica) and forgets what has expired. */
+  public void refresh() {
+    Instant now = clock.instant();
+    Instant since = refreshedUpTo.equals(Instant.EPOCH) ? Instant.EPOCH : refreshedUpTo.minus(REFRESH_OVERLAP);
+    for (CredentialRecord c : store.revokedCredentials(since, now)) {
+      revoked.put(key(c.kind(), c.credentialId()), c.expiresAt());
+      // The task may have ended on another replica: reload it on next use.
+      tasks.remove(c.taskId());
+    }
+    refreshedUpTo = now;
+    revoked.values().removeIf(expiresAt -> !now.isBefore(expiresAt));
+    // An ended task is remembered until its lifetime is over; after that no credential of it verifies anyway.
+    endedTasks.values().removeIf(expiresAt -> !now.isBefore(expiresAt));
+    tasks.values().removeIf(s -> !now.isBefore(s.loadedAt().plus(TASK_CACHE_TTL)));
+  }
+
+  private static String key(CredentialKind kind, String credentialId) {
+    return kind.wire() + ":" + credentialId;
+  }
+}
