@@ -154,6 +154,11 @@ public final class Issuer implements AutoCloseable {
       TokenService tokenService =
           TokenService.create(
               cfg, core.store(), core.ca().bundle(), downstreamKeys, RelyingParties.fromConfig(cfg.introspection(), env),
+              (taskId, at, subject, token, audience, rule) ->
+                  evidence.append(
+                      List.of(
+                          Event.tokenExchanged(
+                              taskId, at, subject, token.jti(), audience, token.issuedAt(), token.expiresAt(), rule))),
               clock);
       tasks.addEndListener(tokenService.revocations());
       http.trustClientCertificatesFrom(() -> core.ca().bundle().current().x509Authorities(), clock);

@@ -94,6 +94,36 @@ class EvidenceFlowTest {
   }
 
   @Test
+  void anExchangedTokenIsInTheBundleAndRevokedAtTheEnd() throws Exception {
+    BeginTaskResponse begun =
+        client.begin(new Attestation("dev", issuer.mintDevToken(Duration.ofMinutes(5))), TaskKey.generate(), List.of(issuer.url(), "sts.example"), null);
+    String subject = begun.jwtSvids().get(0).token();
+    String form =
+        "grant_type=" + enc("urn:ietf:params:oauth:grant-type:token-exchange") + "&subject_token=" + enc(subject)
+            + "&subject_token_type=" + enc("urn:ietf:params:oauth:token-type:jwt") + "&audience=sts.example";
+    HttpResponse<String> exchanged =
+        http.send(
+            HttpRequest.newBuilder(URI.create(issuer.url() + "/token"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(exchanged.statusCode()).as(exchanged.body()).isEqualTo(200);
+    String downstreamJti = com.nimbusds.jwt.SignedJWT.parse(ApiJson.mapper().readTree(exchanged.body()).get("access_token").asText()).getJWTClaimsSet().getJWTID();
+    client.end(begun.taskId(), begun.controlToken(), "succeeded", null);
+
+    String bundle = get("/evidence/tasks/" + begun.taskId());
+    VerificationResult result = EvidenceVerifier.verify(bundle.getBytes(java.nio.charset.StandardCharsets.UTF_8), NoteKey.parse(get("/evidence/key").trim()));
+    assertThat(result.failures()).isEmpty();
+    String statement = new String(java.util.Base64.getDecoder().decode(ApiJson.mapper().readTree(bundle).at("/envelope/payload").asText()), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(statement).contains("token.exchanged").contains(downstreamJti);
+  }
+
+  private static String enc(String s) {
+    return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  @Test
   void checkpointsOfTheServedLogAreConsistent() throws Exception {
     String first = get("/evidence/checkpoint");
     client.begin(new Attestation("dev", issuer.mintDevToken(Duration.ofMinutes(5))), TaskKey.generate(), List.of(), null);

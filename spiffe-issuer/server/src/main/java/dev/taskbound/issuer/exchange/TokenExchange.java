@@ -42,9 +42,12 @@ public final class TokenExchange {
   private final Store store;
   private final Clock clock;
   private final Set<String> subjectAudiences;
+  private final ExchangeEvidence evidence;
 
   TokenExchange(
-      OwnTokens tokens, X509SvidVerifier x509, DownstreamTokenMinter minter, Store store, Clock clock) {
+      OwnTokens tokens, X509SvidVerifier x509, DownstreamTokenMinter minter, Store store, ExchangeEvidence evidence,
+      Clock clock) {
+    this.evidence = evidence;
     this.tokens = tokens;
     this.x509 = x509;
     this.minter = minter;
@@ -113,6 +116,13 @@ public final class TokenExchange {
       case LIMIT_REACHED -> throw OAuthException.invalidGrant("the task has used all the exchanges its policy allows");
       case RECORDED -> { }
     }
+    try {
+      evidence.tokenExchanged(task.task().taskId(), now, subject.credentialId(), token, audience, task.task().policyRule());
+    } catch (RuntimeException e) {
+      // Fail closed: recorded in the store (so the task's end revokes it) but never released without evidence.
+      LOG.error("evidence of exchange for task {} not committed, token withheld: {}", task.task().taskId(), e.getMessage());
+      throw new IllegalStateException("the issuer could not record evidence of the exchange", e);
+    }
     LOG.info("token exchanged: task={} audience={} jti={} via={}", task.task().taskId(), audience, token.jti(), request.subjectTokenType());
     long expiresIn = Math.max(1, Duration.between(now, token.expiresAt()).toSeconds());
     return new IssuedToken(token.token(), JWT_TYPE, "N_A", expiresIn);
@@ -135,7 +145,8 @@ public final class TokenExchange {
     return audience;
   }
 
-  private record Subject(TaskSnapshot task, String x5tS256) {}
+  /** The verified subject: its task, the subject credential's id (JWT-SVID jti or X.509 serial), and x5t#S256. */
+  private record Subject(TaskSnapshot task, String credentialId, String x5tS256) {}
 
   private Subject jwtSubject(String token, Instant now, String parameter) {
     OwnTokens.Verified verified =
@@ -151,7 +162,7 @@ public final class TokenExchange {
     }
     TaskSnapshot task =
         tokens.live(verified, now).orElseThrow(() -> OAuthException.invalidGrant(parameter + " belongs to no active task"));
-    return new Subject(task, null);
+    return new Subject(task, verified.jti(), null);
   }
 
   private Subject x509Subject(ExchangeRequest request, Instant now) {
@@ -164,7 +175,7 @@ public final class TokenExchange {
     }
     X509SvidVerifier.Verified verified =
         x509.verify(chain, now).orElseThrow(() -> OAuthException.invalidGrant("the client certificate is not an X.509-SVID of an active task"));
-    return new Subject(verified.task(), verified.x5tS256());
+    return new Subject(verified.task(), verified.serialHex(), verified.x5tS256());
   }
 
   private static boolean sameCertificate(String subjectToken, X509Certificate leaf) {

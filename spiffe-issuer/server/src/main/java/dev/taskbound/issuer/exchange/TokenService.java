@@ -28,7 +28,7 @@ public final class TokenService {
 
   public static TokenService create(
       IssuerConfig config, Store store, TrustBundleSource bundle, DownstreamSigningKeys downstreamKeys,
-      RelyingParties relyingParties, Clock clock) {
+      RelyingParties relyingParties, ExchangeEvidence evidence, Clock clock) {
     String issuerUrl = config.issuerUrl();
     RevocationState revocations = new RevocationState(store, clock);
     revocations.refresh();
@@ -37,7 +37,7 @@ public final class TokenService {
     TokenExchange exchange =
         new TokenExchange(
             tokens, new X509SvidVerifier(keys, store, revocations),
-            new DownstreamTokenMinter(downstreamKeys, config.exchange(), issuerUrl, clock), store, clock);
+            new DownstreamTokenMinter(downstreamKeys, config.exchange(), issuerUrl, clock), store, evidence, clock);
     return new TokenService(
         exchange, new TokenIntrospection(tokens, relyingParties, revocations, store, clock),
         new OidcDiscovery(issuerUrl, downstreamKeys), revocations);
