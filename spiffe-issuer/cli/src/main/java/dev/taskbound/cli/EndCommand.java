@@ -6,6 +6,7 @@ import dev.taskbound.client.CredentialDirectory;
 import dev.taskbound.client.EndResult;
 import dev.taskbound.client.EndRetry;
 import dev.taskbound.client.IssuerClient;
+import dev.taskbound.client.evidence.NoteKey;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -27,6 +28,10 @@ final class EndCommand implements Callable<Integer>, TaskboundCli.NeedsEnv {
   @Option(names = "--reason", paramLabel = "TEXT", description = "Why, for the evidence log.")
   String reason;
 
+  @Option(names = "--evidence-key", paramLabel = "FILE",
+      description = "The evidence log's verifier key: check the end's signed revocation receipt against it.")
+  Path evidenceKey;
+
   private Map<String, String> env;
 
   @Override
@@ -40,6 +45,7 @@ final class EndCommand implements Callable<Integer>, TaskboundCli.NeedsEnv {
     if (o == null || !o.reportableByClient()) {
       throw new IllegalArgumentException("--outcome must be succeeded, failed, aborted or timed_out, not " + outcome);
     }
+    NoteKey key = evidenceKey == null ? null : LogKeyOptions.readKeyFile(evidenceKey);
     Path dir = dirOption.resolve(env);
     ShellState state = ShellState.read(dir);
     EndResult result;
@@ -48,6 +54,9 @@ final class EndCommand implements Callable<Integer>, TaskboundCli.NeedsEnv {
           state.endRetry(), Clock.systemUTC()).end(state.taskId(), state.controlToken(), o.wire(), reason);
     } finally {
       CredentialDirectory.at(dir).wipe();
+    }
+    if (key != null) {
+      result = result.withReceiptVerifiedBy(key);
     }
     EvidenceSummary.print(System.err, state.spiffeId(), result, state.endRetry());
     return result.ended() ? 0 : TaskboundCli.EXIT_END_FAILED;

@@ -1,6 +1,9 @@
 package dev.taskbound.cli;
 
 import dev.taskbound.client.EndResult;
+import dev.taskbound.client.evidence.Checkpoint;
+import dev.taskbound.client.evidence.RevocationReceipt;
+import dev.taskbound.client.evidence.SignedNote;
 import java.io.PrintStream;
 import java.time.Duration;
 
@@ -16,8 +19,17 @@ final class EvidenceSummary {
       err.printf("taskbound:   credentials revoked: %d at %s%n", r.revokedCount(), resp.endedAt());
       err.printf("taskbound:   residual exposure:   up to %s (how long a copy could still pass a verifier that checks only exp)%n",
           human(r.residualExposure()));
-      if (resp.evidenceUrl() != null) {
-        err.printf("taskbound:   evidence:            %s%n", resp.evidenceUrl());
+      if (r.evidenceUrl() != null) {
+        err.printf("taskbound:   evidence:            %s%n", r.evidenceUrl());
+      }
+      if (r.receiptVerified()) {
+        RevocationReceipt receipt = r.verifiedReceipt();
+        err.printf("taskbound:   receipt:             verified with the log key: task.ended is leaf %d of checkpoint size %d%n",
+            receipt.taskEndedLeafIndex(), Checkpoint.parseBody(SignedNote.parse(receipt.checkpoint()).body()).size());
+      } else if (r.receiptFailure() != null) {
+        err.printf("taskbound:   receipt:             DOES NOT VERIFY with the log key: %s%n", r.receiptFailure());
+      } else if (r.receipt() != null) {
+        err.printf("taskbound:   receipt:             signed by the issuer (not checked: pass --evidence-key FILE)%n");
       }
     } else {
       err.printf("taskbound: could NOT end task %s (%s) after %d attempt(s) over %s: %s%n",

@@ -50,6 +50,10 @@ final class RunCommand implements Callable<Integer>, TaskboundCli.NeedsEnv {
       description = "After forwarding a signal, how long CMD may take to stop before SIGKILL (default: ${DEFAULT-VALUE}).")
   Duration grace;
 
+  @Option(names = "--evidence-key", paramLabel = "FILE",
+      description = "The evidence log's verifier key: check the end's signed revocation receipt against it.")
+  Path evidenceKey;
+
   @Parameters(arity = "1..*", paramLabel = "CMD", description = "The command to run, after --.")
   List<String> command;
 
@@ -69,6 +73,9 @@ final class RunCommand implements Callable<Integer>, TaskboundCli.NeedsEnv {
         .withTtl(ttl)
         .withCredentialDir(dir)
         .withEndRetry(new Backoff(Duration.ofMillis(500), Duration.ofSeconds(15)), endRetry);
+    if (evidenceKey != null) {
+      options = options.withEvidenceKey(LogKeyOptions.readKeyFile(evidenceKey));
+    }
     TaskSession session;
     try {
       session = TaskSession.begin(new IssuerClient(issuerUrl), attestation, options);

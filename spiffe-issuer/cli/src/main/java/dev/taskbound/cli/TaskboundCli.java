@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = TaskboundCli.Version.class,
     description = "Runs a CI step under a task-scoped SPIFFE identity that is revoked when the step ends.",
-    subcommands = {RunCommand.class, BeginCommand.class, RenewCommand.class, EndCommand.class})
+    subcommands = {RunCommand.class, BeginCommand.class, RenewCommand.class, EndCommand.class, EvidenceCommand.class})
 public final class TaskboundCli {
   /** Exit status when the command succeeded but its task could not be ended (still active at the issuer). */
   public static final int EXIT_END_FAILED = 75;

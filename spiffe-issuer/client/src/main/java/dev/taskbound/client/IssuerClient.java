@@ -10,11 +10,13 @@ import dev.taskbound.api.EndTaskResponse;
 import dev.taskbound.api.Problem;
 import dev.taskbound.api.RenewTaskResponse;
 import dev.taskbound.api.TaskView;
+import dev.taskbound.client.evidence.ConsistencyProof;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -71,7 +73,39 @@ public final class IssuerClient {
 
   /** The SPIFFE trust bundle (JWKS form) as served at {@code /bundle}. */
   public String bundleJson() {
-    return sendRaw(base("/bundle", null).GET().build());
+    return new String(sendRaw(base("/bundle", null).GET().build()), StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The evidence log's verifier key ({@code name+hash+base64}) as the issuer serves it. Trusting a key fetched this
+   * way is only as good as the connection it came over; pin the key instead where you can.
+   */
+  public String evidenceKey() {
+    return text("/evidence/key").strip();
+  }
+
+  /** The newest signed checkpoint of the evidence log (C2SP signed note). */
+  public String evidenceCheckpoint() {
+    return text("/evidence/checkpoint");
+  }
+
+  /** The evidence bundle of one task, byte for byte as served (verify it with the log key before trusting it). */
+  public byte[] evidenceBundle(String taskId) {
+    return sendRaw(base("/evidence/tasks/" + taskId, null).GET().build());
+  }
+
+  /** The log's consistency proof between tree sizes {@code from} and {@code to}. */
+  public ConsistencyProof consistencyProof(long from, long to) {
+    byte[] body = sendRaw(base("/evidence/proof/consistency?from=" + from + "&to=" + to, null).GET().build());
+    try {
+      return ConsistencyProof.parse(body);
+    } catch (RuntimeException e) {
+      throw new IssuerException("the issuer's consistency proof does not parse: " + e.getMessage(), e);
+    }
+  }
+
+  private String text(String path) {
+    return new String(sendRaw(base(path, null).GET().build()), StandardCharsets.UTF_8);
   }
 
   private HttpRequest post(String path, Object body, String controlToken) {
@@ -95,7 +129,7 @@ public final class IssuerClient {
   }
 
   private <T> T send(HttpRequest request, Class<T> type) {
-    String body = sendRaw(request);
+    byte[] body = sendRaw(request);
     try {
       return json.readValue(body, type);
     } catch (IOException e) {
@@ -103,10 +137,10 @@ public final class IssuerClient {
     }
   }
 
-  private String sendRaw(HttpRequest request) {
-    HttpResponse<String> response;
+  private byte[] sendRaw(HttpRequest request) {
+    HttpResponse<byte[]> response;
     try {
-      response = http.send(request, HttpResponse.BodyHandlers.ofString());
+      response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
     } catch (IOException e) {
       throw new IssuerException("issuer unreachable at " + issuerUrl + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {

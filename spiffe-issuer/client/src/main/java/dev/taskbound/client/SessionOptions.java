@@ -1,5 +1,6 @@
 package dev.taskbound.client;
 
+import dev.taskbound.client.evidence.NoteKey;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -16,6 +17,8 @@ import java.util.Objects;
  * @param endBackoff retry pacing when end fails
  * @param endRetryFor how long end keeps trying an unreachable issuer before it reports failure; past that the
  *     issuer's reaper ends the task once its heartbeat lapses
+ * @param evidenceKey the evidence log's verifier key; when set, {@link TaskSession#end} verifies the revocation
+ *     receipt against it (see {@link EndResult#verifiedReceipt()}); null to leave the receipt unchecked
  */
 public record SessionOptions(
     List<String> audiences,
@@ -23,13 +26,20 @@ public record SessionOptions(
     Path credentialDir,
     Backoff renewBackoff,
     Backoff endBackoff,
-    Duration endRetryFor) {
+    Duration endRetryFor,
+    NoteKey evidenceKey) {
 
   public SessionOptions {
     audiences = List.copyOf(Objects.requireNonNull(audiences, "audiences"));
     Objects.requireNonNull(renewBackoff, "renewBackoff");
     Objects.requireNonNull(endBackoff, "endBackoff");
     Objects.requireNonNull(endRetryFor, "endRetryFor");
+  }
+
+  /** Options without an evidence key (receipts are not checked). */
+  public SessionOptions(
+      List<String> audiences, String ttl, Path credentialDir, Backoff renewBackoff, Backoff endBackoff, Duration endRetryFor) {
+    this(audiences, ttl, credentialDir, renewBackoff, endBackoff, endRetryFor, null);
   }
 
   /** No audiences, the issuer's default lifetime, a fresh private directory, two minutes of end retries. */
@@ -40,26 +50,36 @@ public record SessionOptions(
         null,
         new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30)),
         new Backoff(Duration.ofMillis(500), Duration.ofSeconds(15)),
-        Duration.ofMinutes(2));
+        Duration.ofMinutes(2),
+        null);
   }
 
   public SessionOptions withAudiences(List<String> value) {
-    return new SessionOptions(value, ttl, credentialDir, renewBackoff, endBackoff, endRetryFor);
+    return new SessionOptions(value, ttl, credentialDir, renewBackoff, endBackoff, endRetryFor, evidenceKey);
   }
 
   public SessionOptions withTtl(String value) {
-    return new SessionOptions(audiences, value, credentialDir, renewBackoff, endBackoff, endRetryFor);
+    return new SessionOptions(audiences, value, credentialDir, renewBackoff, endBackoff, endRetryFor, evidenceKey);
   }
 
   public SessionOptions withCredentialDir(Path value) {
-    return new SessionOptions(audiences, ttl, value, renewBackoff, endBackoff, endRetryFor);
+    return new SessionOptions(audiences, ttl, value, renewBackoff, endBackoff, endRetryFor, evidenceKey);
   }
 
   public SessionOptions withRenewBackoff(Backoff value) {
-    return new SessionOptions(audiences, ttl, credentialDir, value, endBackoff, endRetryFor);
+    return new SessionOptions(audiences, ttl, credentialDir, value, endBackoff, endRetryFor, evidenceKey);
   }
 
   public SessionOptions withEndRetry(Backoff backoff, Duration retryFor) {
-    return new SessionOptions(audiences, ttl, credentialDir, renewBackoff, backoff, retryFor);
+    return new SessionOptions(audiences, ttl, credentialDir, renewBackoff, backoff, retryFor, evidenceKey);
+  }
+
+  /** Verify the end's receipt against the log key {@code verifierKey} ({@code name+hash+base64}, as {@code /evidence/key} serves it). */
+  public SessionOptions withEvidenceKey(String verifierKey) {
+    return withEvidenceKey(verifierKey == null ? null : NoteKey.parse(verifierKey));
+  }
+
+  public SessionOptions withEvidenceKey(NoteKey value) {
+    return new SessionOptions(audiences, ttl, credentialDir, renewBackoff, endBackoff, endRetryFor, value);
   }
 }

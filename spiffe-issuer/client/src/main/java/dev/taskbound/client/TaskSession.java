@@ -194,6 +194,9 @@ public final class TaskSession implements AutoCloseable {
       cancelRenewal();
       try {
         result = new EndRetry(client, options.endBackoff(), options.endRetryFor(), clock).end(taskId(), controlToken, outcome.wire(), reason);
+        if (options.evidenceKey() != null) {
+          result = result.withReceiptVerifiedBy(options.evidenceKey());
+        }
       } finally {
         if (directory != null) {
           directory.wipe();

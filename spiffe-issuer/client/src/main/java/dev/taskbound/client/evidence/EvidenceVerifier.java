@@ -120,16 +120,42 @@ public final class EvidenceVerifier {
    * must be signed by {@code key}.
    */
   public static boolean verifyConsistency(String older, String newer, List<byte[]> proof, NoteKey key) {
-    Checkpoint a;
-    Checkpoint b;
-    try {
-      a = SignedNote.openCheckpoint(older, key);
-      b = SignedNote.openCheckpoint(newer, key);
-    } catch (InvalidEvidenceException e) {
-      return false;
+    return checkConsistency(older, newer, proof, key).isEmpty();
+  }
+
+  /**
+   * Every reason {@code newer} is not shown to extend {@code older}: a checkpoint not signed by {@code key} or of
+   * another log, a newer checkpoint that is smaller, or a proof that does not connect the two roots. Empty when
+   * the log only grew between them.
+   */
+  public static List<Failure> checkConsistency(String older, String newer, List<byte[]> proof, NoteKey key) {
+    List<Failure> failures = new ArrayList<>();
+    Checkpoint a = openNamed(older, "old", key, failures);
+    Checkpoint b = openNamed(newer, "new", key, failures);
+    if (a == null || b == null) {
+      return failures;
     }
-    return a.origin().equals(b.origin())
-        && MerkleProofs.verifyConsistency(a.size(), b.size(), a.rootHash(), b.rootHash(), proof);
+    if (!a.origin().equals(key.name()) || !b.origin().equals(key.name())) {
+      failures.add(new Failure(Check.CHECKPOINT_SIGNATURE, "a checkpoint's origin is not the log key's name"));
+    }
+    if (b.size() < a.size()) {
+      failures.add(new Failure(Check.CONSISTENCY_PROOF,
+          "new checkpoint (size " + b.size() + ") is smaller than the old one (size " + a.size() + "): the log shrank or they are swapped"));
+    } else if (!MerkleProofs.verifyConsistency(a.size(), b.size(), a.rootHash(), b.rootHash(), proof)) {
+      failures.add(new Failure(Check.CONSISTENCY_PROOF, a.size() == b.size()
+          ? "two checkpoints of size " + a.size() + " with different roots: the log was rewritten"
+          : "the proof does not show that the tree of size " + b.size() + " extends the tree of size " + a.size()));
+    }
+    return failures;
+  }
+
+  private static Checkpoint openNamed(String note, String which, NoteKey key, List<Failure> failures) {
+    try {
+      return SignedNote.openCheckpoint(note, key);
+    } catch (InvalidEvidenceException e) {
+      failures.add(new Failure(Check.CHECKPOINT_SIGNATURE, which + " checkpoint: " + e.getMessage()));
+      return null;
+    }
   }
 
   /** Opens a signed revocation receipt; throws when its signature or checkpoint does not verify. */

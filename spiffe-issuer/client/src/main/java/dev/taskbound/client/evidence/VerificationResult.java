@@ -16,7 +16,8 @@ public record VerificationResult(List<Failure> failures, TaskStatement statement
     STATEMENT,
     INCLUSION_PROOF,
     TASK_NOT_ENDED,
-    CREDENTIAL_OPEN_AFTER_END
+    CREDENTIAL_OPEN_AFTER_END,
+    CONSISTENCY_PROOF
   }
 
   /** One failed check and what exactly failed. */
