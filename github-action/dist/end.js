@@ -8,7 +8,7 @@ import {
   setFailed,
   stopRenewer,
   warning
-} from "./chunks/chunk-HS5FHDF4.js";
+} from "./chunks/chunk-P2F4KLBR.js";
 import {
   CredentialDirectory,
   TaskSession,

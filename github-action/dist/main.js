@@ -2,7 +2,7 @@ import { createRequire as __taskboundCreateRequire } from 'node:module';
 const require = __taskboundCreateRequire(import.meta.url);
 import {
   saveState
-} from "./chunks/chunk-LI2CYGK3.js";
+} from "./chunks/chunk-M65JJY67.js";
 import {
   actionHooks,
   endAndReport,
@@ -15,7 +15,7 @@ import {
   setOutput,
   startRenewer,
   warning
-} from "./chunks/chunk-HS5FHDF4.js";
+} from "./chunks/chunk-P2F4KLBR.js";
 import {
   IssuerClient,
   TaskSession,

@@ -2,14 +2,14 @@ import { createRequire as __taskboundCreateRequire } from 'node:module';
 const require = __taskboundCreateRequire(import.meta.url);
 import {
   loadState
-} from "./chunks/chunk-LI2CYGK3.js";
+} from "./chunks/chunk-M65JJY67.js";
 import {
   actionHooks,
   endAndReport,
   info,
   setFailed,
   stopRenewer
-} from "./chunks/chunk-HS5FHDF4.js";
+} from "./chunks/chunk-P2F4KLBR.js";
 import {
   CredentialDirectory,
   TaskSession,

@@ -45,14 +45,14 @@ function credentialRows(f: SummaryFacts): string[][] {
     return statement.credentials.map((c) => [
       c.kind,
       code(c.credentialId),
-      c.audience ?? '',
+      c.audience ?? '—',
       epoch(c.expiresAt),
       c.revokedAt === null ? 'not revoked' : epoch(c.revokedAt),
-      c.residualExposureSeconds === null ? '' : duration(c.residualExposureSeconds),
+      c.residualExposureSeconds === null ? '—' : duration(c.residualExposureSeconds),
     ]);
   }
-  // Without a verified statement, show what the end response claimed.
-  return f.ended.revoked.map((r) => [r.kind, code(r.id), '', r.expires_at, r.revoked_at, duration(r.residual_exposure_seconds)]);
+  // Without a verified statement, show what the end response claimed. (Empty cells render broken in core.summary.)
+  return f.ended.revoked.map((r) => [r.kind, code(r.id), '—', r.expires_at, r.revoked_at, duration(r.residual_exposure_seconds)]);
 }
 
 function maxExposure(f: SummaryFacts): number | null {

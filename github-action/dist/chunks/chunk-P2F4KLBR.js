@@ -21123,13 +21123,13 @@ function credentialRows(f) {
     return statement.credentials.map((c) => [
       c.kind,
       code(c.credentialId),
-      c.audience ?? "",
+      c.audience ?? "\u2014",
       epoch(c.expiresAt),
       c.revokedAt === null ? "not revoked" : epoch(c.revokedAt),
-      c.residualExposureSeconds === null ? "" : duration(c.residualExposureSeconds)
+      c.residualExposureSeconds === null ? "\u2014" : duration(c.residualExposureSeconds)
     ]);
   }
-  return f.ended.revoked.map((r) => [r.kind, code(r.id), "", r.expires_at, r.revoked_at, duration(r.residual_exposure_seconds)]);
+  return f.ended.revoked.map((r) => [r.kind, code(r.id), "\u2014", r.expires_at, r.revoked_at, duration(r.residual_exposure_seconds)]);
 }
 function maxExposure(f) {
   const statement = f.evidence.bundle?.statement;

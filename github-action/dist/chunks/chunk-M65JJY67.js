@@ -3,7 +3,7 @@ const require = __taskboundCreateRequire(import.meta.url);
 import {
   getState,
   saveState
-} from "./chunk-HS5FHDF4.js";
+} from "./chunk-P2F4KLBR.js";
 
 // src/saved-state.ts
 var DIRECTORY = "svid-dir";
