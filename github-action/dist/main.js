@@ -1,0 +1,220 @@
+import { createRequire as __taskboundCreateRequire } from 'node:module';
+const require = __taskboundCreateRequire(import.meta.url);
+import {
+  saveState
+} from "./chunks/chunk-M65JJY67.js";
+import {
+  actionHooks,
+  endAndReport,
+  exportVariable,
+  getBooleanInput,
+  getIDToken,
+  getInput,
+  info,
+  setFailed,
+  setOutput,
+  startRenewer,
+  warning
+} from "./chunks/chunk-P2F4KLBR.js";
+import {
+  IssuerClient,
+  TaskSession,
+  errorMessage
+} from "./chunks/chunk-TASYJ3MT.js";
+
+// src/main.ts
+import { tmpdir } from "node:os";
+
+// src/attestation.ts
+async function githubAttestationToken(issuerUrl) {
+  if (!process.env.ACTIONS_ID_TOKEN_REQUEST_URL || !process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
+    throw new Error(
+      "the job has no GitHub OIDC token to attest with: add `permissions: id-token: write` to the job or workflow"
+    );
+  }
+  try {
+    return await getIDToken(issuerUrl);
+  } catch (e) {
+    throw new Error(`could not get the job's GitHub OIDC token: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+// src/inputs.ts
+var WORKLOAD_API_UNSUPPORTED = 'workload-api: true is not supported by this action. The per-step SPIFFE Workload API is served by the taskbound CLI (Java 17 and taskbound.jar): run your command with `java -jar taskbound.jar run --workload-api --audience \u2026 -- CMD` in a run step instead (docs/github-actions.md, "Workload API").';
+function readInputs() {
+  const issuerUrl = getInput("issuer-url", { required: true });
+  if (getInput("workload-api") !== "" && getBooleanInput("workload-api")) {
+    throw new Error(WORKLOAD_API_UNSUPPORTED);
+  }
+  const run = getInput("run", { trimWhitespace: false });
+  return {
+    issuerUrl,
+    audiences: parseAudiences(getInput("audiences")),
+    run: run.trim() === "" ? null : run,
+    shell: getInput("shell") || "bash",
+    ttl: getInput("ttl") || null,
+    workingDirectory: getInput("working-directory") || null
+  };
+}
+function parseAudiences(text) {
+  const audiences = text.split(/[\n,]/).map((a) => a.trim()).filter((a) => a !== "");
+  return [...new Set(audiences)];
+}
+
+// src/job-export.ts
+function exportJobScoped(session) {
+  for (const [name, value] of Object.entries(session.environment())) {
+    exportVariable(name, value);
+  }
+  const svids = session.svids;
+  if (svids !== null) {
+    startRenewer(session.directory, svids.renew_after);
+  }
+  info(
+    `Taskbound: task ${session.taskId} is active for the rest of the job as ${session.spiffeId}; it ends when the job ends (post) or at the end action`
+  );
+}
+
+// src/step-run.ts
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+// src/shell-command.ts
+var KNOWN = {
+  bash: { template: "bash --noprofile --norc -eo pipefail {0}", ext: ".sh" },
+  sh: { template: "sh -e {0}", ext: ".sh" },
+  python: { template: "python {0}", ext: ".py" },
+  pwsh: { template: "pwsh -NoLogo -NoProfile -NonInteractive -File {0}", ext: ".ps1" }
+};
+function shellCommand(shell, scriptBase) {
+  const known = KNOWN[shell.trim()];
+  const template = known?.template ?? shell.trim();
+  const ext = known?.ext ?? "";
+  const parts = template.split(/\s+/).filter((p) => p !== "");
+  if (!parts.includes("{0}")) {
+    throw new Error(`shell '${shell}' is neither bash, sh, python or pwsh nor a command template with {0} for the script`);
+  }
+  const scriptPath = scriptBase + ext;
+  const argv = parts.map((p) => p === "{0}" ? scriptPath : p);
+  return { file: argv[0], args: argv.slice(1), scriptPath };
+}
+
+// src/step-run.ts
+var STOP_GRACE_MS = 5e3;
+var END_RETRY_ON_CANCEL_SECONDS = 2;
+async function runStepScoped(inputs, session, runnerTemp) {
+  const svids = session.svids;
+  if (svids !== null) {
+    session.startRenewing(svids.renew_after, (reason2) => warning(`Taskbound: renewal stopped: ${reason2}`));
+  }
+  const scriptDir = mkdtempSync(join(runnerTemp, "taskbound-run-"));
+  let exit;
+  try {
+    const command = shellCommand(inputs.shell, join(scriptDir, "run"));
+    writeFileSync(command.scriptPath, inputs.run ?? "", { mode: 384 });
+    exit = await runCommand(command.file, command.args, inputs.workingDirectory, {
+      ...process.env,
+      ...session.environment()
+    });
+  } finally {
+    rmSync(scriptDir, { recursive: true, force: true });
+  }
+  const { outcome, reason } = describe(exit);
+  await endAndReport(
+    session,
+    "step",
+    outcome,
+    reason,
+    "the step",
+    exit.cancelledBy !== null ? END_RETRY_ON_CANCEL_SECONDS : void 0
+  );
+  if (outcome !== "succeeded") {
+    setFailed(`Taskbound: ${reason}`);
+  }
+}
+function runCommand(file, args, cwd, env) {
+  return new Promise((resolve) => {
+    let cancelledBy = null;
+    let settled = false;
+    const child = spawn(file, args, { cwd: cwd ?? void 0, env, stdio: "inherit", detached: true });
+    const forward = (signal) => {
+      cancelledBy ??= signal;
+      signalGroup(child, signal);
+      setTimeout(() => signalGroup(child, "SIGKILL"), STOP_GRACE_MS).unref();
+    };
+    const onSigint = () => forward("SIGINT");
+    const onSigterm = () => forward("SIGTERM");
+    process.on("SIGINT", onSigint);
+    process.on("SIGTERM", onSigterm);
+    const settle = (e) => {
+      if (!settled) {
+        settled = true;
+        process.off("SIGINT", onSigint);
+        process.off("SIGTERM", onSigterm);
+        resolve(e);
+      }
+    };
+    child.once("error", (startError) => settle({ code: null, signal: null, startError, cancelledBy }));
+    child.once("exit", (code, signal) => settle({ code, signal, startError: null, cancelledBy }));
+  });
+}
+function signalGroup(child, signal) {
+  if (child.pid === void 0 || child.exitCode !== null || child.signalCode !== null) {
+    return;
+  }
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+  }
+}
+function describe(exit) {
+  if (exit.cancelledBy !== null) {
+    return { outcome: "aborted", reason: `the step was cancelled (${exit.cancelledBy})` };
+  }
+  if (exit.startError !== null) {
+    return { outcome: "failed", reason: `the command could not start: ${exit.startError.message}` };
+  }
+  if (exit.signal !== null) {
+    return { outcome: "aborted", reason: `the command was killed by ${exit.signal}` };
+  }
+  if (exit.code === 0) {
+    return { outcome: "succeeded", reason: "the command exited with 0" };
+  }
+  return { outcome: "failed", reason: `the command exited with ${exit.code}` };
+}
+
+// src/main.ts
+async function main() {
+  const inputs = readInputs();
+  const client = new IssuerClient(inputs.issuerUrl);
+  const runnerTemp = process.env.RUNNER_TEMP || tmpdir();
+  const attestationToken = await githubAttestationToken(client.issuerUrl);
+  const session = await TaskSession.begin({
+    client,
+    attestationToken,
+    audiences: inputs.audiences,
+    ttl: inputs.ttl ?? void 0,
+    directoryParent: runnerTemp,
+    hooks: actionHooks
+  });
+  const scope = inputs.run !== null ? "step" : "job";
+  saveState({ directory: session.directory.path, scope, taskId: session.taskId });
+  info(`Taskbound: began ${scope}-scoped task ${session.taskId} as ${session.spiffeId} (expires ${session.svids?.expires_at})`);
+  setOutputs(session);
+  if (inputs.run !== null) {
+    await runStepScoped(inputs, session, runnerTemp);
+  } else {
+    exportJobScoped(session);
+  }
+}
+function setOutputs(session) {
+  const tokenFiles = session.tokenFiles();
+  setOutput("task-id", session.taskId);
+  setOutput("spiffe-id", session.spiffeId);
+  setOutput("svid-dir", session.directory.path);
+  setOutput("expires-at", session.svids?.expires_at ?? "");
+  setOutput("token-files", JSON.stringify(Object.fromEntries(tokenFiles)));
+  setOutput("token-file", tokenFiles.values().next().value ?? "");
+}
+main().catch((e) => setFailed(`Taskbound: ${errorMessage(e)}`));

@@ -1,0 +1,42 @@
+import * as core from '@actions/core';
+
+/** The action's inputs, parsed and checked once (action.yml documents each). */
+export interface ActionInputs {
+  issuerUrl: string;
+  audiences: string[];
+  /** The command of the step-scoped mode; null for the job-scoped (export) mode. */
+  run: string | null;
+  shell: string;
+  ttl: string | null;
+  workingDirectory: string | null;
+}
+
+export const WORKLOAD_API_UNSUPPORTED =
+  'workload-api: true is not supported by this action. The per-step SPIFFE Workload API is served by the taskbound ' +
+  'CLI (Java 17 and taskbound.jar): run your command with `java -jar taskbound.jar run --workload-api --audience … -- CMD` ' +
+  'in a run step instead (docs/github-actions.md, "Workload API").';
+
+export function readInputs(): ActionInputs {
+  const issuerUrl = core.getInput('issuer-url', { required: true });
+  if (core.getInput('workload-api') !== '' && core.getBooleanInput('workload-api')) {
+    throw new Error(WORKLOAD_API_UNSUPPORTED);
+  }
+  const run = core.getInput('run', { trimWhitespace: false });
+  return {
+    issuerUrl,
+    audiences: parseAudiences(core.getInput('audiences')),
+    run: run.trim() === '' ? null : run,
+    shell: core.getInput('shell') || 'bash',
+    ttl: core.getInput('ttl') || null,
+    workingDirectory: core.getInput('working-directory') || null,
+  };
+}
+
+/** Audiences separated by newlines or commas; blanks dropped, duplicates once, order kept (the first is the default). */
+export function parseAudiences(text: string): string[] {
+  const audiences = text
+    .split(/[\n,]/)
+    .map((a) => a.trim())
+    .filter((a) => a !== '');
+  return [...new Set(audiences)];
+}

@@ -1,0 +1,174 @@
+import type { Json } from './canonical-json.js';
+import type { EcPublicJwk } from './task-key.js';
+
+/**
+ * The issuer's HTTP API v1 as the action uses it (docs/api.md). Errors name what went wrong in the caller's terms
+ * and carry the problem `type`; the issuer's `detail` never holds a secret, and neither does anything added here.
+ */
+
+export type Outcome = 'succeeded' | 'failed' | 'aborted' | 'timed_out';
+
+export interface JwtSvid {
+  audience: string;
+  token: string;
+  expires_at: string;
+}
+
+/** SVIDs as begin and renew return them. */
+export interface Svids {
+  task_id: string;
+  spiffe_id: string;
+  expires_at: string;
+  renew_after: string;
+  x509_svid_chain_pem: string;
+  jwt_svids: JwtSvid[];
+  bundle_pem: string;
+}
+
+export interface BegunTask extends Svids {
+  control_token: string;
+  evidence?: { leaf_index: number; checkpoint: string };
+}
+
+export interface RevokedCredential {
+  kind: string;
+  id: string;
+  expires_at: string;
+  revoked_at: string;
+  residual_exposure_seconds: number;
+}
+
+export interface EndedTask {
+  task_id: string;
+  outcome: string;
+  ended_at: string;
+  revoked: RevokedCredential[];
+  receipt?: Json;
+  evidence_url?: string;
+}
+
+export interface BeginRequest {
+  attestation: { type: string; token: string };
+  public_key: EcPublicJwk;
+  proof: string;
+  audiences: string[];
+  ttl?: string;
+}
+
+/** A refusal or failure at the issuer; `problemType` is the last segment of the problem `type`, when there is one. */
+export class IssuerError extends Error {
+  override readonly name = 'IssuerError';
+  constructor(
+    message: string,
+    readonly problemType: string | null = null,
+    readonly status: number | null = null,
+  ) {
+    super(message);
+  }
+
+  /** True when retrying cannot help: the issuer understood and refused. */
+  get isRefusal(): boolean {
+    return this.status !== null && this.status >= 400 && this.status < 500;
+  }
+}
+
+export class IssuerClient {
+  readonly issuerUrl: string;
+
+  constructor(issuerUrl: string, private readonly timeoutMs = 30_000) {
+    this.issuerUrl = normaliseIssuerUrl(issuerUrl);
+  }
+
+  begin(request: BeginRequest): Promise<BegunTask> {
+    return this.json('begin the task', 'POST', '/v1/tasks', null, request);
+  }
+
+  renew(taskId: string, controlToken: string): Promise<Svids> {
+    return this.json('renew the task', 'POST', `/v1/tasks/${encodeURIComponent(taskId)}/renew`, controlToken);
+  }
+
+  end(taskId: string, controlToken: string, outcome: Outcome, reason?: string): Promise<EndedTask> {
+    const body = reason ? { outcome, reason: reason.slice(0, 1024) } : { outcome };
+    return this.json('end the task', 'POST', `/v1/tasks/${encodeURIComponent(taskId)}/end`, controlToken, body);
+  }
+
+  async evidenceBundle(taskId: string): Promise<Buffer> {
+    const response = await this.send('download the evidence bundle', 'GET', `/evidence/tasks/${encodeURIComponent(taskId)}`);
+    return Buffer.from(await response.arrayBuffer());
+  }
+
+  async evidenceKey(): Promise<string> {
+    const response = await this.send('download the evidence key', 'GET', '/evidence/key');
+    return (await response.text()).trim();
+  }
+
+  private async json<T>(what: string, method: string, path: string, bearer: string | null, body?: unknown): Promise<T> {
+    const response = await this.send(what, method, path, bearer, body);
+    return (await response.json()) as T;
+  }
+
+  private async send(what: string, method: string, path: string, bearer: string | null = null, body?: unknown): Promise<Response> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (bearer !== null) {
+      headers.authorization = `Bearer ${bearer}`;
+    }
+    if (body !== undefined) {
+      headers['content-type'] = 'application/json';
+    }
+    let response: Response;
+    try {
+      response = await fetch(this.issuerUrl + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+        redirect: 'error',
+      });
+    } catch (e) {
+      throw new IssuerError(`could not reach the issuer at ${this.issuerUrl} to ${what}: ${networkCause(e)}`);
+    }
+    if (!response.ok) {
+      throw await problem(what, response);
+    }
+    return response;
+  }
+}
+
+/** The issuer URL as the issuer spells it: no trailing slash (it is the attestation and proof audience). */
+export function normaliseIssuerUrl(url: string): string {
+  const parsed = new URL(url.trim());
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw new Error(`issuer-url must be an https URL, got ${parsed.protocol}`);
+  }
+  if (parsed.search || parsed.hash || parsed.username || parsed.password) {
+    throw new Error('issuer-url must not carry a query, fragment or credentials');
+  }
+  return parsed.toString().replace(/\/+$/, '');
+}
+
+async function problem(what: string, response: Response): Promise<IssuerError> {
+  let type: string | null = null;
+  let detail = '';
+  try {
+    const body = (await response.json()) as { type?: unknown; detail?: unknown };
+    if (typeof body.type === 'string') {
+      type = body.type.replace(/^.*\//, '');
+    }
+    if (typeof body.detail === 'string') {
+      detail = body.detail;
+    }
+  } catch {
+    // Not a problem document (a proxy's error page): the status says enough.
+  }
+  const named = type ?? `HTTP ${response.status}`;
+  const message = `the issuer refused to ${what}: ${named} (${response.status})${detail ? `: ${detail}` : ''}`;
+  return new IssuerError(message, type, response.status);
+}
+
+function networkCause(e: unknown): string {
+  if (e instanceof Error && e.name === 'TimeoutError') {
+    return 'timed out';
+  }
+  const cause = e instanceof Error ? (e.cause as { code?: string; message?: string } | undefined) : undefined;
+  return cause?.code ?? cause?.message ?? (e instanceof Error ? e.message : String(e));
+}

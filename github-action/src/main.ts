@@ -1,0 +1,48 @@
+import { tmpdir } from 'node:os';
+import * as core from '@actions/core';
+import { githubAttestationToken } from './attestation.js';
+import { readInputs } from './inputs.js';
+import { IssuerClient } from './issuer-client.js';
+import { exportJobScoped } from './job-export.js';
+import { saveState } from './saved-state.js';
+import { runStepScoped } from './step-run.js';
+import { actionHooks } from './task-ending.js';
+import { TaskSession, errorMessage } from './task-session.js';
+
+/** The action's main step: begin a task, then run the command (step scope) or export the credentials (job scope). */
+async function main(): Promise<void> {
+  const inputs = readInputs();
+  const client = new IssuerClient(inputs.issuerUrl);
+  const runnerTemp = process.env.RUNNER_TEMP || tmpdir();
+  const attestationToken = await githubAttestationToken(client.issuerUrl);
+  const session = await TaskSession.begin({
+    client,
+    attestationToken,
+    audiences: inputs.audiences,
+    ttl: inputs.ttl ?? undefined,
+    directoryParent: runnerTemp,
+    hooks: actionHooks,
+  });
+  const scope = inputs.run !== null ? 'step' : 'job';
+  // Saved at once: should this process die, post still finds the task and ends it.
+  saveState({ directory: session.directory.path, scope, taskId: session.taskId });
+  core.info(`Taskbound: began ${scope}-scoped task ${session.taskId} as ${session.spiffeId} (expires ${session.svids?.expires_at})`);
+  setOutputs(session);
+  if (inputs.run !== null) {
+    await runStepScoped(inputs, session, runnerTemp);
+  } else {
+    exportJobScoped(session);
+  }
+}
+
+function setOutputs(session: TaskSession): void {
+  const tokenFiles = session.tokenFiles();
+  core.setOutput('task-id', session.taskId);
+  core.setOutput('spiffe-id', session.spiffeId);
+  core.setOutput('svid-dir', session.directory.path);
+  core.setOutput('expires-at', session.svids?.expires_at ?? '');
+  core.setOutput('token-files', JSON.stringify(Object.fromEntries(tokenFiles)));
+  core.setOutput('token-file', tokenFiles.values().next().value ?? '');
+}
+
+main().catch((e) => core.setFailed(`Taskbound: ${errorMessage(e)}`));

@@ -1,0 +1,33 @@
+import * as core from '@actions/core';
+import { stopRenewer } from './background-renewer.js';
+import { CredentialDirectory } from './credential-directory.js';
+import { loadState } from './saved-state.js';
+import { actionHooks, endAndReport } from './task-ending.js';
+import { TaskSession, errorMessage } from './task-session.js';
+
+/**
+ * Runs at the end of the JOB. Job scope: ends the task unless the end action already did (its directory, with the
+ * control token, is then gone). Step scope: a backstop for a main process that died before ending its task.
+ */
+async function post(): Promise<void> {
+  const saved = loadState();
+  if (saved === null) {
+    core.info('Taskbound: no task was begun; nothing to end');
+    return;
+  }
+  const directory = CredentialDirectory.fromPath(saved.directory);
+  const session = TaskSession.resume(directory, actionHooks);
+  if (session === null) {
+    core.info(`Taskbound: task ${saved.taskId} has already ended`);
+    return;
+  }
+  stopRenewer(directory);
+  if (saved.scope === 'step') {
+    await endAndReport(session, 'step', 'aborted', "the step's process stopped before it ended its task", 'post, as a backstop');
+  } else {
+    // Post cannot see the job's status; the end action records it (docs/github-actions.md).
+    await endAndReport(session, 'job', 'succeeded', 'the job ended', 'post, at the end of the job');
+  }
+}
+
+post().catch((e) => core.setFailed(`Taskbound: ${errorMessage(e)}`));

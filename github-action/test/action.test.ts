@@ -1,0 +1,248 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { FakeTokenService } from './support/fake-token-service.js';
+import { IssuerProcess } from './support/issuer.js';
+import { FakeRunner, visibleOutput, type StepResult } from './support/runner.js';
+
+// dist/ run the way the runner runs it, against the real issuer jar and a fake GitHub token service.
+
+let tokens: FakeTokenService;
+let issuer: IssuerProcess;
+let runner: FakeRunner;
+
+before(async () => {
+  tokens = await FakeTokenService.start();
+  issuer = await IssuerProcess.start(tokens.issuer, 'ttl: {x509_svid: 6s, jwt_svid: 6s}');
+  runner = new FakeRunner({
+    ACTIONS_ID_TOKEN_REQUEST_URL: tokens.requestUrl,
+    ACTIONS_ID_TOKEN_REQUEST_TOKEN: tokens.requestToken,
+  });
+});
+
+after(async () => {
+  await issuer?.stop();
+  await tokens?.close();
+  runner?.cleanUp();
+});
+
+const AUDIENCES = 'sts.amazonaws.com\nhttps://vault.example';
+
+function inputs(extra: Record<string, string> = {}): Record<string, string> {
+  return { 'issuer-url': issuer.url, audiences: AUDIENCES, shell: 'bash', 'workload-api': 'false', ...extra };
+}
+
+/** No attestation token, no request token, and no control token may appear outside ::add-mask:: commands. */
+function assertNoSecretPrinted(r: StepResult, extraSecrets: string[] = []): void {
+  const visible = visibleOutput(r) + r.summary + r.rawEnvFile + JSON.stringify(r.outputs);
+  for (const secret of [...tokens.minted, tokens.requestToken, ...extraSecrets]) {
+    assert.ok(!visible.includes(secret), 'a secret was printed');
+  }
+  assert.doesNotMatch(visible, /tbct_[A-Za-z0-9_-]{8,}/, 'a control token was printed');
+  assert.doesNotMatch(visible, /BEGIN PRIVATE KEY/, 'a private key was printed');
+}
+
+/** The issuer's own record: ended with `outcome`, every credential revoked. */
+function assertEnded(taskId: string, outcome: string): void {
+  const task = issuer.showTask(taskId);
+  assert.equal(task.state, 'ended');
+  assert.equal(task.outcome, outcome);
+  assert.ok(task.credentials.length > 0 && task.credentials.every((c) => c.revoked_at), 'every credential revoked');
+}
+
+function maskedValues(r: StepResult): string[] {
+  return r.stdout.split('\n').filter((l) => l.startsWith('::add-mask::')).map((l) => l.slice('::add-mask::'.length));
+}
+
+describe('step-scoped mode (run:)', () => {
+  it('runs the command with private credential files, renews while it runs, and ends the task as succeeded', async () => {
+    const probe = `${runner.temp}/probe-success`;
+    const r = await runner.step('main', inputs({
+      run: [
+        'set -eu',
+        `probe=${probe}`,
+        'mkdir -p "$probe"',
+        'echo "$TASKBOUND_SVID_DIR" > "$probe/dir"',
+        'stat -c %a "$TASKBOUND_SVID_DIR" > "$probe/dir-mode"',
+        'stat -c %a "$TASKBOUND_SVID_DIR"/svid.pem "$TASKBOUND_SVID_DIR"/svid_key.pem "$TASKBOUND_SVID_DIR"/bundle.pem "$TASKBOUND_SVID_DIR"/jwt_svid.token | sort -u > "$probe/file-modes"',
+        'test "$AWS_WEB_IDENTITY_TOKEN_FILE" = "$TASKBOUND_SVID_DIR/jwt_svid.sts.amazonaws.com.token"',
+        'test -s "$TASKBOUND_JWT_HTTPS_3A_2F_2FVAULT_2EEXAMPLE_FILE"',
+        'cp "$AWS_WEB_IDENTITY_TOKEN_FILE" "$probe/token-before"',
+        'cp "$TASKBOUND_SVID_DIR/svid.pem" "$probe/svid-before"',
+        'cp "$TASKBOUND_SVID_DIR/svid_key.pem" "$probe/key"',
+        'sleep 5',
+        'cp "$TASKBOUND_SVID_DIR/svid.pem" "$probe/svid-after"',
+        'cp "$AWS_WEB_IDENTITY_TOKEN_FILE" "$probe/token-after"',
+        'echo "spiffe id: $TASKBOUND_SPIFFE_ID"',
+      ].join('\n'),
+    }));
+    assert.equal(r.code, 0, visibleOutput(r));
+    const dir = readFileSync(`${probe}/dir`, 'utf8').trim();
+    assert.equal(readFileSync(`${probe}/dir-mode`, 'utf8').trim(), '700');
+    assert.equal(readFileSync(`${probe}/file-modes`, 'utf8').trim(), '600');
+    assert.ok(!existsSync(dir), 'the credential directory is wiped');
+    // Renewed at renew_after (3 s with 6 s SVIDs) while the command ran.
+    assert.notEqual(readFileSync(`${probe}/svid-before`, 'utf8'), readFileSync(`${probe}/svid-after`, 'utf8'));
+    // Every JWT-SVID, the renewed one too, and every key line was masked.
+    const masked = maskedValues(r);
+    for (const f of ['token-before', 'token-after']) {
+      assert.ok(masked.includes(readFileSync(`${probe}/${f}`, 'utf8')), `${f} masked`);
+    }
+    const keyLines = readFileSync(`${probe}/key`, 'utf8').split('\n').filter((l) => l && !l.startsWith('-----'));
+    assert.ok(keyLines.every((l) => masked.includes(l)), 'key lines masked');
+    assertNoSecretPrinted(r, [readFileSync(`${probe}/token-before`, 'utf8'), ...keyLines]);
+    assert.match(r.stdout, /spiffe id: spiffe:\/\/taskbound\.test\/ci\/github\/octo-org\/octo-repo\/run\/9876543210\/attempt\/1/);
+    assert.match(r.outputs['task-id'], /^tsk_/);
+    assert.match(r.summary, /step-scoped task succeeded/);
+    assert.match(r.summary, /Evidence: verified by this action/);
+    assert.match(r.summary, /inclusion proofs against the checkpoint root: \d+ of \d+ entries/);
+    assert.match(r.summary, /Residual exposure/);
+    assertEnded(r.outputs['task-id'], 'succeeded');
+    if (process.env.TASKBOUND_SHOW_SUMMARY) {
+      console.log(r.summary, visibleOutput(r));
+    }
+  });
+
+  it('fails the step and ends the task as failed when the command exits 3', async () => {
+    const r = await runner.step('main', inputs({ run: 'echo working; exit 3' }));
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /::error::Taskbound: the command exited with 3/);
+    assert.match(r.summary, /step-scoped task failed/);
+    assertEnded(r.outputs['task-id'], 'failed');
+    assertNoSecretPrinted(r);
+  });
+
+  it('ends the task as aborted and wipes the directory when the step is cancelled (SIGINT, then SIGTERM)', async () => {
+    const marker = `${runner.temp}/cancel-dir`;
+    const started = Date.now();
+    const r = await runner.step('main', inputs({ run: `echo "$TASKBOUND_SVID_DIR" > ${marker}; sleep 60` }), {
+      onStart: (pid) => {
+        const poll = setInterval(() => {
+          if (existsSync(marker) && readFileSync(marker, 'utf8').trim() !== '') {
+            clearInterval(poll);
+            process.kill(pid, 'SIGINT');
+            // The runner follows up with SIGTERM; the action may have finished by then.
+            setTimeout(() => {
+              try {
+                process.kill(pid, 'SIGTERM');
+              } catch {
+                // Already exited.
+              }
+            }, 200);
+          }
+        }, 100);
+      },
+    });
+    assert.ok(Date.now() - started < 30_000, 'the command was stopped, not waited for');
+    assert.equal(r.code, 1, visibleOutput(r));
+    assert.match(r.stdout, /cancelled \(SIGINT\)/);
+    assert.ok(!existsSync(readFileSync(marker, 'utf8').trim()), 'the credential directory is wiped');
+    assert.match(r.summary, /step-scoped task aborted/);
+    assertEnded(r.outputs['task-id'], 'aborted');
+    // post finds nothing left to do.
+    const post = await runner.step('post', inputs(), { state: r.state });
+    assert.equal(post.code, 0);
+    assert.match(post.stdout, /already ended/);
+  });
+});
+
+describe('job-scoped mode (no run:)', () => {
+  it('exports paths to later steps through GITHUB_ENV and ends the task in post', async () => {
+    const main = await runner.step('main', inputs());
+    assert.equal(main.code, 0, visibleOutput(main));
+    const dir = main.env.TASKBOUND_SVID_DIR;
+    assert.equal(main.outputs['svid-dir'], dir);
+    assert.equal(statSync(dir).mode & 0o777, 0o700);
+    assert.equal(statSync(`${dir}/svid_key.pem`).mode & 0o777, 0o600);
+    assert.equal(main.env.AWS_WEB_IDENTITY_TOKEN_FILE, `${dir}/jwt_svid.sts.amazonaws.com.token`);
+    assert.equal(main.env.TASKBOUND_JWT_STS_2EAMAZONAWS_2ECOM_FILE, main.env.AWS_WEB_IDENTITY_TOKEN_FILE);
+    assert.equal(main.env.TASKBOUND_TASK_ID, main.outputs['task-id']);
+    assert.deepEqual(Object.keys(JSON.parse(main.outputs['token-files'])), ['sts.amazonaws.com', 'https://vault.example']);
+    assert.equal(main.outputs['token-file'], main.env.AWS_WEB_IDENTITY_TOKEN_FILE);
+    // The file-command protocol with a random heredoc delimiter, never a token in the environment.
+    assert.match(main.rawEnvFile, /^TASKBOUND_SVID_DIR<<ghadelimiter_[0-9a-f-]{36}$/m);
+    assert.ok(readFileSync(main.env.AWS_WEB_IDENTITY_TOKEN_FILE, 'utf8').split('.').length === 3);
+    assertNoSecretPrinted(main, [readFileSync(main.env.AWS_WEB_IDENTITY_TOKEN_FILE, 'utf8')]);
+    assert.deepEqual(Object.keys(main.state).sort(), ['scope', 'svid-dir', 'task-id']);
+    assert.equal(issuer.showTask(main.outputs['task-id']).state, 'active');
+
+    const post = await runner.step('post', inputs(), { state: main.state });
+    assert.equal(post.code, 0, visibleOutput(post));
+    assert.ok(!existsSync(dir), 'post wiped the directory');
+    assert.match(post.summary, /job-scoped task succeeded/);
+    assert.match(post.summary, /Evidence: verified by this action/);
+    assertEnded(main.outputs['task-id'], 'succeeded');
+  });
+
+  it('keeps the files fresh after the step, and the end action revokes early; post after it is a no-op', async () => {
+    const main = await runner.step('main', inputs({ audiences: 'sts.amazonaws.com' }));
+    assert.equal(main.code, 0, visibleOutput(main));
+    const tokenFile = main.env.AWS_WEB_IDENTITY_TOKEN_FILE;
+    const first = readFileSync(tokenFile, 'utf8');
+    await new Promise((r) => setTimeout(r, 5_000));
+    assert.notEqual(readFileSync(tokenFile, 'utf8'), first, 'the background renewer rewrote the token');
+
+    const end = await runner.step('end', { outcome: 'failed', reason: 'deploy failed' }, { env: main.env });
+    assert.equal(end.code, 0, visibleOutput(end));
+    assert.match(end.summary, /job-scoped task failed/);
+    assert.ok(!existsSync(main.env.TASKBOUND_SVID_DIR));
+    assertEnded(main.outputs['task-id'], 'failed');
+
+    const post = await runner.step('post', inputs(), { state: main.state });
+    assert.equal(post.code, 0);
+    assert.match(post.stdout, /already ended/);
+    const again = await runner.step('end', {}, { env: main.env });
+    assert.equal(again.code, 0);
+    assert.match(again.stdout, /already ended/);
+  });
+});
+
+describe('refusals', () => {
+  it('fails clearly, printing no secret, when the issuer is unreachable', async () => {
+    const port = await closedPort();
+    const r = await runner.step('main', inputs({ 'issuer-url': `http://127.0.0.1:${port}`, run: 'echo never' }));
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /::error::Taskbound: could not reach the issuer at http:\/\/127\.0\.0\.1:\d+ to begin the task: ECONNREFUSED/);
+    assert.doesNotMatch(r.stdout, /never/);
+    assert.deepEqual(r.state, {});
+    assertNoSecretPrinted(r);
+  });
+
+  it('fails clearly, naming the denial, when policy denies the task', async () => {
+    tokens.claimOverrides = { ref: 'refs/heads/feature' };
+    try {
+      const r = await runner.step('main', inputs({ run: 'echo never' }));
+      assert.equal(r.code, 1);
+      assert.match(r.stdout, /::error::Taskbound: the issuer refused to begin the task: policy-denied \(403\): .*octo-repo-main/);
+      assert.doesNotMatch(r.stdout, /never/);
+      assertNoSecretPrinted(r);
+    } finally {
+      tokens.claimOverrides = {};
+    }
+  });
+
+  it('fails with the fix when the job has no id-token permission', async () => {
+    const r = await runner.step('main', inputs({ run: 'echo never' }), {
+      env: { ACTIONS_ID_TOKEN_REQUEST_URL: '', ACTIONS_ID_TOKEN_REQUEST_TOKEN: '' },
+    });
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /permissions: id-token: write/);
+  });
+
+  it('refuses workload-api: true with a pointer to the CLI', async () => {
+    const r = await runner.step('main', inputs({ run: 'echo never', 'workload-api': 'true' }));
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /workload-api: true is not supported by this action.*taskbound\.jar run --workload-api/);
+  });
+});
+
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,100 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** github-action/ (tests run compiled from build/test/support/). */
+export const ACTION_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const ISSUER_JAR = resolve(ACTION_ROOT, '../spiffe-issuer/server/target/taskbound-issuer.jar');
+
+/** A policy for octo-org/octo-repo on main only, with two audiences; anything else is denied. */
+export const TEST_POLICY = `rules:
+  - name: octo-repo-main
+    when: >-
+      ci.platform == 'github'
+      && ci.repository == 'octo-org/octo-repo'
+      && ci.ref == 'refs/heads/main'
+    spiffe_id: "spiffe://{trust_domain}/ci/github/{ci.repository:path}/run/{ci.run_id}/attempt/{ci.run_attempt}"
+    max_ttl: 15m
+    audiences: ["sts.amazonaws.com", "https://vault.example"]
+`;
+
+/**
+ * The real issuer jar on loopback in dev mode, with the GitHub attestor pointed at a fake token service. Build it
+ * first: `mvn -B -q -DskipTests package` at the repository root.
+ */
+export class IssuerProcess {
+  private constructor(
+    private readonly process: ChildProcess,
+    readonly url: string,
+    readonly dataDir: string,
+    readonly configFile: string,
+    private readonly workDir: string,
+  ) {}
+
+  static async start(githubIssuer: string, extraConfig = ''): Promise<IssuerProcess> {
+    if (!existsSync(ISSUER_JAR)) {
+      throw new Error(`${ISSUER_JAR} is missing: run \`mvn -B -q -DskipTests package\` at the repository root first`);
+    }
+    const workDir = mkdtempSync(join(tmpdir(), 'taskbound-issuer-test-'));
+    const dataDir = join(workDir, 'data');
+    const policyFile = join(workDir, 'policy.yaml');
+    const configFile = join(workDir, 'issuer.yaml');
+    writeFileSync(policyFile, TEST_POLICY);
+    writeFileSync(
+      configFile,
+      [
+        'dev: true',
+        'listen: 127.0.0.1:0',
+        `data_dir: ${dataDir}`,
+        `policy: {file: ${policyFile}}`,
+        'attestors:',
+        `  github: {issuer: "${githubIssuer}"}`,
+        extraConfig,
+      ].join('\n'),
+    );
+    const child = spawn('java', ['-jar', ISSUER_JAR, 'serve', '--config', configFile], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const url = await new Promise<string>((resolveUrl, reject) => {
+      const timer = setTimeout(() => reject(new Error(`issuer did not start in 60 s:\n${output}`)), 60_000);
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+        if (m) {
+          clearTimeout(timer);
+          resolveUrl(m[1]);
+        }
+      };
+      child.stdout?.on('data', onData);
+      child.stderr?.on('data', onData);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`issuer exited with ${code}:\n${output}`));
+      });
+    });
+    return new IssuerProcess(child, url, dataDir, configFile, workDir);
+  }
+
+  /** `taskbound-issuer tasks show ID` (JSON) — the operator's view, straight from the store. */
+  showTask(taskId: string): { state: string; outcome?: string; credentials: { revoked_at?: string }[] } {
+    const r = spawnSync('java', ['-jar', ISSUER_JAR, 'tasks', 'show', taskId, '--config', this.configFile], {
+      encoding: 'utf8',
+    });
+    if (r.status !== 0) {
+      throw new Error(`tasks show failed (${r.status}): ${r.stderr}`);
+    }
+    return JSON.parse(r.stdout);
+  }
+
+  async stop(): Promise<void> {
+    if (this.process.exitCode === null) {
+      const exited = new Promise((r) => this.process.once('exit', r));
+      this.process.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(this.workDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { createHash, createPublicKey, verify } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { environmentSuffix, tokenFileName } from '../src/audience-names.js';
+import { credentialEnvironment } from '../src/credential-environment.js';
+import { parseAudiences } from '../src/inputs.js';
+import { normaliseIssuerUrl } from '../src/issuer-client.js';
+import { shellCommand } from '../src/shell-command.js';
+import { PROOF_TYPE, TaskKey } from '../src/task-key.js';
+
+describe('audience names (as the Java client AudienceNames)', () => {
+  it('names token files and variables injectively, as documented in docs/cli.md', () => {
+    assert.equal(tokenFileName('https://vault.example'), 'jwt_svid.https_3A_2F_2Fvault.example.token');
+    assert.equal(tokenFileName('sts.amazonaws.com'), 'jwt_svid.sts.amazonaws.com.token');
+    assert.equal(environmentSuffix('sts.amazonaws.com'), 'STS_2EAMAZONAWS_2ECOM');
+    assert.notEqual(environmentSuffix('A'), environmentSuffix('a'));
+    assert.equal(environmentSuffix('é_'), '_C3_A9_5F');
+    assert.match(tokenFileName('x'.repeat(200)), /^jwt_svid\._h[0-9a-f]{64}\.token$/);
+  });
+
+  it('exports AWS_WEB_IDENTITY_TOKEN_FILE only for the STS audience', () => {
+    const base = { directory: '/d', taskId: 't', spiffeId: 's', issuerUrl: 'u' };
+    const withSts = credentialEnvironment({ ...base, tokenFiles: new Map([['sts.amazonaws.com', '/d/a']]) });
+    assert.equal(withSts.AWS_WEB_IDENTITY_TOKEN_FILE, '/d/a');
+    assert.equal(withSts.TASKBOUND_JWT_SVID_FILE, '/d/jwt_svid.token');
+    const without = credentialEnvironment({ ...base, tokenFiles: new Map([['vault', '/d/v']]) });
+    assert.equal(without.AWS_WEB_IDENTITY_TOKEN_FILE, undefined);
+    assert.equal(without.TASKBOUND_JWT_VAULT_FILE, '/d/v');
+  });
+});
+
+describe('inputs', () => {
+  it('splits audiences at newlines and commas, keeping order and dropping blanks and repeats', () => {
+    assert.deepEqual(parseAudiences(' sts.amazonaws.com, vault\n\nvault,https://x.example \n'), [
+      'sts.amazonaws.com', 'vault', 'https://x.example',
+    ]);
+    assert.deepEqual(parseAudiences(''), []);
+  });
+
+  it('normalises the issuer URL to its audience form and refuses other schemes', () => {
+    assert.equal(normaliseIssuerUrl('https://issuer.example/'), 'https://issuer.example');
+    assert.equal(normaliseIssuerUrl('https://issuer.example/tb/'), 'https://issuer.example/tb');
+    assert.throws(() => normaliseIssuerUrl('ftp://issuer.example'), /https URL/);
+    assert.throws(() => normaliseIssuerUrl('https://issuer.example/?x=1'), /query/);
+  });
+
+  it('starts run scripts as a workflow step would', () => {
+    assert.deepEqual(shellCommand('bash', '/t/run'), {
+      file: 'bash', args: ['--noprofile', '--norc', '-eo', 'pipefail', '/t/run.sh'], scriptPath: '/t/run.sh',
+    });
+    assert.deepEqual(shellCommand('perl -w {0}', '/t/run'), { file: 'perl', args: ['-w', '/t/run'], scriptPath: '/t/run' });
+    assert.throws(() => shellCommand('zsh', '/t/run'), /\{0\}/);
+  });
+});
+
+describe('task key and proof of possession', () => {
+  it('signs an ES256 JWS in JOSE form (raw r‖s) over aud, iat, jti and the attestation digest', () => {
+    const key = TaskKey.generate();
+    const jws = key.proofOfPossession('https://issuer.example', 'attestation-token', new Date(1_700_000_000_000));
+    const [h, c, s] = jws.split('.');
+    assert.deepEqual(JSON.parse(Buffer.from(h, 'base64url').toString()), { alg: 'ES256', typ: PROOF_TYPE });
+    const claims = JSON.parse(Buffer.from(c, 'base64url').toString());
+    assert.equal(claims.aud, 'https://issuer.example');
+    assert.equal(claims.iat, 1_700_000_000);
+    assert.equal(claims.attestation_sha256, createHash('sha256').update('attestation-token').digest('base64url'));
+    assert.match(claims.jti, /^[0-9a-f-]{36}$/);
+    const signature = Buffer.from(s, 'base64url');
+    assert.equal(signature.length, 64, 'raw r‖s, not DER');
+    const publicKey = createPublicKey({ key: { ...key.publicJwk }, format: 'jwk' });
+    assert.ok(verify('sha256', Buffer.from(`${h}.${c}`), { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature));
+  });
+
+  it('never shows the private key in its public forms', () => {
+    const key = TaskKey.generate();
+    assert.deepEqual(Object.keys(key.publicJwk).sort(), ['crv', 'kty', 'x', 'y']);
+    assert.equal(String(key), 'TaskKey[P-256, private=<redacted>]');
+    assert.match(key.privateKeyPem(), /^-----BEGIN PRIVATE KEY-----\n/);
+  });
+});
