@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /** The issuer's task API v1 over the JDK HTTP client. Thread-safe. */
 public final class IssuerClient {
@@ -54,6 +55,15 @@ public final class IssuerClient {
     String proof = key.proofOfPossession(issuerUrl, attestation.token(), clock.instant());
     BeginTaskRequest body = new BeginTaskRequest(attestation, key.publicJwk(), proof, audiences, ttl);
     return send(post("/v1/tasks", body, null), BeginTaskResponse.class);
+  }
+
+  /**
+   * Begins a task whose key lives elsewhere (a Jenkins agent): {@code publicJwk} and {@code proof} were made there,
+   * the proof over this attestation's digest ({@link TaskKey#proofOfPossessionForDigest}).
+   */
+  public BeginTaskResponse begin(
+      Attestation attestation, Map<String, Object> publicJwk, String proof, List<String> audiences, String ttl) {
+    return send(post("/v1/tasks", new BeginTaskRequest(attestation, publicJwk, proof, audiences, ttl), null), BeginTaskResponse.class);
   }
 
   public RenewTaskResponse renew(String taskId, String controlToken) {

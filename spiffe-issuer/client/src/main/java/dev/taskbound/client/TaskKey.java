@@ -74,12 +74,20 @@ public final class TaskKey {
    * {@link ProofOfPossession}).
    */
   public String proofOfPossession(String issuerUrl, String attestationToken, Instant now) {
+    return proofOfPossessionForDigest(issuerUrl, attestationDigest(attestationToken), now);
+  }
+
+  /**
+   * The same proof from the attestation's digest alone ({@link #attestationDigest}), for adapters whose key lives
+   * where the attestation must not travel (a Jenkins agent never sees the controller's run statement).
+   */
+  public String proofOfPossessionForDigest(String issuerUrl, String attestationSha256, Instant now) {
     JWTClaimsSet claims =
         new JWTClaimsSet.Builder()
             .audience(issuerUrl)
             .issueTime(Date.from(now))
             .jwtID(UUID.randomUUID().toString())
-            .claim(ProofOfPossession.CLAIM_ATTESTATION_SHA256, attestationDigest(attestationToken))
+            .claim(ProofOfPossession.CLAIM_ATTESTATION_SHA256, attestationSha256)
             .build();
     JWSHeader header =
         new JWSHeader.Builder(JWSAlgorithm.ES256).type(new JOSEObjectType(ProofOfPossession.JWS_TYPE)).build();
@@ -92,7 +100,8 @@ public final class TaskKey {
     return jws.serialize();
   }
 
-  static String attestationDigest(String token) {
+  /** Base64url SHA-256 of an attestation token, as the proof's {@code attestation_sha256} claim carries it. */
+  public static String attestationDigest(String token) {
     try {
       byte[] d = MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
       return Base64.getUrlEncoder().withoutPadding().encodeToString(d);
