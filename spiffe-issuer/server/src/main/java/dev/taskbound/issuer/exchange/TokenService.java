@@ -40,7 +40,7 @@ public final class TokenService {
             new DownstreamTokenMinter(downstreamKeys, config.exchange(), issuerUrl, clock), store, evidence, clock);
     return new TokenService(
         exchange, new TokenIntrospection(tokens, relyingParties, revocations, store, clock),
-        new OidcDiscovery(issuerUrl, downstreamKeys), revocations);
+        new OidcDiscovery(issuerUrl, downstreamKeys, bundle), revocations);
   }
 
   /** RFC 8693. */

@@ -141,6 +141,11 @@ class TokenExchangeApiTest {
     assertThat(verified.get(0).get("alg").asText()).isEqualTo("ES256");
     assertThat(verified.get(1).get("alg").asText()).isEqualTo("RS256");
     assertThat(verified.get(2).get("error").asText()).isEqualTo("ERR_JWT_CLAIM_VALIDATION_FAILED");
+
+    // A JWT-SVID minted for AWS at begin verifies the same way (what the CI adapters hand to AWS, GCP and Vault).
+    JsonNode svid = NodeJose.verify(url, List.of(Map.of("token", task.svidFor("sts.amazonaws.com"), "audience", "sts.amazonaws.com")));
+    assertThat(svid.get(0).has("error")).as(svid.toString()).isFalse();
+    assertThat(svid.get(0).get("payload").get("sub").asText()).isEqualTo(task.begun.spiffeId());
     JsonNode claims = verified.get(0).get("payload");
     assertThat(claims.get("iss").asText()).isEqualTo(url);
     assertThat(claims.get("sub").asText()).isEqualTo(task.begun.spiffeId());
@@ -158,7 +163,7 @@ class TokenExchangeApiTest {
   }
 
   @Test
-  void discoveryAndJwksDescribeOnlyTheDownstreamKeys() throws Exception {
+  void discoveryAndJwksDescribeTheDownstreamAndJwtSvidKeys() throws Exception {
     JsonNode discovery = ApiJson.mapper().readTree(get("/.well-known/openid-configuration").body());
     assertThat(discovery.get("issuer").asText()).isEqualTo(url);
     assertThat(discovery.get("jwks_uri").asText()).isEqualTo(url + "/jwks");
@@ -179,14 +184,19 @@ class TokenExchangeApiTest {
       assertThat(k.has("d")).isFalse();
     });
     assertThat(keys).extracting(k -> k.get("alg").asText()).contains("RS256", "ES256");
-    // Small: an active and at most a prepared key per algorithm, never the JWT-SVID keys of the SPIFFE bundle.
-    assertThat(keys).hasSizeBetween(2, 4);
+    // Small: per algorithm an active and at most a prepared downstream key, plus the bundle's JWT-SVID keys.
     JsonNode bundle = ApiJson.mapper().readTree(get("/bundle").body());
+    List<String> svidKids = new ArrayList<>();
     bundle.get("keys").forEach(b -> {
-      if (b.has("kid")) {
-        assertThat(keys).noneMatch(k -> k.get("kid").asText().equals(b.get("kid").asText()));
+      if ("jwt-svid".equals(b.path("use").asText())) {
+        svidKids.add(b.get("kid").asText());
       }
     });
+    assertThat(svidKids).isNotEmpty();
+    assertThat(keys).extracting(k -> k.get("kid").asText()).containsAll(svidKids);
+    assertThat(keys).hasSizeBetween(2 + svidKids.size(), 4 + svidKids.size());
+    // No x509-svid (certificate) keys: relying parties of /jwks verify JWTs only.
+    assertThat(keys).noneMatch(k -> k.has("x5c"));
   }
 
   // ---- introspection, revocation, end ----------------------------------------------------------------------
