@@ -26,7 +26,7 @@ import dev.taskbound.issuer.http.IntrospectionEndpoint;
 import dev.taskbound.issuer.http.OidcEndpoints;
 import dev.taskbound.issuer.http.RevocationEndpoint;
 import dev.taskbound.issuer.http.TokenEndpoint;
-import dev.taskbound.issuer.http.JsonDocumentEndpoint;
+import dev.taskbound.issuer.http.HttpReply;
 import dev.taskbound.issuer.policy.CelPolicyEngine;
 import dev.taskbound.issuer.policy.DevPolicy;
 import dev.taskbound.issuer.policy.PolicyEngine;
@@ -170,9 +170,9 @@ public final class Issuer implements AutoCloseable {
       endpoints.add(new RevocationEndpoint(tokenService));
       endpoints.add(new CrlEndpoint(revocation.crl(), clock::instant));
       String ssfConfiguration = json(SsfConfiguration.of(cfg.issuerUrl()));
-      endpoints.add(new JsonDocumentEndpoint(SsfConfiguration.WELL_KNOWN_PATH, () -> ssfConfiguration));
+      endpoints.add(HttpEndpoint.get(SsfConfiguration.WELL_KNOWN_PATH, r -> HttpReply.json(200, ssfConfiguration)));
       String ssfJwks = revocation.setSigner().jwksJson();
-      endpoints.add(new JsonDocumentEndpoint(SsfConfiguration.JWKS_PATH, () -> ssfJwks));
+      endpoints.add(HttpEndpoint.get(SsfConfiguration.JWKS_PATH, r -> HttpReply.json(200, ssfJwks)));
 
       // Two threads: a slow reaper pass (many ends) never delays key rotation, and the other way round.
       ScheduledExecutorService scheduler =

@@ -1,5 +1,7 @@
 package dev.taskbound.issuer;
 
+import dev.taskbound.issuer.testing.ShiftedClock;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.taskbound.api.Attestation;

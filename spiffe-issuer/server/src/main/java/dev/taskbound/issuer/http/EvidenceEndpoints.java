@@ -24,10 +24,10 @@ public final class EvidenceEndpoints {
 
   public static List<HttpEndpoint> of(EvidenceLog log) {
     return List.of(
-        endpoint("/evidence/checkpoint", r -> text(log.checkpoint())),
-        endpoint("/evidence/key", r -> text(log.verifierKey().verifierKey() + "\n")),
-        endpoint("/evidence/tasks/", r -> bundle(log, r.path().substring("/evidence/tasks/".length()))),
-        endpoint("/evidence/proof/consistency", r -> consistency(log, r.query())));
+        HttpEndpoint.get("/evidence/checkpoint", r -> text(log.checkpoint())),
+        HttpEndpoint.get("/evidence/key", r -> text(log.verifierKey().verifierKey() + "\n")),
+        HttpEndpoint.get("/evidence/tasks/", r -> bundle(log, r.path().substring("/evidence/tasks/".length()))),
+        HttpEndpoint.get("/evidence/proof/consistency", r -> consistency(log, r.query())));
   }
 
   private static HttpReply bundle(EvidenceLog log, String taskId) {
@@ -67,24 +67,5 @@ public final class EvidenceEndpoints {
 
   private static HttpReply text(String body) {
     return new HttpReply(200, TEXT, body.getBytes(StandardCharsets.UTF_8), Map.of());
-  }
-
-  private static HttpEndpoint endpoint(String path, java.util.function.Function<HttpRequestView, HttpReply> handler) {
-    return new HttpEndpoint() {
-      @Override
-      public String method() {
-        return "GET";
-      }
-
-      @Override
-      public String path() {
-        return path;
-      }
-
-      @Override
-      public HttpReply handle(HttpRequestView request) {
-        return handler.apply(request);
-      }
-    };
   }
 }

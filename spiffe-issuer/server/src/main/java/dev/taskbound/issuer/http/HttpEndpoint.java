@@ -16,4 +16,24 @@ public interface HttpEndpoint {
   String path();
 
   HttpReply handle(HttpRequestView request);
+
+  /** A public {@code GET} route answered by {@code handler}. */
+  static HttpEndpoint get(String path, java.util.function.Function<HttpRequestView, HttpReply> handler) {
+    return new HttpEndpoint() {
+      @Override
+      public String method() {
+        return "GET";
+      }
+
+      @Override
+      public String path() {
+        return path;
+      }
+
+      @Override
+      public HttpReply handle(HttpRequestView request) {
+        return handler.apply(request);
+      }
+    };
+  }
 }

@@ -358,20 +358,7 @@ public final class JdbcStore implements Store {
 
   @Override
   public List<BundleKeyRecord> downstreamKeys() {
-    return tx.oneStatement(
-        "list downstream keys",
-        c -> {
-          try (PreparedStatement ps =
-                  c.prepareStatement(
-                      "SELECT " + BUNDLE_KEY_COLUMNS + " FROM downstream_keys ORDER BY created_at, kid");
-              ResultSet rs = ps.executeQuery()) {
-            List<BundleKeyRecord> out = new ArrayList<>();
-            while (rs.next()) {
-              out.add(bundleKey(rs));
-            }
-            return out;
-          }
-        });
+    return tx.oneStatement("list downstream keys", c -> keys(c, "downstream_keys"));
   }
 
   @Override
@@ -401,20 +388,7 @@ public final class JdbcStore implements Store {
 
   @Override
   public List<BundleKeyRecord> bundleKeys() {
-    return tx.oneStatement(
-        "list bundle keys",
-        c -> {
-          try (PreparedStatement ps =
-                  c.prepareStatement(
-                      "SELECT " + BUNDLE_KEY_COLUMNS + " FROM bundle_keys ORDER BY created_at, kid");
-              ResultSet rs = ps.executeQuery()) {
-            List<BundleKeyRecord> out = new ArrayList<>();
-            while (rs.next()) {
-              out.add(bundleKey(rs));
-            }
-            return out;
-          }
-        });
+    return tx.oneStatement("list bundle keys", c -> keys(c, "bundle_keys"));
   }
 
   @Override
@@ -821,6 +795,19 @@ public final class JdbcStore implements Store {
       }
     }
     return out;
+  }
+
+  /** Every key of a key table ({@code bundle_keys}, {@code downstream_keys}), oldest first. */
+  private static List<BundleKeyRecord> keys(Connection c, String table) throws SQLException {
+    try (PreparedStatement ps =
+            c.prepareStatement("SELECT " + BUNDLE_KEY_COLUMNS + " FROM " + table + " ORDER BY created_at, kid");
+        ResultSet rs = ps.executeQuery()) {
+      List<BundleKeyRecord> out = new ArrayList<>();
+      while (rs.next()) {
+        out.add(bundleKey(rs));
+      }
+      return out;
+    }
   }
 
   private static void insertCredentials(Connection c, String taskId, List<CredentialRecord> credentials)

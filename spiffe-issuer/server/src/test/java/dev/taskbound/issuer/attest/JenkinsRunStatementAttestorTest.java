@@ -1,5 +1,7 @@
 package dev.taskbound.issuer.attest;
 
+import dev.taskbound.issuer.testing.MutableClock;
+
 import static dev.taskbound.issuer.attest.Refusals.assertRefused;
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,5 +1,7 @@
 package dev.taskbound.issuer.ca;
 
+import dev.taskbound.issuer.testing.MutableClock;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

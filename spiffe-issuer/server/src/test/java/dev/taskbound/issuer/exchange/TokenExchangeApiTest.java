@@ -1,5 +1,7 @@
 package dev.taskbound.issuer.exchange;
 
+import dev.taskbound.issuer.testing.ShiftedClock;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -38,8 +40,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Date;
@@ -68,7 +68,7 @@ class TokenExchangeApiTest {
   static Issuer issuer;
   static String url;
   static IssuerClient client;
-  static final OffsetClock CLOCK = new OffsetClock();
+  static final ShiftedClock CLOCK = new ShiftedClock();
 
   @BeforeAll
   static void start() throws Exception {
@@ -486,33 +486,5 @@ class TokenExchangeApiTest {
                 .build());
     jwt.sign(new ECDSASigner(key));
     return jwt.serialize();
-  }
-
-  /** The system clock, shifted forward on demand (the expired-SVID case). */
-  static final class OffsetClock extends Clock {
-    private volatile Duration offset = Duration.ZERO;
-
-    void advance(Duration by) {
-      offset = offset.plus(by);
-    }
-
-    void reset() {
-      offset = Duration.ZERO;
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.now().plus(offset);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
   }
 }

@@ -1,4 +1,4 @@
-package dev.taskbound.issuer;
+package dev.taskbound.issuer.testing;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -10,11 +10,15 @@ import java.time.ZoneOffset;
  * Real time plus an offset tests move forward: background work (retries, schedulers) still sees time pass, and a
  * test can jump past a deadline without waiting for it.
  */
-final class ShiftedClock extends Clock {
+public final class ShiftedClock extends Clock {
   private volatile Duration offset = Duration.ZERO;
 
-  void advance(Duration by) {
+  public void advance(Duration by) {
     offset = offset.plus(by);
+  }
+
+  public void reset() {
+    offset = Duration.ZERO;
   }
 
   @Override
