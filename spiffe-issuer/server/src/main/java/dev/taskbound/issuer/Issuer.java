@@ -15,6 +15,7 @@ import dev.taskbound.issuer.config.IssuerConfig;
 import dev.taskbound.issuer.evidence.Ed25519LogSigner;
 import dev.taskbound.issuer.evidence.Event;
 import dev.taskbound.issuer.evidence.EvidenceLog;
+import dev.taskbound.issuer.evidence.RegistryEvents;
 import dev.taskbound.issuer.exchange.RelyingParties;
 import dev.taskbound.issuer.exchange.TokenService;
 import dev.taskbound.issuer.http.ApiHandler;
@@ -188,6 +189,9 @@ public final class Issuer implements AutoCloseable {
       });
       every(scheduler, REVOCATION_REFRESH, "revocation refresh", () -> tokenService.revocations().refresh());
       every(scheduler, PENDING_EVIDENCE_TICK, "pending end evidence", () -> tasks.logPendingEnds(100));
+      RegistryEvents registryEvents = new RegistryEvents(core.store(), evidence, clock);
+      registryEvents.record();
+      every(scheduler, PENDING_EVIDENCE_TICK, "key and controller evidence", registryEvents::record);
       every(scheduler, min(MAX_REAP_TICK, cfg.ttl().heartbeat().dividedBy(4)), "reaper", revocation.reaper()::reapQuietly);
 
       http.start(new ApiHandler(tasks, () -> core.ca().bundle().bundleJson(), endpoints));

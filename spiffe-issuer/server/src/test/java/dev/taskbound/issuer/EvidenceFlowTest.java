@@ -124,6 +124,65 @@ class EvidenceFlowTest {
   }
 
   @Test
+  void keyStatesAndControllerRegistrationsAreLoggedOncePerChange() throws Exception {
+    dev.taskbound.issuer.evidence.RegistryEvents events =
+        new dev.taskbound.issuer.evidence.RegistryEvents(issuer.store(), issuer.evidence(), Clock.systemUTC());
+    int baseline = events.record();
+    assertThat(baseline).as("every current key, logged once as a baseline").isGreaterThanOrEqualTo(3);
+    assertThat(loggedTypes()).contains("x509-svid", "jwt-svid");
+    assertThat(events.record()).as("nothing changed").isZero();
+
+    var key = new com.nimbusds.jose.jwk.gen.ECKeyGenerator(com.nimbusds.jose.jwk.Curve.P_256).keyID("k-test").generate();
+    java.time.Instant now = java.time.Instant.now();
+    var prepared = new dev.taskbound.issuer.store.BundleKeyRecord(
+        "k-test", "jwt-svid", "ES256", dev.taskbound.issuer.store.KeyState.PREPARED, key.toPublicJWK().toJSONString(), now, null, null, null, null);
+    issuer.store().putBundleKey(prepared);
+    assertThat(events.record()).isEqualTo(1);
+    issuer.store().putBundleKey(new dev.taskbound.issuer.store.BundleKeyRecord(
+        "k-test", "jwt-svid", "ES256", dev.taskbound.issuer.store.KeyState.ACTIVE, key.toPublicJWK().toJSONString(), now, now, null, null, null));
+    assertThat(events.record()).isEqualTo(1);
+    issuer.store().removeBundleKey("k-test");
+    assertThat(events.record()).isEqualTo(1);
+    assertThat(loggedKeyStates("k-test")).containsExactly("prepared", "active", "removed");
+
+    var controllerKey = new com.nimbusds.jose.jwk.gen.ECKeyGenerator(com.nimbusds.jose.jwk.Curve.P_256).keyID("c1").generate();
+    issuer.store().putController(new dev.taskbound.issuer.store.ControllerRecord(
+        "ci-prod", new com.nimbusds.jose.jwk.JWKSet(controllerKey.toPublicJWK()).toString(), null, now));
+    assertThat(events.record()).isEqualTo(1);
+    assertThat(events.record()).isZero();
+    try (var c = ((dev.taskbound.issuer.store.JdbcStore) issuer.store()).dataSource().getConnection();
+        var rs = c.createStatement().executeQuery("SELECT entry FROM evidence_entries WHERE event_type = 'controller.registered'")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getString(1)).contains("ci-prod").contains(controllerKey.computeThumbprint().toString());
+    }
+  }
+
+  private List<String> loggedTypes() throws Exception {
+    return query("SELECT entry FROM evidence_entries WHERE event_type = 'key.rotated' ORDER BY leaf_index").stream()
+        .map(e -> e.get("key_use").asText()).toList();
+  }
+
+  private List<String> loggedKeyStates(String kid) throws Exception {
+    return query("SELECT entry FROM evidence_entries WHERE event_type = 'key.rotated' ORDER BY leaf_index").stream()
+        .filter(e -> e.get("kid").asText().equals(kid))
+        .map(e -> e.get("state").asText())
+        // The issuer's own observer may log a change too; each observer sees states in order.
+        .distinct()
+        .toList();
+  }
+
+  private List<com.fasterxml.jackson.databind.JsonNode> query(String sql) throws Exception {
+    List<com.fasterxml.jackson.databind.JsonNode> out = new java.util.ArrayList<>();
+    try (var c = ((dev.taskbound.issuer.store.JdbcStore) issuer.store()).dataSource().getConnection();
+        var rs = c.createStatement().executeQuery(sql)) {
+      while (rs.next()) {
+        out.add(ApiJson.mapper().readTree(rs.getString(1)));
+      }
+    }
+    return out;
+  }
+
+  @Test
   void checkpointsOfTheServedLogAreConsistent() throws Exception {
     String first = get("/evidence/checkpoint");
     client.begin(new Attestation("dev", issuer.mintDevToken(Duration.ofMinutes(5))), TaskKey.generate(), List.of(), null);
