@@ -203,7 +203,12 @@ public final class TaskLifecycle {
     } catch (RuntimeException e) {
       // Fail closed: without durable evidence the credentials never leave; the task is revoked at once.
       LOG.error("evidence of task {} not committed, credentials withheld and revoked: {}", taskId, e.getMessage());
-      store.endTask(taskId, TaskOutcome.REVOKED, "evidence log unavailable at begin", clock.instant());
+      try {
+        store.endTask(taskId, TaskOutcome.REVOKED, "evidence log unavailable at begin", clock.instant());
+      } catch (StoreException again) {
+        // Nothing was released either way; the reaper ends the task once the store is back.
+        e.addSuppressed(again);
+      }
       throw new TaskException(ProblemType.EVIDENCE_UNAVAILABLE, "the issuer could not record evidence; retry later", e);
     }
     LOG.info("task begun: id={} spiffe_id={} rule={} expires_at={}", taskId, task.spiffeId(), decision.rule(), expiresAt);
