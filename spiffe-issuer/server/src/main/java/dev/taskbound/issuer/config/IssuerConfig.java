@@ -39,7 +39,7 @@ public record IssuerConfig(
     Exchange exchange,
     Introspection introspection) {
 
-  /** A configuration with no attestors beyond dev mode's and no policy file. */
+  /** A configuration with every optional section at its default: no attestors beyond dev mode's, no policy file. */
   public IssuerConfig(
       String trustDomain,
       String issuerUrl,
@@ -52,25 +52,7 @@ public record IssuerConfig(
       StoreConfig store,
       Ttl ttl,
       boolean dev) {
-    this(trustDomain, issuerUrl, listenHost, listenPort, dataDir, tls, ca, jwt, store, ttl, dev, AttestorsConfig.none(), null);
-  }
-
-  /** A configuration with the default token exchange settings and no registered relying parties. */
-  public IssuerConfig(
-      String trustDomain,
-      String issuerUrl,
-      String listenHost,
-      int listenPort,
-      Path dataDir,
-      Tls tls,
-      Ca ca,
-      Jwt jwt,
-      StoreConfig store,
-      Ttl ttl,
-      boolean dev,
-      AttestorsConfig attestors,
-      Path policyFile) {
-    this(trustDomain, issuerUrl, listenHost, listenPort, dataDir, tls, ca, jwt, store, ttl, dev, attestors, policyFile, null, null, null, null);
+    this(trustDomain, issuerUrl, listenHost, listenPort, dataDir, tls, ca, jwt, store, ttl, dev, null, null, null, null, null, null);
   }
 
   public IssuerConfig {

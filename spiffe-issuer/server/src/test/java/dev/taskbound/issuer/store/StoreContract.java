@@ -1,5 +1,7 @@
 package dev.taskbound.issuer.store;
 
+import dev.taskbound.issuer.testing.ScratchDatabase;
+
 import static dev.taskbound.issuer.store.Fixtures.T0;
 import static dev.taskbound.issuer.store.Fixtures.activeTask;
 import static dev.taskbound.issuer.store.Fixtures.jwt;
@@ -37,12 +39,12 @@ abstract class StoreContract {
 
   abstract Database database();
 
-  private TestDatabase db;
+  private ScratchDatabase db;
   private Store store;
 
   @BeforeEach
   void openStore() {
-    db = TestDatabase.open(database(), tempDir);
+    db = database() == Database.SQLITE ? ScratchDatabase.sqlite(tempDir) : ScratchDatabase.postgres();
     store = db.store;
   }
 

@@ -1,5 +1,7 @@
 package dev.taskbound.issuer.store;
 
+import dev.taskbound.issuer.testing.ScratchDatabase;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -38,8 +40,8 @@ class StoresTest {
     Map<String, String> env = Map.of("TB_TEST_PG_PASSWORD", "s3cret");
 
     // The test server trusts loopback, so any password works; what matters is that the named variable is read.
-    try (TestDatabase db =
-        TestDatabase.openPostgres(
+    try (ScratchDatabase db =
+        ScratchDatabase.postgres(
             url -> Stores.open(new IssuerConfig.StoreConfig(null, url, null, "TB_TEST_PG_PASSWORD"), dataDir,
                 env::get))) {
       assertThat(db.store.database()).isEqualTo(Database.POSTGRESQL);

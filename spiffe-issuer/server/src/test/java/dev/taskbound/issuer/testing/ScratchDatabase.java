@@ -1,7 +1,9 @@
-package dev.taskbound.issuer.store;
+package dev.taskbound.issuer.testing;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.taskbound.issuer.store.JdbcStore;
+import dev.taskbound.issuer.store.Stores;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -12,43 +14,51 @@ import java.util.function.Function;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * A fresh, isolated store on one database for one test: a new SQLite file, or a new PostgreSQL schema on the
- * server named by {@code TASKBOUND_TEST_PG_URL} (dropped again on close).
+ * An empty, migrated store for one test: a fresh SQLite file, or a fresh schema on the PostgreSQL server that
+ * {@code scripts/test} starts (dropped on close). Without that server, PostgreSQL cases are skipped, or fail when
+ * {@code TASKBOUND_REQUIRE_PG=1}.
  */
-final class TestDatabase implements AutoCloseable {
-  static final String PG_URL_ENV = "TASKBOUND_TEST_PG_URL";
+public final class ScratchDatabase implements AutoCloseable {
+  public static final String PG_URL_ENV = "TASKBOUND_TEST_PG_URL";
 
-  final JdbcStore store;
+  public final JdbcStore store;
+  private final String pgUrl;
   private final String pgSchema;
 
-  private TestDatabase(JdbcStore store, String pgSchema) {
+  private ScratchDatabase(JdbcStore store, String pgUrl, String pgSchema) {
     this.store = store;
+    this.pgUrl = pgUrl;
     this.pgSchema = pgSchema;
   }
 
-  static TestDatabase open(Database database, Path tempDir) {
-    if (database == Database.SQLITE) {
-      return new TestDatabase(Stores.openSqlite(tempDir.resolve("store-" + UUID.randomUUID() + ".db")), null);
-    }
-    return openPostgres(url -> Stores.openPostgres(url, null, null));
+  public static ScratchDatabase sqlite(Path dir) {
+    return new ScratchDatabase(Stores.openSqlite(dir.resolve("store-" + UUID.randomUUID() + ".db")), null, null);
+  }
+
+  public static ScratchDatabase postgres() {
+    return postgres(url -> Stores.openPostgres(url, null, null));
   }
 
   /** Opens a store through {@code opener}, given the test server's URL narrowed to a new, empty schema. */
-  static TestDatabase openPostgres(Function<String, JdbcStore> opener) {
+  public static ScratchDatabase postgres(Function<String, JdbcStore> opener) {
     String url = postgresUrlOrSkip();
     String schema = "t_" + UUID.randomUUID().toString().replace("-", "");
     execute(url, "CREATE SCHEMA " + schema);
     String schemaUrl = url + (url.contains("?") ? "&" : "?") + "currentSchema=" + schema;
     try {
-      return new TestDatabase(opener.apply(schemaUrl), schema);
+      return new ScratchDatabase(opener.apply(schemaUrl), url, schema);
     } catch (RuntimeException e) {
       execute(url, "DROP SCHEMA " + schema + " CASCADE");
       throw e;
     }
   }
 
+  public boolean isPostgres() {
+    return pgSchema != null;
+  }
+
   /** The test server's JDBC URL; skips the calling test when there is none, unless PostgreSQL is required. */
-  static String postgresUrlOrSkip() {
+  public static String postgresUrlOrSkip() {
     String url = System.getenv(PG_URL_ENV);
     if (url == null || url.isBlank()) {
       if ("1".equals(System.getenv("TASKBOUND_REQUIRE_PG"))) {
@@ -73,7 +83,7 @@ final class TestDatabase implements AutoCloseable {
   public void close() {
     store.close();
     if (pgSchema != null) {
-      execute(System.getenv(PG_URL_ENV), "DROP SCHEMA " + pgSchema + " CASCADE");
+      execute(pgUrl, "DROP SCHEMA " + pgSchema + " CASCADE");
     }
   }
 }
