@@ -23,11 +23,20 @@ public final class AudienceNames {
    * {@code jwt_svid.https_3A_2F_2Fvault.example.token}.
    */
   public static String tokenFile(String audience) {
+    return "jwt_svid." + filePart(audience) + ".token";
+  }
+
+  /**
+   * The file of the downstream token exchanged for {@code audience}: {@code downstream.<part>.token}, the same
+   * escaping as {@link #tokenFile}, e.g. {@code sts.amazonaws.com} → {@code downstream.sts.amazonaws.com.token}.
+   */
+  public static String downstreamFile(String audience) {
+    return "downstream." + filePart(audience) + ".token";
+  }
+
+  private static String filePart(String audience) {
     String part = escape(audience, true);
-    if (part.length() > MAX_FILE_PART) {
-      part = "_h" + sha256Hex(audience);
-    }
-    return "jwt_svid." + part + ".token";
+    return part.length() > MAX_FILE_PART ? "_h" + sha256Hex(audience) : part;
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.taskbound.client;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.taskbound.api.ApiJson;
 import dev.taskbound.api.Attestation;
@@ -13,17 +14,21 @@ import dev.taskbound.api.TaskView;
 import dev.taskbound.client.evidence.ConsistencyProof;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
 /** The issuer's task API v1 over the JDK HTTP client. Thread-safe. */
 public final class IssuerClient {
+  static final String TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
+  static final String JWT_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:jwt";
   private final String issuerUrl;
   private final HttpClient http;
   private final Clock clock;
@@ -75,6 +80,32 @@ public final class IssuerClient {
   /** Ends a task; safe to repeat (the issuer answers the same for every repeat). */
   public EndTaskResponse end(String taskId, String controlToken, String outcome, String reason) {
     return send(post("/v1/tasks/" + taskId + "/end", new EndTaskRequest(outcome, reason), controlToken), EndTaskResponse.class);
+  }
+
+  /**
+   * Exchanges a JWT-SVID whose {@code aud} is this issuer for a downstream token for {@code audience} (RFC 8693,
+   * {@code POST /token}). The issuer records it as a credential of the task and revokes it when the task ends.
+   */
+  public DownstreamToken exchange(String subjectJwtSvid, String audience) {
+    String form = "grant_type=" + enc(TOKEN_EXCHANGE) + "&subject_token_type=" + enc(JWT_TOKEN_TYPE)
+        + "&subject_token=" + enc(subjectJwtSvid) + "&audience=" + enc(audience);
+    HttpRequest req = base("/token", null)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .POST(HttpRequest.BodyPublishers.ofString(form))
+        .build();
+    Instant issuedAt = clock.instant();
+    JsonNode answer;
+    try {
+      answer = json.readTree(sendRaw(req));
+    } catch (IOException e) {
+      throw new IssuerException("the issuer's answer to /token does not parse", e);
+    }
+    String token = answer.path("access_token").asText(null);
+    long expiresIn = answer.path("expires_in").asLong(-1);
+    if (token == null || expiresIn <= 0) {
+      throw new IssuerException("the issuer's answer to /token has no access_token or expires_in", null);
+    }
+    return new DownstreamToken(audience, token, issuedAt, issuedAt.plusSeconds(expiresIn));
   }
 
   public TaskView get(String taskId, String controlToken) {
@@ -167,7 +198,25 @@ public final class IssuerClient {
     } catch (IOException | RuntimeException ignored) {
       // Not a problem document (a proxy's HTML error page, say): report the status alone.
     }
-    String detail = problem != null && problem.detail() != null ? problem.detail() : "HTTP " + status;
+    String detail = problem != null && problem.detail() != null ? problem.detail() : oauthError(response.body(), status);
     throw new IssuerException(status, problem, "issuer refused " + request.method() + " " + request.uri().getPath() + ": " + detail);
+  }
+
+  /** An RFC 6749 §5.2 error ({@code /token}, {@code /introspect}) as a sentence; the bare status otherwise. */
+  private String oauthError(byte[] body, int status) {
+    try {
+      JsonNode e = json.readTree(body);
+      if (e != null && e.hasNonNull("error")) {
+        String description = e.path("error_description").asText("");
+        return e.get("error").asText() + (description.isEmpty() ? "" : ": " + description);
+      }
+    } catch (IOException | RuntimeException ignored) {
+      // Not JSON at all: the status says enough.
+    }
+    return "HTTP " + status;
+  }
+
+  private static String enc(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
   }
 }

@@ -1,17 +1,16 @@
 package dev.taskbound.client;
 
 import com.nimbusds.jose.jwk.ECKey;
-import java.io.Serializable;
 import java.text.ParseException;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * What comes back from where the key was generated: the private directory holding {@code svid_key.pem}, the
- * public key (a JWK, JSON) and the proof of possession. Never the private key.
+ * public key (a JWK, JSON) and the proof of possession. Never the private key. Crosses a remoting channel only as
+ * {@link #toWire()} (JDK types), since channels such as Jenkins' accept no class of a library jar.
  */
-public final class KeyOffer implements Serializable {
-  private static final long serialVersionUID = 1L;
-
+public final class KeyOffer {
   private final String directory;
   private final String publicJwkJson;
   private final String proof;
@@ -47,6 +46,20 @@ public final class KeyOffer implements Serializable {
       throw new IllegalArgumentException("the agent must offer a public P-256 key, nothing else");
     }
     return jwk.toPublicJWK().toJSONObject();
+  }
+
+  /** This offer as plain strings, for a remote call's answer. */
+  public LinkedHashMap<String, String> toWire() {
+    LinkedHashMap<String, String> wire = new LinkedHashMap<>();
+    wire.put("directory", directory);
+    wire.put("public_jwk", publicJwkJson);
+    wire.put("proof", proof);
+    return wire;
+  }
+
+  /** The offer {@link #toWire()} made; what the agent claims is checked again by {@link #publicJwk()}. */
+  public static KeyOffer fromWire(Map<String, String> wire) {
+    return new KeyOffer(Wire.required(wire, "directory"), Wire.required(wire, "public_jwk"), Wire.required(wire, "proof"));
   }
 
   @Override

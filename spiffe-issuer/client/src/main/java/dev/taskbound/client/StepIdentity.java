@@ -7,7 +7,10 @@ import dev.taskbound.api.TaskOutcome;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -50,24 +53,33 @@ public final class StepIdentity {
    * Begins the step's task.
    *
    * @param parent where the agent creates the private directory; null for its temp dir
+   * @param exchange downstream audiences to exchange a JWT-SVID for right away (RFC 8693); the JWT-SVID for the
+   *     issuer itself that the exchange needs is asked for too. A refused exchange ends the task {@code failed}.
    */
-  public StepCredentials begin(Attestation attestation, StepAgent agent, String parent, List<String> audiences, String ttl)
+  public StepCredentials begin(
+      Attestation attestation, StepAgent agent, String parent, List<String> audiences, String ttl, List<String> exchange)
       throws IOException, InterruptedException {
     Objects.requireNonNull(attestation, "attestation");
+    List<String> downstreamAudiences = exchange == null ? List.of() : List.copyOf(exchange);
+    List<String> jwtAudiences = new ArrayList<>(audiences == null ? List.of() : audiences);
+    if (!downstreamAudiences.isEmpty() && !jwtAudiences.contains(client.issuerUrl())) {
+      jwtAudiences.add(client.issuerUrl());
+    }
     KeyOffer offer = agent.createKey(parent, client.issuerUrl(), TaskKey.attestationDigest(attestation.token()));
     BeginTaskResponse begun;
     try {
-      begun = client.begin(attestation, offer.publicJwk(), offer.proof(), audiences == null ? List.of() : audiences, ttl);
+      begun = client.begin(attestation, offer.publicJwk(), offer.proof(), jwtAudiences, ttl);
     } catch (RuntimeException e) {
       wipeQuietly(agent, offer.directory(), e);
       throw e;
     }
     Svids svids = Svids.of(begun, null);
-    SvidFiles files = new SvidFiles(svids);
     try {
+      List<DownstreamToken> downstream = exchange(svids, downstreamAudiences);
+      SvidFiles files = new SvidFiles(svids, downstream);
       WrittenFiles written = agent.write(offer.directory(), files);
-      return new StepCredentials(
-          begun.taskId(), begun.spiffeId(), begun.expiresAt(), begun.renewAfter(), begun.controlToken(), svids, files, written);
+      return new StepCredentials(begun.taskId(), begun.spiffeId(), begun.expiresAt(), begun.renewAfter(), begun.controlToken(), svids,
+          downstream, Map.of(), files, written);
     } catch (IOException | InterruptedException | RuntimeException e) {
       // The issuer issued, the step cannot use it: take the credentials back at once.
       EndResult ended = endRetry().end(begun.taskId(), begun.controlToken(), TaskOutcome.FAILED.wire(), "credentials could not be delivered to the step");
@@ -79,15 +91,56 @@ public final class StepIdentity {
     }
   }
 
-  /** Renews at the issuer and rewrites the files; the caller retries on failure while the task lives. */
-  public StepCredentials renew(String taskId, String controlToken, StepAgent agent, String directory)
+  /** {@link #begin(Attestation, StepAgent, String, List, String, List)} without token exchange. */
+  public StepCredentials begin(Attestation attestation, StepAgent agent, String parent, List<String> audiences, String ttl)
+      throws IOException, InterruptedException {
+    return begin(attestation, agent, parent, audiences, ttl, List.of());
+  }
+
+  /**
+   * Renews at the issuer, exchanges the fresh issuer-audience JWT-SVID again for the downstream audiences in
+   * {@code refresh} (those past {@link DownstreamToken#refreshAt()}), and rewrites the files; the caller retries on
+   * failure while the task lives.
+   */
+  public StepCredentials renew(String taskId, String controlToken, StepAgent agent, String directory, List<String> refresh)
       throws IOException, InterruptedException {
     RenewTaskResponse renewed = client.renew(taskId, controlToken);
     Svids svids = Svids.of(renewed, null);
-    SvidFiles files = new SvidFiles(svids);
+    // A refused refresh (max_exchanges used up, say) must not keep the fresh SVIDs from the step: the old downstream
+    // token stays in its file until it expires, and the failure is reported.
+    List<DownstreamToken> downstream = new ArrayList<>();
+    Map<String, String> failures = new LinkedHashMap<>();
+    for (String audience : refresh == null ? List.<String>of() : refresh) {
+      try {
+        downstream.addAll(exchange(svids, List.of(audience)));
+      } catch (IssuerException | IllegalStateException e) {
+        failures.put(audience, e.getMessage());
+      }
+    }
+    SvidFiles files = new SvidFiles(svids, downstream);
     WrittenFiles written = agent.write(directory, files);
-    return new StepCredentials(
-        renewed.taskId(), renewed.spiffeId(), renewed.expiresAt(), renewed.renewAfter(), controlToken, svids, files, written);
+    return new StepCredentials(renewed.taskId(), renewed.spiffeId(), renewed.expiresAt(), renewed.renewAfter(), controlToken, svids,
+        downstream, failures, files, written);
+  }
+
+  /** {@link #renew(String, String, StepAgent, String, List)} with no downstream token to refresh. */
+  public StepCredentials renew(String taskId, String controlToken, StepAgent agent, String directory)
+      throws IOException, InterruptedException {
+    return renew(taskId, controlToken, agent, directory, List.of());
+  }
+
+  private List<DownstreamToken> exchange(Svids svids, List<String> audiences) {
+    if (audiences.isEmpty()) {
+      return List.of();
+    }
+    String subject = svids.jwtSvidFor(client.issuerUrl())
+        .orElseThrow(() -> new IllegalStateException("the task holds no JWT-SVID for the issuer (" + client.issuerUrl() + ") to exchange"))
+        .token();
+    List<DownstreamToken> tokens = new ArrayList<>();
+    for (String audience : audiences) {
+      tokens.add(client.exchange(subject, audience));
+    }
+    return tokens;
   }
 
   /**

@@ -30,6 +30,8 @@ import dev.taskbound.issuer.store.TaskRecord;
 import dev.taskbound.issuer.store.TaskState;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.CertificateFactory;
@@ -59,28 +61,34 @@ class JenkinsStepIdentityEndToEndTest {
   static RunStatementSigner signer;
   static StepIdentity steps;
 
-  static final String POLICY =
-      String.join(
-          "\n",
-          "rules:",
-          "  - name: jenkins-deploy",
-          "    when: ci.platform == 'jenkins' && ci.controller == 'ci-prod' && ci.job.startsWith('platform/') && ci.scm_branch == 'main'",
-          "    spiffe_id: \"spiffe://{trust_domain}/ci/jenkins/{ci.controller}/job/{ci.job:path}/build/{ci.build_number}/step/{ci.flow_node_id}\"",
-          "    max_ttl: 30m",
-          "    audiences: [sts.amazonaws.com, vault.example]",
-          "");
+  static String policy(String issuerUrl) {
+    return String.join(
+        "\n",
+        "rules:",
+        "  - name: jenkins-deploy",
+        "    when: ci.platform == 'jenkins' && ci.controller == 'ci-prod' && ci.job.startsWith('platform/') && ci.scm_branch == 'main'",
+        "    spiffe_id: \"spiffe://{trust_domain}/ci/jenkins/{ci.controller}/job/{ci.job:path}/build/{ci.build_number}/step/{ci.flow_node_id}\"",
+        "    max_ttl: 30m",
+        "    audiences: [sts.amazonaws.com, vault.example, \"" + issuerUrl + "\"]",
+        "    max_exchanges: 3",
+        "");
+  }
 
   @BeforeAll
   static void start() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
     Path policy = dir.resolve("policy.yaml");
-    Files.writeString(policy, POLICY);
+    Files.writeString(policy, policy("http://127.0.0.1:" + port));
     Path config = dir.resolve("issuer.yaml");
     Files.writeString(
         config,
         String.join(
             "\n",
             "dev: true",
-            "listen: 127.0.0.1:0",
+            "listen: 127.0.0.1:" + port,
             "data_dir: " + dir.resolve("data"),
             "policy: {file: " + policy + "}",
             "attestors:",
@@ -264,4 +272,94 @@ class JenkinsStepIdentityEndToEndTest {
     steps.finish(creds.taskId(), creds.controlToken(), TaskOutcome.SUCCEEDED, null, null, null);
   }
 
+  @Test
+  void aStepExchangesForDownstreamTokensAcrossPlainWireValuesAndTheEndRevokesThem() throws Exception {
+    // The agent as the Jenkins plugin reaches it: every value through its plain-string wire form.
+    StepAgent agent = new WireOnlyAgent(new LocalStepAgent());
+    StepCredentials creds = steps.begin(signer.attest(run("platform/deploy", "main")), agent, agentTemp.toString(),
+        List.of("vault.example"), null, List.of("sts.amazonaws.com"));
+
+    WrittenFiles files = creds.written();
+    String downstream = Files.readString(Path.of(files.downstreamFiles().get("sts.amazonaws.com")));
+    SignedJWT token = SignedJWT.parse(downstream);
+    assertThat(token.getJWTClaimsSet().getAudience()).containsExactly("sts.amazonaws.com");
+    assertThat(token.getJWTClaimsSet().getSubject()).isEqualTo(creds.spiffeId());
+    // The issuer's own audience was added for the exchange; the step's first audience stays jwt_svid.token.
+    assertThat(files.tokenFiles().keySet()).containsExactly("vault.example", issuer.url());
+    assertThat(SignedJWT.parse(Files.readString(Path.of(files.jwtSvid()))).getJWTClaimsSet().getAudience()).containsExactly("vault.example");
+    assertThat(files.environment(issuer.url(), creds.taskId(), creds.spiffeId()))
+        .containsEntry("AWS_WEB_IDENTITY_TOKEN_FILE", files.downstreamFiles().get("sts.amazonaws.com"))
+        .containsEntry("TASKBOUND_DOWNSTREAM_STS_2EAMAZONAWS_2ECOM_FILE", files.downstreamFiles().get("sts.amazonaws.com"))
+        .doesNotContainValue(downstream);
+    assertThat(creds.secretsToMask()).contains(downstream);
+    assertThat(creds.downstream()).singleElement().satisfies(t -> assertThat(t.refreshAt()).isBefore(t.expiresAt()).isAfter(t.issuedAt()));
+
+    StepCredentials renewed = steps.renew(creds.taskId(), creds.controlToken(), agent, files.directory(), List.of("sts.amazonaws.com"));
+    String refreshed = Files.readString(Path.of(files.downstreamFiles().get("sts.amazonaws.com")));
+    assertThat(refreshed).isNotEqualTo(downstream).isEqualTo(renewed.downstream().get(0).token());
+    // A renewal that refreshes nothing leaves the downstream file as it is.
+    steps.renew(creds.taskId(), creds.controlToken(), agent, files.directory(), List.of());
+    assertThat(Files.readString(Path.of(files.downstreamFiles().get("sts.amazonaws.com")))).isEqualTo(refreshed);
+
+    StepEnding ending = steps.finish(creds.taskId(), creds.controlToken(), TaskOutcome.SUCCEEDED, null, agent, files.directory());
+    assertThat(ending.clean()).isTrue();
+    assertThat(issuer.store().credentialsOf(creds.taskId()))
+        .filteredOn(c -> c.kind() == dev.taskbound.issuer.store.CredentialKind.DOWNSTREAM_TOKEN)
+        .hasSize(2)
+        .extracting(CredentialRecord::revokedAt)
+        .doesNotContainNull();
+  }
+
+  @Test
+  void aRefusedRefreshKeepsTheRenewedSvidsAndSaysWhy() throws Exception {
+    LocalStepAgent agent = new LocalStepAgent();
+    StepCredentials creds = steps.begin(signer.attest(run("platform/limits", "main")), agent, agentTemp.toString(),
+        List.of(), null, List.of("sts.amazonaws.com", "vault.example"));
+    steps.renew(creds.taskId(), creds.controlToken(), agent, creds.written().directory(), List.of("sts.amazonaws.com"));
+    String svid = Files.readString(Path.of(creds.written().svid()));
+
+    // max_exchanges: 3 is used up: the fresh SVIDs are written all the same.
+    StepCredentials renewed = steps.renew(creds.taskId(), creds.controlToken(), agent, creds.written().directory(), List.of("vault.example"));
+
+    assertThat(renewed.failedExchanges()).containsOnlyKeys("vault.example");
+    assertThat(renewed.failedExchanges().get("vault.example")).contains("invalid_grant");
+    assertThat(Files.readString(Path.of(creds.written().svid()))).isNotEqualTo(svid);
+    steps.finish(creds.taskId(), creds.controlToken(), TaskOutcome.SUCCEEDED, null, agent, creds.written().directory());
+  }
+
+  @Test
+  void anExchangeThePolicyRefusesFailsTheBeginAndLeavesNothingBehind() throws Exception {
+    LocalStepAgent agent = new LocalStepAgent();
+    assertThatThrownBy(() -> steps.begin(signer.attest(run("platform/other", "main")), agent, agentTemp.toString(),
+            List.of(), null, List.of("storage.googleapis.com")))
+        .isInstanceOfSatisfying(IssuerException.class, e -> assertThat(e.getMessage()).contains("invalid_target"));
+    try (var left = Files.list(agentTemp)) {
+      assertThat(left).isEmpty();
+    }
+    assertThat(issuer.store().listTasks(null, 1000))
+        .filteredOn(t -> "platform/other".equals(t.context().get("job")))
+        .singleElement()
+        .satisfies(t -> {
+          assertThat(t.outcome()).isEqualTo(TaskOutcome.FAILED);
+          assertThat(issuer.store().credentialsOf(t.taskId())).extracting(CredentialRecord::revokedAt).doesNotContainNull();
+        });
+  }
+
+  /** A {@link StepAgent} whose every argument and answer goes through its plain-string wire form, as over remoting. */
+  record WireOnlyAgent(LocalStepAgent local) implements StepAgent {
+    @Override
+    public KeyOffer createKey(String parent, String issuerUrl, String attestationSha256) {
+      return KeyOffer.fromWire(local.createKey(parent, issuerUrl, attestationSha256).toWire());
+    }
+
+    @Override
+    public WrittenFiles write(String directory, SvidFiles files) {
+      return WrittenFiles.fromWire(local.write(directory, SvidFiles.fromWire(files.toWire())).toWire());
+    }
+
+    @Override
+    public void wipe(String directory) {
+      local.wipe(directory);
+    }
+  }
 }
