@@ -155,9 +155,13 @@ public class TaskIdentityAction implements RunAction2 {
       this.expiresAt = String.valueOf(expiresAt);
     }
 
+    /** Records the issuer's outcome (the block's when the issuer gave none): it may have ended the task first. */
     void ended(String requestedOutcome, EndResult result) {
       this.outcome = requestedOutcome;
       if (result.ended()) {
+        if (result.response().outcome() != null) {
+          this.outcome = result.response().outcome();
+        }
         this.endedAt = String.valueOf(result.response().endedAt());
         this.evidenceUrl = result.response().evidenceUrl();
         this.residualExposureSeconds = result.residualExposure().toSeconds();

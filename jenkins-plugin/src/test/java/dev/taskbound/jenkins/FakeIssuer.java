@@ -29,11 +29,16 @@ final class FakeIssuer implements AutoCloseable {
   final Map<String, String> endedOutcomes = new ConcurrentHashMap<>();
   final Map<String, String> tokens = new ConcurrentHashMap<>();
   final Map<String, Integer> renewals = new ConcurrentHashMap<>();
+  final Map<String, List<String>> audiences = new ConcurrentHashMap<>();
+  final List<String> exchanged = new CopyOnWriteArrayList<>();
   volatile long renewAfterSeconds = 300;
+  /** When set, every end answers this outcome, as the real issuer does for a task its reaper ended first. */
+  volatile String endOutcomeOverride;
 
   FakeIssuer() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/v1/tasks", this::handle);
+    server.createContext("/token", this::token);
     server.start();
   }
 
@@ -48,7 +53,9 @@ final class FakeIssuer implements AutoCloseable {
     try {
       if (path.equals("/v1/tasks")) {
         statements.add(body.path("attestation").path("token").asText());
-        reply(ex, 201, begin());
+        List<String> auds = new java.util.ArrayList<>();
+        body.path("audiences").forEach(a -> auds.add(a.asText()));
+        reply(ex, 201, begin(auds));
       } else if (path.endsWith("/renew")) {
         String id = path.split("/")[3];
         renewals.merge(id, 1, Integer::sum);
@@ -56,7 +63,7 @@ final class FakeIssuer implements AutoCloseable {
       } else if (path.endsWith("/end")) {
         String id = path.split("/")[3];
         endedOutcomes.put(id, body.path("outcome").asText());
-        reply(ex, 200, end(id, body.path("outcome").asText()));
+        reply(ex, 200, end(id, endOutcomeOverride != null ? endOutcomeOverride : body.path("outcome").asText()));
       } else {
         reply(ex, 404, json.createObjectNode().put("detail", "no such endpoint"));
       }
@@ -65,8 +72,22 @@ final class FakeIssuer implements AutoCloseable {
     }
   }
 
-  private ObjectNode begin() {
+  /** RFC 8693 exchange: a JWT-shaped downstream token for the form's {@code audience}. */
+  private void token(HttpExchange ex) throws IOException {
+    try {
+      String form = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+      String audience = java.net.URLDecoder.decode(form.replaceAll(".*audience=([^&]*).*", "$1"), StandardCharsets.UTF_8);
+      exchanged.add(audience);
+      reply(ex, 200, json.createObjectNode().put("access_token", jwt("downstream-" + audience))
+          .put("issued_token_type", "urn:ietf:params:oauth:token-type:jwt").put("token_type", "N_A").put("expires_in", 600));
+    } finally {
+      ex.close();
+    }
+  }
+
+  private ObjectNode begin(List<String> requested) {
     String id = "tsk_" + UUID.randomUUID().toString().replace("-", "");
+    audiences.put(id, requested.isEmpty() ? List.of("sts.amazonaws.com") : requested);
     ObjectNode r = credentials(id);
     r.put("control_token", "tbc_" + UUID.randomUUID().toString().replace("-", ""));
     return r;
@@ -84,7 +105,10 @@ final class FakeIssuer implements AutoCloseable {
     r.put("x509_svid_chain_pem", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
     r.put("bundle_pem", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
     ArrayNode jwts = r.putArray("jwt_svids");
-    jwts.addObject().put("audience", "sts.amazonaws.com").put("token", token).put("expires_at", now.plusSeconds(600).toString());
+    for (String audience : audiences.getOrDefault(id, List.of("sts.amazonaws.com"))) {
+      jwts.addObject().put("audience", audience).put("token", audience.equals("sts.amazonaws.com") ? token : jwt(id + audience))
+          .put("expires_at", now.plusSeconds(600).toString());
+    }
     return r;
   }
 

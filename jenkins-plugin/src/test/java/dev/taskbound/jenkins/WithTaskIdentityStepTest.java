@@ -143,4 +143,63 @@ class WithTaskIdentityStepTest {
     assertThat(WithTaskIdentityStep.outcomeOf(new FlowInterruptedException(Result.ABORTED, true)), is(TaskOutcome.ABORTED));
     assertThat(WithTaskIdentityStep.reasonOf(new IllegalStateException("secret-ish message")), not(containsString("secret-ish")));
   }
+
+  @Test
+  void exchangedDownstreamTokensAreFilesOnTheAgentNamedByVariablesAndMasked() throws Exception {
+    WorkflowRun b = r.buildAndAssertSuccess(job(
+        "node('!built-in') {\n"
+            + "  withTaskIdentity(exchange: ['sts.amazonaws.com', 'vault.example'], awsRoleArn: 'arn:aws:iam::1:role/r') {\n"
+            + "    echo \"sts=${readFile(env.AWS_WEB_IDENTITY_TOKEN_FILE)}\"\n"
+            + "    echo \"vault=${readFile(env.TASKBOUND_DOWNSTREAM_VAULT_2EEXAMPLE_FILE)}\"\n"
+            + "    echo \"role=${env.AWS_ROLE_ARN}\"\n"
+            + "  }\n"
+            + "}\n"));
+
+    assertThat(issuer.exchanged, equalTo(List.of("sts.amazonaws.com", "vault.example")));
+    assertThat(issuer.audiences.get(onlyTask()), equalTo(List.of(issuer.url())));
+    r.assertLogContains("sts=****", b);
+    r.assertLogContains("vault=****", b);
+    r.assertLogContains("role=arn:aws:iam::1:role/r", b);
+  }
+
+  @Test
+  void aTaskTheIssuerEndedAsExpiredFailsTheStepByDefault() throws Exception {
+    issuer.endOutcomeOverride = "expired";
+    WorkflowRun b = r.buildAndAssertStatus(Result.FAILURE, job("node { withTaskIdentity { echo 'done' } }"));
+
+    r.assertLogContains("the issuer had already ended task", b);
+    r.assertLogContains("lifetime ran out before the block ended", b);
+    assertThat(b.getAction(TaskIdentityAction.class).getTasks().get(0).getOutcome(), is("expired"));
+  }
+
+  @Test
+  void withOnExpiryWarnAnExpiredTaskOnlyWarns() throws Exception {
+    issuer.endOutcomeOverride = "expired";
+    WorkflowRun b = r.buildAndAssertSuccess(job("node { withTaskIdentity(onExpiry: 'warn') { echo 'done' } }"));
+
+    r.assertLogContains("the issuer had already ended task", b);
+  }
+
+  @Test
+  void staleTaskDirectoriesInTheWorkspaceAreDeletedWhenABlockStarts() throws Exception {
+    WorkflowJob p = job("node('!built-in') { withTaskIdentity { echo \"dir=${env.TASKBOUND_SVID_DIR}\" } }");
+    WorkflowRun first = r.buildAndAssertSuccess(p);
+    String dir = JenkinsRule.getLog(first).lines().filter(l -> l.startsWith("dir=")).findFirst().orElseThrow().substring(4);
+    // What an agent that died mid-block leaves: the directory with its key.
+    java.nio.file.Path stale = java.nio.file.Files.createDirectory(
+        java.nio.file.Path.of(dir).resolveSibling("taskbound-0b9f6a3e-2c1d-4e5f-8a7b-9c0d1e2f3a4b"),
+        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+    java.nio.file.Files.writeString(stale.resolve("svid_key.pem"), "-----BEGIN PRIVATE KEY-----");
+
+    WorkflowRun second = r.buildAndAssertSuccess(p);
+
+    r.assertLogContains("deleted 1 stale task directories", second);
+    assertThat(java.nio.file.Files.exists(stale), is(false));
+  }
+
+  @Test
+  void theLifetimeCauseMapsToFailed() {
+    assertThat(WithTaskIdentityStep.outcomeOf(
+        new FlowInterruptedException(Result.FAILURE, true, new WithTaskIdentityStep.LifetimeRanOut("tsk_1"))), is(TaskOutcome.FAILED));
+  }
 }
