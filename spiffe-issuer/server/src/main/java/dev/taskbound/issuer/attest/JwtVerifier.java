@@ -142,7 +142,10 @@ public final class JwtVerifier {
     try {
       JWSVerifier verifier = verifierFor(alg, key);
       return jwt.verify(verifier);
-    } catch (JOSEException | IllegalStateException e) {
+    } catch (AttestationException e) {
+      throw e;
+    } catch (JOSEException | RuntimeException e) {
+      // Providers throw on keys or signature encodings they reject: that is a signature that does not verify.
       return false;
     }
   }

@@ -41,10 +41,12 @@ import dev.taskbound.issuer.store.StoreException;
 import dev.taskbound.issuer.store.TaskRecord;
 import dev.taskbound.issuer.store.TaskState;
 import java.nio.charset.StandardCharsets;
+import java.math.BigInteger;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.security.interfaces.ECPublicKey;
+import java.security.spec.ECFieldFp;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
@@ -496,6 +498,16 @@ public final class TaskLifecycle {
     if (ec.isPrivate()) {
       // The issuer never sees a task private key; refuse one rather than quietly discard it.
       throw new TaskException(ProblemType.INVALID_KEY, "public_key must not contain private key material");
+    }
+    // Nimbus checks the point mod p only: x or y >= p passes it, then a crypto provider throws at first use.
+    BigInteger p = ((ECFieldFp) Curve.P_256.toECParameterSpec().getCurve().getField()).getP();
+    if (ec.getX().decodeToBigInteger().compareTo(p) >= 0 || ec.getY().decodeToBigInteger().compareTo(p) >= 0) {
+      throw new TaskException(ProblemType.INVALID_KEY, "public_key coordinates must be less than the field prime");
+    }
+    try {
+      ec.toECPublicKey();
+    } catch (JOSEException | RuntimeException e) {
+      throw new TaskException(ProblemType.INVALID_KEY, "public_key is not a usable EC key");
     }
     return ec;
   }

@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -235,6 +236,17 @@ class GitHubOidcAttestorTest {
 
     assertThat(identity.context()).containsEntry("repository", "octo-org/octo-repo");
     assertThat(github.jwksRequests).hasValue(2);
+  }
+
+  @Test
+  void signaturesInEncodingsACryptoProviderRejectsAreRefusedNotThrown() {
+    String[] parts = github.mint(TASKBOUND_URL).split("\\.");
+    for (byte[] sig : List.of(new byte[1], new byte[255], new byte[257], new byte[4096])) {
+      sig = sig.clone();
+      java.util.Arrays.fill(sig, (byte) 0xff);
+      String token = parts[0] + "." + parts[1] + "." + Base64URL.encode(sig);
+      assertRefused(attestor, token, "signature does not verify");
+    }
   }
 
   @Test

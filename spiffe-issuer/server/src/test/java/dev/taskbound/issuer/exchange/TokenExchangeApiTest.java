@@ -279,6 +279,19 @@ class TokenExchangeApiTest {
   // ---- refusals --------------------------------------------------------------------------------------------
 
   @Test
+  void ourTokensWithMangledSignaturesAreRefusedNotInternalErrors() throws Exception {
+    Task task = begin(url);
+    String[] parts = task.svidFor(url).split("\\.");
+    for (byte[] sig : List.of(new byte[0], new byte[1], new byte[63], new byte[65], new byte[64], new byte[4096])) {
+      java.util.Arrays.fill(sig, (byte) 0xff);
+      String mangled = parts[0] + "." + parts[1] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(sig);
+      assertError(post("/token", null, exchangeForm(mangled, "audience", "vault.example")), 400, "invalid_grant");
+      assertThat(introspect(basic(), mangled)).isEqualTo(ApiJson.mapper().readTree("{\"active\":false}"));
+      assertError(post("/introspect", "Bearer " + mangled, form("token", task.svidFor(url))), 401, "invalid_client");
+    }
+  }
+
+  @Test
   void wrongGrantTypeIsUnsupportedGrantType() throws Exception {
     Task task = begin(url);
     assertError(
