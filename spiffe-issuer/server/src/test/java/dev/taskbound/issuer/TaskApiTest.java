@@ -184,6 +184,20 @@ class TaskApiTest {
   }
 
   @Test
+  void anotherTasksControlTokenIsRefusedForRenewEndAndRead() {
+    BeginTaskResponse begun = client.begin(devAttestation(), TaskKey.generate(), List.of("a"), null);
+    String others = client.begin(devAttestation(), TaskKey.generate(), List.of(), null).controlToken();
+    Snapshot before = Snapshot.of(begun.taskId());
+
+    for (String wrong : List.of(others, "tbct_", begun.controlToken() + "x", begun.controlToken().substring(0, 20))) {
+      assertProblem(() -> client.renew(begun.taskId(), wrong), 401, "unauthorized");
+      assertProblem(() -> client.end(begun.taskId(), wrong, "succeeded", null), 401, "unauthorized");
+      assertProblem(() -> client.get(begun.taskId(), wrong), 401, "unauthorized");
+    }
+    assertThat(Snapshot.of(begun.taskId())).isEqualTo(before);
+  }
+
+  @Test
   void unknownTaskIsNotFound() {
     assertProblem(() -> client.renew("tsk_" + "a".repeat(26), "tbct_x"), 404, "not-found");
     assertProblem(() -> client.get("../../etc/passwd", "tbct_x"), 404, "not-found");

@@ -5,8 +5,8 @@ import dev.taskbound.issuer.ca.JwtSvidMinter;
 import dev.taskbound.issuer.store.CredentialKind;
 import dev.taskbound.issuer.store.Store;
 import dev.taskbound.issuer.store.StoreException;
+import dev.taskbound.issuer.store.TaskRecord;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Base64;
@@ -73,8 +73,15 @@ public final class TokenIntrospection {
     if (authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
       String bearer = authorization.substring(7).trim();
       if (allowControlToken && bearer.startsWith(CONTROL_TOKEN_PREFIX)) {
-        // Which task it controls is known only with the token to revoke; see revoke().
-        return new Caller.Task(null, null);
+        // The prefix only says what the bearer claims to be; the digest must be a task's control token.
+        Optional<TaskRecord> found;
+        try {
+          found = store.findTaskByControlToken(sha256Hex(bearer));
+        } catch (StoreException e) {
+          throw new IllegalStateException("the issuer could not check the control token", e);
+        }
+        TaskRecord controlled = found.orElseThrow(() -> OAuthException.invalidClient("client authentication failed"));
+        return new Caller.Task(controlled.taskId(), controlled.spiffeId());
       }
       Instant now = clock.instant();
       Optional<OwnTokens.Verified> verified = tokens.verify(bearer);
@@ -123,18 +130,14 @@ public final class TokenIntrospection {
   }
 
   /** Revokes {@code token} if it is ours and the caller may; RFC 7009: the answer never depends on the outcome. */
-  void revoke(Caller caller, String authorization, String token) {
+  void revoke(Caller caller, String token) {
     Optional<OwnTokens.Verified> verified = tokens.verify(token);
     if (verified.isEmpty()) {
       return;
     }
     OwnTokens.Verified v = verified.get();
-    if (caller instanceof Caller.Task task) {
-      boolean allowed =
-          task.taskId() == null ? controlsTask(authorization, v.taskId()) : task.taskId().equals(v.taskId());
-      if (!allowed) {
-        return;
-      }
+    if (caller instanceof Caller.Task task && !task.taskId().equals(v.taskId())) {
+      return;
     }
     Instant now = clock.instant();
     try {
@@ -146,16 +149,6 @@ public final class TokenIntrospection {
       // RFC 7009 §2.2.1 lets us say 503; the endpoint maps this to a retryable error.
       throw new IllegalStateException("the issuer could not record the revocation", e);
     }
-  }
-
-  private boolean controlsTask(String authorization, String taskId) {
-    String presented = authorization.substring(7).trim();
-    return store
-        .findTask(taskId)
-        .map(t -> MessageDigest.isEqual(
-            sha256Hex(presented).getBytes(StandardCharsets.US_ASCII),
-            t.controlTokenSha256().getBytes(StandardCharsets.US_ASCII)))
-        .orElse(false);
   }
 
   private static String sha256Hex(String text) {

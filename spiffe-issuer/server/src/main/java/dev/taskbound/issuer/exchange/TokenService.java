@@ -57,7 +57,10 @@ public final class TokenService {
   /** RFC 7009, after authenticating the caller (a task may also use its control token). */
   public void revoke(String authorization, String token) {
     Caller caller = introspection.authenticate(authorization, true);
-    introspection.revoke(caller, authorization, token);
+    if (token == null) {
+      throw OAuthException.invalidRequest("token is required");
+    }
+    introspection.revoke(caller, token);
   }
 
   public OidcDiscovery discovery() {

@@ -92,6 +92,11 @@ public final class JdbcStore implements Store {
   }
 
   @Override
+  public Optional<TaskRecord> findTaskByControlToken(String controlTokenSha256) {
+    return tx.oneStatement("find task by control token", c -> selectTaskWhere(c, "control_token_sha256", controlTokenSha256));
+  }
+
+  @Override
   public List<TaskRecord> listTasks(TaskState state, int limit) {
     requirePositive(limit);
     String where = state == null ? "" : " WHERE state = ?";
@@ -762,9 +767,14 @@ public final class JdbcStore implements Store {
   // ---- rows ------------------------------------------------------------------------------------------------
 
   private static Optional<TaskRecord> selectTask(Connection c, String taskId) throws SQLException {
+    return selectTaskWhere(c, "task_id", taskId);
+  }
+
+  /** {@code column} is one of ours, never input. */
+  private static Optional<TaskRecord> selectTaskWhere(Connection c, String column, String value) throws SQLException {
     try (PreparedStatement ps =
-        c.prepareStatement("SELECT " + TASK_COLUMNS + " FROM tasks WHERE task_id = ?")) {
-      ps.setString(1, taskId);
+        c.prepareStatement("SELECT " + TASK_COLUMNS + " FROM tasks WHERE " + column + " = ?")) {
+      ps.setString(1, value);
       return tasks(ps).stream().findFirst();
     }
   }

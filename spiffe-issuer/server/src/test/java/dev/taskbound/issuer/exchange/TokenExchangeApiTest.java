@@ -246,6 +246,30 @@ class TokenExchangeApiTest {
   }
 
   @Test
+  void anInventedControlTokenDoesNotAuthenticateRevocation() throws Exception {
+    Task task = begin(url, "vault.example");
+    String downstream = exchange(task.svidFor(url), "audience", "vault.example").get("access_token").asText();
+    String otherTasksControlToken = begin(url).begun.controlToken();
+
+    for (String invented : List.of("tbct_", "tbct_" + "A".repeat(43), "tbct_" + task.begun.controlToken().substring(5, 20))) {
+      HttpResponse<String> r = post("/revoke", "Bearer " + invented, form("token", downstream));
+      assertError(r, 401, "invalid_client");
+      assertThat(r.headers().firstValue("WWW-Authenticate")).isPresent();
+      assertError(post("/revoke", "Bearer " + invented, form("token", "not-a-token")), 401, "invalid_client");
+    }
+    // Another task's genuine control token authenticates, but revokes nothing of this task (RFC 7009: still 200).
+    assertThat(post("/revoke", "Bearer " + otherTasksControlToken, form("token", downstream)).statusCode()).isEqualTo(200);
+    // A control token is no credential for introspection or exchange.
+    assertError(post("/introspect", "Bearer " + task.begun.controlToken(), form("token", downstream)), 401, "invalid_client");
+    assertError(post("/token", null, exchangeForm(task.begun.controlToken(), "audience", "vault.example")), 400, "invalid_grant");
+    // Authenticated, but no token: invalid_request.
+    assertError(post("/revoke", "Bearer " + task.begun.controlToken(), form()), 400, "invalid_request");
+
+    assertThat(introspect(basic(), downstream).get("active").asBoolean()).isTrue();
+    assertThat(issuer.store().findCredential(CredentialKind.DOWNSTREAM_TOKEN, jti(downstream)).orElseThrow().revokedAt()).isNull();
+  }
+
+  @Test
   void aTasksOwnJwtSvidAddressedToTheIssuerAuthenticatesIntrospection() throws Exception {
     Task relyingParty = begin(url);
     Task subject = begin(url, "vault.example");
