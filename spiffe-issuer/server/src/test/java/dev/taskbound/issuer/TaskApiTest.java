@@ -132,7 +132,9 @@ class TaskApiTest {
       assertThat(r.residualExposureSeconds()).isPositive();
     });
     assertThat(ended.revoked()).extracting(RevokedCredential::id)
-        .contains(svid.getLeaf().getSerialNumber().toString(16), renewedSvid.getLeaf().getSerialNumber().toString(16));
+        .contains(
+            EndAndEvidenceAgreeTest.opensslSerial(svid.getLeaf()).toLowerCase(java.util.Locale.ROOT),
+            EndAndEvidenceAgreeTest.opensslSerial(renewedSvid.getLeaf()).toLowerCase(java.util.Locale.ROOT));
 
     // Idempotent: a repeat (even with another outcome) answers the same and changes nothing.
     EndTaskResponse again = client.end(begun.taskId(), begun.controlToken(), "failed", "late retry");

@@ -18,6 +18,7 @@ import dev.taskbound.api.RenewTaskResponse;
 import dev.taskbound.api.RevokedCredential;
 import dev.taskbound.api.TaskOutcome;
 import dev.taskbound.api.TaskView;
+import dev.taskbound.client.evidence.CredentialStatus;
 import dev.taskbound.issuer.attest.AttestationException;
 import dev.taskbound.issuer.attest.AttestedIdentity;
 import dev.taskbound.issuer.attest.Attestor;
@@ -318,7 +319,8 @@ public final class TaskLifecycle {
     for (CredentialRecord c : store.credentialsOf(taskId)) {
       if (c.revokedAt() != null && c.revokedAt().equals(ended.endedAt())) {
         revokedRecords.add(c);
-        long residual = Math.max(0, Duration.between(c.revokedAt(), c.expiresAt()).toSeconds());
+        // The same number the evidence records for this revocation (whole seconds, see CredentialStatus).
+        long residual = CredentialStatus.residualExposureSeconds(c.expiresAt().getEpochSecond(), c.revokedAt().getEpochSecond());
         revoked.add(new RevokedCredential(c.kind().wire(), c.credentialId(), c.expiresAt(), c.revokedAt(), residual));
       }
     }
