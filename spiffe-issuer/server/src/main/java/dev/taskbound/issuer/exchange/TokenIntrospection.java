@@ -9,6 +9,7 @@ import dev.taskbound.issuer.store.TaskRecord;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -35,9 +36,12 @@ public final class TokenIntrospection {
   private final Store store;
   private final Clock clock;
   private final Set<String> issuerAudiences;
+  private final ExchangeEvidence evidence;
 
   TokenIntrospection(
-      OwnTokens tokens, RelyingParties relyingParties, RevocationState revocations, Store store, Clock clock) {
+      OwnTokens tokens, RelyingParties relyingParties, RevocationState revocations, Store store,
+      ExchangeEvidence evidence, Clock clock) {
+    this.evidence = evidence;
     this.tokens = tokens;
     this.relyingParties = relyingParties;
     this.revocations = revocations;
@@ -139,15 +143,25 @@ public final class TokenIntrospection {
     if (caller instanceof Caller.Task task && !task.taskId().equals(v.taskId())) {
       return;
     }
-    Instant now = clock.instant();
+    // The store keeps milliseconds; the log entry says the same instant.
+    Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+    boolean revokedNow;
     try {
-      if (store.revokeCredential(v.kind(), v.jti(), now)) {
-        LOG.info("credential revoked: kind={} jti={} task={} by={}", v.kind().wire(), v.jti(), v.taskId(), caller.clientId());
-      }
+      revokedNow = store.revokeCredential(v.kind(), v.jti(), now);
       revocations.revoked(v.kind(), v.jti(), v.expiresAt());
     } catch (StoreException e) {
       // RFC 7009 §2.2.1 lets us say 503; the endpoint maps this to a retryable error.
       throw new IllegalStateException("the issuer could not record the revocation", e);
+    }
+    if (revokedNow) {
+      LOG.info("credential revoked: kind={} jti={} task={} by={}", v.kind().wire(), v.jti(), v.taskId(), caller.clientId());
+      try {
+        evidence.credentialRevoked(v.taskId(), now, v.kind(), v.jti(), v.expiresAt());
+      } catch (RuntimeException e) {
+        // Fail closed like every event: the revocation stands, the caller is told to retry, and the task's end logs
+        // any revocation whose entry is missing.
+        throw new IllegalStateException("the issuer could not record evidence of the revocation", e);
+      }
     }
   }
 

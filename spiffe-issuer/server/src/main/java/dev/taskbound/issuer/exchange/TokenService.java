@@ -39,7 +39,7 @@ public final class TokenService {
             tokens, new X509SvidVerifier(keys, store, revocations),
             new DownstreamTokenMinter(downstreamKeys, config.exchange(), issuerUrl, clock), store, evidence, clock);
     return new TokenService(
-        exchange, new TokenIntrospection(tokens, relyingParties, revocations, store, clock),
+        exchange, new TokenIntrospection(tokens, relyingParties, revocations, store, evidence, clock),
         new OidcDiscovery(issuerUrl, downstreamKeys, bundle), revocations);
   }
 
