@@ -72,7 +72,7 @@ public final class TokenIntrospection {
       if (!relyingParties.authenticate(id, secret)) {
         throw OAuthException.invalidClient("client authentication failed");
       }
-      return new Caller.RelyingParty(id);
+      return new Caller.RelyingParty(id, relyingParties.audiencesOf(id));
     }
     if (authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
       String bearer = authorization.substring(7).trim();
@@ -107,7 +107,10 @@ public final class TokenIntrospection {
     Instant now = clock.instant();
     Map<String, Object> inactive = Map.of("active", false);
     Optional<OwnTokens.Verified> verified = tokens.verify(token);
-    if (verified.isEmpty() || tokens.live(verified.get(), now).isEmpty()) {
+    if (verified.isEmpty()
+        || !caller.mayAccess(verified.get().taskId(), verified.get().audience())
+        || tokens.live(verified.get(), now).isEmpty()) {
+      // Outside the caller's audiences a live token is as inactive as an unknown one: nothing to learn by probing.
       return inactive;
     }
     OwnTokens.Verified v = verified.get();
@@ -140,7 +143,8 @@ public final class TokenIntrospection {
       return;
     }
     OwnTokens.Verified v = verified.get();
-    if (caller instanceof Caller.Task task && !task.taskId().equals(v.taskId())) {
+    if (!caller.mayAccess(v.taskId(), v.audience())) {
+      // RFC 7009 lets us refuse; a 200 that changes nothing tells the caller no more than an unknown token does.
       return;
     }
     // The store keeps milliseconds; the log entry says the same instant.
