@@ -57,6 +57,12 @@ public interface Store extends AutoCloseable {
    */
   void insertTask(TaskRecord task, List<CredentialRecord> credentials, ExchangeGrant grant);
 
+  /**
+   * As {@link #insertTask(TaskRecord, List, ExchangeGrant)}, spending {@code use} in the same transaction: false,
+   * and nothing written, when it was already spent (at {@code now}); exactly one of concurrent calls wins.
+   */
+  boolean insertTask(TaskRecord task, List<CredentialRecord> credentials, ExchangeGrant grant, AttestationUse use, Instant now);
+
   /** The exchange grant of a task; empty for a task begun without one (it may not exchange). */
   Optional<ExchangeGrant> findExchangeGrant(String taskId);
 
@@ -118,6 +124,15 @@ public interface Store extends AutoCloseable {
    * false on replay. Holds across replicas and restarts.
    */
   boolean rememberJti(String issuer, String jti, Instant expiresAt, Instant now);
+
+  /** Spends {@code use} on its own: true exactly once ({@link #rememberJti} or {@link #consumeOneTimeToken}). */
+  default boolean consume(AttestationUse use, Instant now) {
+    if (use instanceof AttestationUse.Jti j) {
+      return rememberJti(j.issuer(), j.jti(), j.expiresAt(), now);
+    }
+    AttestationUse.OneTimeToken t = (AttestationUse.OneTimeToken) use;
+    return consumeOneTimeToken(t.tokenSha256(), t.purpose(), now);
+  }
 
   // ---- revocation ([3/7]: CRL and Shared Signals) ---------------------------------------------------------
 

@@ -61,6 +61,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
@@ -192,13 +193,21 @@ public final class TaskLifecycle {
             null,
             null,
             null);
+    boolean firstUse;
     try {
-      // The decision's downstream audiences and exchange limit go with the task: exchange enforces them later.
-      store.insertTask(task, minted.records(), ExchangeGrant.of(taskId, decision.downstreamAudiences(), decision.maxExchanges()));
+      // The decision's downstream audiences and exchange limit go with the task: exchange enforces them later. The
+      // attestation is spent in the same transaction: every refusal before this line leaves it usable.
+      firstUse =
+          store.insertTask(
+              task, minted.records(), ExchangeGrant.of(taskId, decision.downstreamAudiences(), decision.maxExchanges()),
+              Objects.requireNonNull(who.use(), "an attestor must say what makes its attestation single use"), now);
     } catch (StoreException e) {
       // Fail closed: nothing leaves the issuer that the store has not recorded.
       LOG.error("task {} not recorded, credentials withheld: {}", taskId, e.getMessage());
       throw new TaskException(ProblemType.EVIDENCE_UNAVAILABLE, "the issuer could not record the task; retry later", e);
+    }
+    if (!firstUse) {
+      throw new TaskException(ProblemType.ATTESTATION_FAILED, "the attestation is unknown, expired or was already used");
     }
     EvidenceRef logged;
     try {

@@ -261,16 +261,28 @@ class GitHubOidcAttestorTest {
   }
 
   @Test
-  void replayedJtiIsRefusedAlsoAfterARestart() {
+  void aJtiIsSpentOnceByItsUseAlsoAcrossARestart() {
     String token = github.mint(TASKBOUND_URL);
-    attest(token);
-
-    assertRefused(attestor, token, "token was already used (jti replay)");
+    AttestedIdentity identity = attest(token);
+    // Checking does not spend: only the task lifecycle does, when it begins a task.
+    assertThat(attest(token).use()).isEqualTo(identity.use());
+    assertThat(((dev.taskbound.issuer.store.AttestationUse.Jti) identity.use()).issuer()).isEqualTo(github.issuer());
+    assertThat(store.consume(identity.use(), clock.instant())).isTrue();
+    assertThat(store.consume(identity.use(), clock.instant())).isFalse();
 
     store.close();
     store = TestStores.open(dir);
-    GitHubOidcAttestor restarted = newAttestor(store);
-    assertRefused(restarted, token, "token was already used (jti replay)");
+    assertThat(store.consume(newAttestor(store).attest(new Attestation("github", token)).use(), clock.instant())).isFalse();
+  }
+
+  @Test
+  void tokensRefusedForMissingClaimsAreNotSpent() {
+    for (String claim : List.of("repository", "run_id", "sha")) {
+      String jti = "jti-" + UUID.randomUUID();
+      assertRefused(attestor, github.mint(TASKBOUND_URL, c -> c.jwtID(jti).claim(claim, null)), "has no " + claim);
+      AttestedIdentity same = attest(github.mint(TASKBOUND_URL, c -> c.jwtID(jti)));
+      assertThat(store.consume(same.use(), clock.instant())).as(claim).isTrue();
+    }
   }
 
   @Test

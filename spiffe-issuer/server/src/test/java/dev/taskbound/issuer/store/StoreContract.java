@@ -406,6 +406,32 @@ abstract class StoreContract {
   }
 
   @Test
+  void beginningATaskSpendsItsAttestationInTheSameTransaction() {
+    AttestationUse jti = new AttestationUse.Jti("iss", "spend-1", T0.plusSeconds(60));
+    assertThat(store.insertTask(activeTask("s1", T0), List.of(), ExchangeGrant.of("s1", List.of(), null), jti, T0)).isTrue();
+    assertThat(store.insertTask(activeTask("s2", T0), List.of(), ExchangeGrant.of("s2", List.of(), null), jti, T0)).isFalse();
+    assertThat(store.findTask("s2")).isEmpty();
+    assertThat(store.consume(jti, T0)).isFalse();
+
+    // An insert that fails (the task id exists) rolls the spending back with it.
+    AttestationUse token = new AttestationUse.OneTimeToken("sha-spend", "nonce");
+    store.insertOneTimeToken("sha-spend", "nonce", T0.plusSeconds(60));
+    assertThatThrownBy(() -> store.insertTask(activeTask("s1", T0), List.of(), ExchangeGrant.of("s1", List.of(), null), token, T0))
+        .isInstanceOf(StoreException.class);
+    assertThat(store.consume(token, T0)).isTrue();
+  }
+
+  @Test
+  void ofConcurrentBeginsWithOneAttestationExactlyOneIsRecorded() throws Exception {
+    AttestationUse jti = new AttestationUse.Jti("iss", "spend-race", T0.plusSeconds(60));
+    List<Boolean> results =
+        race(i -> store.insertTask(activeTask("sr" + i, T0), List.of(), ExchangeGrant.of("sr" + i, List.of(), null), jti, T0));
+
+    assertThat(results).containsOnlyOnce(true).hasSize(THREADS);
+    assertThat(store.listTasks(null, 100)).filteredOn(t -> t.taskId().startsWith("sr")).hasSize(1);
+  }
+
+  @Test
   void expiredOneTimeTokenIsNotConsumed() {
     store.insertOneTimeToken("sha-a", "nonce", T0.plusSeconds(60));
 
