@@ -16,6 +16,8 @@ import dev.taskbound.issuer.evidence.Ed25519LogSigner;
 import dev.taskbound.issuer.evidence.Event;
 import dev.taskbound.issuer.evidence.EvidenceLog;
 import dev.taskbound.issuer.evidence.RegistryEvents;
+import dev.taskbound.issuer.exchange.DownstreamToken;
+import dev.taskbound.issuer.exchange.ExchangeEvidence;
 import dev.taskbound.issuer.exchange.RelyingParties;
 import dev.taskbound.issuer.exchange.TokenService;
 import dev.taskbound.issuer.http.ApiHandler;
@@ -36,6 +38,7 @@ import dev.taskbound.issuer.signals.PushDelivery;
 import dev.taskbound.issuer.signals.SetSigner;
 import dev.taskbound.issuer.signals.SetTransmitter;
 import dev.taskbound.issuer.signals.SsfConfiguration;
+import dev.taskbound.issuer.store.CredentialKind;
 import dev.taskbound.issuer.store.JdbcStore;
 import dev.taskbound.issuer.store.Store;
 import dev.taskbound.issuer.store.Stores;
@@ -47,6 +50,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -82,6 +86,21 @@ public final class Issuer implements AutoCloseable {
 
   /** What publishes and enforces revocation beyond the store: CRL, reaper, Shared Signals. */
   private record Revocation(CrlPublisher crl, TaskReaper reaper, SetTransmitter signals, SetSigner setSigner) {}
+
+  /** Exchanges and relying parties' revocations, each one entry in the evidence log, durable before we answer. */
+  private record LoggedExchanges(EvidenceLog log) implements ExchangeEvidence {
+    @Override
+    public void tokenExchanged(
+        String taskId, Instant at, String subject, DownstreamToken token, String audience, String rule) {
+      log.append(
+          List.of(Event.tokenExchanged(taskId, at, subject, token.jti(), audience, token.issuedAt(), token.expiresAt(), rule)));
+    }
+
+    @Override
+    public void credentialRevoked(String taskId, Instant at, CredentialKind kind, String credentialId, Instant expiresAt) {
+      log.append(List.of(Event.credentialRevoked(taskId, at, kind.wire(), credentialId, expiresAt)));
+    }
+  }
 
   private Issuer(
       IssuerConfig config,
@@ -155,12 +174,7 @@ public final class Issuer implements AutoCloseable {
       TokenService tokenService =
           TokenService.create(
               cfg, core.store(), core.ca().bundle(), downstreamKeys, RelyingParties.fromConfig(cfg.introspection(), env),
-              (taskId, at, subject, token, audience, rule) ->
-                  evidence.append(
-                      List.of(
-                          Event.tokenExchanged(
-                              taskId, at, subject, token.jti(), audience, token.issuedAt(), token.expiresAt(), rule))),
-              clock);
+              new LoggedExchanges(evidence), clock);
       tasks.addEndListener(tokenService.revocations());
       http.trustClientCertificatesFrom(() -> core.ca().bundle().current().x509Authorities(), clock);
 

@@ -336,7 +336,7 @@ class EvidenceCrashTest {
     try {
       X509Certificate leaf = (X509Certificate) CertificateFactory.getInstance("X.509")
           .generateCertificate(new ByteArrayInputStream(chainPem.getBytes(StandardCharsets.US_ASCII)));
-      return leaf.getSerialNumber().toString(16);
+      return EndAndEvidenceAgreeTest.opensslSerial(leaf).toLowerCase(java.util.Locale.ROOT);
     } catch (java.security.cert.CertificateException e) {
       throw new AssertionError("the X.509-SVID chain does not parse", e);
     }

@@ -17,6 +17,7 @@ import dev.taskbound.client.evidence.RevocationReceipt;
 import dev.taskbound.client.evidence.VerificationResult;
 import dev.taskbound.api.TaskOutcome;
 import dev.taskbound.issuer.config.ConfigLoader;
+import dev.taskbound.issuer.store.CredentialKind;
 import dev.taskbound.issuer.store.TaskRecord;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -117,6 +118,93 @@ class EvidenceFlowTest {
     assertThat(result.failures()).isEmpty();
     String statement = new String(java.util.Base64.getDecoder().decode(ApiJson.mapper().readTree(bundle).at("/envelope/payload").asText()), java.nio.charset.StandardCharsets.UTF_8);
     assertThat(statement).contains("token.exchanged").contains(downstreamJti);
+  }
+
+  @Test
+  void aTokenRevokedThroughRfc7009BeforeTheEndIsInTheBundleAsRevokedThen() throws Exception {
+    BeginTaskResponse begun =
+        client.begin(new Attestation("dev", issuer.mintDevToken(Duration.ofMinutes(5))), TaskKey.generate(), List.of(issuer.url(), "sts.example"), null);
+    String downstream = exchange(begun.jwtSvids().get(0).token(), "sts.example");
+    String downstreamJti = jti(downstream);
+    HttpResponse<String> revoked = revoke(begun.controlToken(), downstream);
+    assertThat(revoked.statusCode()).as(revoked.body()).isEqualTo(200);
+    java.time.Instant revokedAt =
+        issuer.store().findCredential(CredentialKind.DOWNSTREAM_TOKEN, jti(downstream)).orElseThrow().revokedAt();
+    // The JWT-SVID for sts.example too, by a relying party's route (the task's own JWT-SVID as Bearer).
+    assertThat(revoke(begun.jwtSvids().get(0).token(), begun.jwtSvids().get(1).token()).statusCode()).isEqualTo(200);
+    EndTaskResponse ended = client.end(begun.taskId(), begun.controlToken(), "succeeded", null);
+    assertThat(ended.revoked()).extracting(r -> r.id()).doesNotContain(jti(downstream));
+
+    VerificationResult result = EvidenceVerifier.verify(client.evidenceBundle(begun.taskId()), NoteKey.parse(client.evidenceKey().trim()));
+    assertThat(result.failures()).isEmpty();
+    assertThat(result.valid()).isTrue();
+    assertThat(result.statement().credentials())
+        .filteredOn(c -> c.credentialId().equals(downstreamJti))
+        .singleElement()
+        .satisfies(c -> {
+          assertThat(c.revokedAt()).isEqualTo(revokedAt.getEpochSecond());
+          assertThat(c.residualExposureSeconds()).isEqualTo(c.expiresAt() - revokedAt.getEpochSecond());
+        });
+    assertThat(result.statement().credentials()).allSatisfy(c -> assertThat(c.revokedAt()).isNotNull());
+    // Logged once each, in the order they happened: the revocation before the end.
+    List<String> types = result.statement().entries().stream().map(e -> e.type() + " " + e.event().path("credential_id").asText()).toList();
+    assertThat(types).containsOnlyOnce("credential.revoked " + jti(downstream));
+    assertThat(types.indexOf("credential.revoked " + jti(downstream))).isLessThan(types.indexOf("task.ended "));
+  }
+
+  @Test
+  void aRevocationWhoseEntryIsMissingIsLoggedByTheTasksEnd() throws Exception {
+    BeginTaskResponse begun =
+        client.begin(new Attestation("dev", issuer.mintDevToken(Duration.ofMinutes(5))), TaskKey.generate(), List.of("aud-1"), null);
+    // As when the log was down at /revoke (answered 503; the store's revocation stands).
+    String svidJti = jti(begun.jwtSvids().get(0).token());
+    assertThat(issuer.store().revokeCredential(CredentialKind.JWT_SVID, svidJti, java.time.Instant.now())).isTrue();
+    client.end(begun.taskId(), begun.controlToken(), "failed", null);
+
+    VerificationResult result = EvidenceVerifier.verify(client.evidenceBundle(begun.taskId()), NoteKey.parse(client.evidenceKey().trim()));
+    assertThat(result.failures()).isEmpty();
+    assertThat(result.statement().credentials()).filteredOn(c -> c.credentialId().equals(svidJti)).singleElement()
+        .satisfies(c -> assertThat(c.revokedAt()).isNotNull());
+  }
+
+  @Test
+  void withoutTheEvidenceLogRevocationIsRetryableAndStillTakesEffect() throws Exception {
+    BeginTaskResponse begun =
+        client.begin(new Attestation("dev", issuer.mintDevToken(Duration.ofMinutes(5))), TaskKey.generate(), List.of(issuer.url(), "sts.example"), null);
+    String downstream = exchange(begun.jwtSvids().get(0).token(), "sts.example");
+    issuer.evidence().close();
+    HttpResponse<String> r = revoke(begun.controlToken(), downstream);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+    assertThat(ApiJson.mapper().readTree(r.body()).get("error").asText()).isEqualTo("temporarily_unavailable");
+    assertThat(issuer.store().findCredential(CredentialKind.DOWNSTREAM_TOKEN, jti(downstream)).orElseThrow().revokedAt()).isNotNull();
+  }
+
+  private String exchange(String subject, String audience) throws Exception {
+    String form =
+        "grant_type=" + enc("urn:ietf:params:oauth:grant-type:token-exchange") + "&subject_token=" + enc(subject)
+            + "&subject_token_type=" + enc("urn:ietf:params:oauth:token-type:jwt") + "&audience=" + enc(audience);
+    HttpResponse<String> r = postForm("/token", null, form);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    return ApiJson.mapper().readTree(r.body()).get("access_token").asText();
+  }
+
+  private HttpResponse<String> revoke(String bearer, String token) throws Exception {
+    return postForm("/revoke", "Bearer " + bearer, "token=" + enc(token));
+  }
+
+  private HttpResponse<String> postForm(String path, String authorization, String form) throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(issuer.url() + path))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(HttpRequest.BodyPublishers.ofString(form));
+    if (authorization != null) {
+      b.header("Authorization", authorization);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static String jti(String jwt) throws Exception {
+    return com.nimbusds.jwt.SignedJWT.parse(jwt).getJWTClaimsSet().getJWTID();
   }
 
   private static String enc(String s) {

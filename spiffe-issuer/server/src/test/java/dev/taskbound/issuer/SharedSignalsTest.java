@@ -130,7 +130,7 @@ class SharedSignalsTest {
     BeginTaskResponse task =
         new IssuerClient(issuer.url())
             .begin(new Attestation("dev", issuer.mintDevToken(Duration.ofMinutes(5))), TaskKey.generate(), List.of("vault"), "10m");
-    String serialHex = leaf(task.x509SvidChainPem()).getSerialNumber().toString(16);
+    String serialHex = EndAndEvidenceAgreeTest.opensslSerial(leaf(task.x509SvidChainPem())).toLowerCase(java.util.Locale.ROOT);
 
     new IssuerClient(issuer.url()).end(task.taskId(), task.controlToken(), "succeeded", null);
 

@@ -132,7 +132,9 @@ class TaskApiTest {
       assertThat(r.residualExposureSeconds()).isPositive();
     });
     assertThat(ended.revoked()).extracting(RevokedCredential::id)
-        .contains(svid.getLeaf().getSerialNumber().toString(16), renewedSvid.getLeaf().getSerialNumber().toString(16));
+        .contains(
+            EndAndEvidenceAgreeTest.opensslSerial(svid.getLeaf()).toLowerCase(java.util.Locale.ROOT),
+            EndAndEvidenceAgreeTest.opensslSerial(renewedSvid.getLeaf()).toLowerCase(java.util.Locale.ROOT));
 
     // Idempotent: a repeat (even with another outcome) answers the same and changes nothing.
     EndTaskResponse again = client.end(begun.taskId(), begun.controlToken(), "failed", "late retry");
@@ -181,6 +183,20 @@ class TaskApiTest {
     assertProblem(() -> client.renew(begun.taskId(), null), 401, "unauthorized");
     assertThat(Snapshot.of(begun.taskId())).isEqualTo(before);
     assertThat(before.task().active()).isTrue();
+  }
+
+  @Test
+  void anotherTasksControlTokenIsRefusedForRenewEndAndRead() {
+    BeginTaskResponse begun = client.begin(devAttestation(), TaskKey.generate(), List.of("a"), null);
+    String others = client.begin(devAttestation(), TaskKey.generate(), List.of(), null).controlToken();
+    Snapshot before = Snapshot.of(begun.taskId());
+
+    for (String wrong : List.of(others, "tbct_", begun.controlToken() + "x", begun.controlToken().substring(0, 20))) {
+      assertProblem(() -> client.renew(begun.taskId(), wrong), 401, "unauthorized");
+      assertProblem(() -> client.end(begun.taskId(), wrong, "succeeded", null), 401, "unauthorized");
+      assertProblem(() -> client.get(begun.taskId(), wrong), 401, "unauthorized");
+    }
+    assertThat(Snapshot.of(begun.taskId())).isEqualTo(before);
   }
 
   @Test
@@ -248,6 +264,69 @@ class TaskApiTest {
 
     // None of that consumed the single-use attestation.
     assertThat(client.begin(att, key, List.of(), null).taskId()).isNotBlank();
+  }
+
+  @Test
+  void keysTheCryptoProviderRejectsAreInvalidKeyNotInternalErrors() throws Exception {
+    Attestation att = devAttestation();
+    TaskKey key = TaskKey.generate();
+    String proof = key.proofOfPossession(issuer.url(), att.token(), Instant.now());
+
+    // x >= p: the point (x mod p, y) is on the curve, so only a range check tells it from a valid key.
+    assertBeginRefused(new BeginTaskRequest(att, pointWithXAtLeastP(), proof, List.of(), null), 400, "invalid-key");
+    // Coordinates that are not base64url, too short, too long, or empty.
+    for (String bad : List.of("***", "AA", "A".repeat(64), "")) {
+      Map<String, Object> jwk = new HashMap<>(key.publicJwk());
+      jwk.put("x", bad);
+      assertBeginRefused(new BeginTaskRequest(att, jwk, proof, List.of(), null), 400, "invalid-key");
+    }
+    // A P-384 point labelled P-256, and a P-256 point labelled P-384.
+    Map<String, Object> mislabelled = new HashMap<>(new ECKeyGenerator(Curve.P_384).generate().toPublicJWK().toJSONObject());
+    mislabelled.put("crv", "P-256");
+    assertBeginRefused(new BeginTaskRequest(att, mislabelled, proof, List.of(), null), 400, "invalid-key");
+    Map<String, Object> relabelled = new HashMap<>(key.publicJwk());
+    relabelled.put("crv", "P-384");
+    assertBeginRefused(new BeginTaskRequest(att, relabelled, proof, List.of(), null), 400, "invalid-key");
+    // Non-string members where strings belong.
+    Map<String, Object> numeric = new HashMap<>(key.publicJwk());
+    numeric.put("x", 12345);
+    assertBeginRefused(new BeginTaskRequest(att, numeric, proof, List.of(), null), 400, "invalid-key");
+
+    // Signatures in encodings the provider may choke on: DER instead of R||S, too short, too long, empty.
+    String[] parts = proof.split("\\.");
+    byte[] rs = Base64.getUrlDecoder().decode(parts[2]);
+    for (byte[] sig : List.of(derSignature(rs), new byte[63], new byte[65], new byte[0], new byte[64])) {
+      String mangled = parts[0] + "." + parts[1] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(sig);
+      assertBeginRefused(new BeginTaskRequest(att, key.publicJwk(), mangled, List.of(), null), 400, "invalid-proof");
+    }
+
+    assertThat(client.begin(att, key, List.of(), null).taskId()).isNotBlank();
+  }
+
+  /** A P-256 JWK whose x is a small on-curve x plus p: the same point mod p, but not a valid encoding. */
+  private static Map<String, Object> pointWithXAtLeastP() {
+    java.math.BigInteger p = new java.math.BigInteger("ffffffff00000001000000000000000000000000ffffffffffffffffffffffff", 16);
+    java.math.BigInteger b = new java.math.BigInteger("5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b", 16);
+    for (long small = 1; ; small++) {
+      java.math.BigInteger x = java.math.BigInteger.valueOf(small);
+      java.math.BigInteger rhs = x.pow(3).subtract(x.multiply(java.math.BigInteger.valueOf(3))).add(b).mod(p);
+      java.math.BigInteger y = rhs.modPow(p.add(java.math.BigInteger.ONE).shiftRight(2), p);
+      if (y.modPow(java.math.BigInteger.TWO, p).equals(rhs)) {
+        return Map.of("kty", "EC", "crv", "P-256", "x", b64(x.add(p)), "y", b64(y));
+      }
+    }
+  }
+
+  private static String b64(java.math.BigInteger n) {
+    byte[] raw = n.toByteArray();
+    byte[] out = new byte[32];
+    int copy = Math.min(raw.length, 32);
+    System.arraycopy(raw, raw.length - copy, out, 32 - copy, copy);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(out);
+  }
+
+  private static byte[] derSignature(byte[] rs) throws Exception {
+    return com.nimbusds.jose.crypto.impl.ECDSA.transcodeSignatureToDER(rs);
   }
 
   @Test

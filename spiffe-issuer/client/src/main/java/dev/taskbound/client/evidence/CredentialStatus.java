@@ -17,6 +17,14 @@ public record CredentialStatus(
     Long revokedAt,
     Long residualExposureSeconds) {
 
+  /**
+   * The one rule for residual exposure, wherever it is shown (log entries, bundles, the answer to end): {@code exp}
+   * minus the revocation (or end) time, both as whole epoch seconds (truncated), at least 0.
+   */
+  public static long residualExposureSeconds(long expiresAtEpochSecond, long closedAtEpochSecond) {
+    return Math.max(0, expiresAtEpochSecond - closedAtEpochSecond);
+  }
+
   /** True when the credential was revoked or had expired by {@code endedAt}. */
   public boolean closedBy(long endedAt) {
     return revokedAt != null || expiresAt <= endedAt;

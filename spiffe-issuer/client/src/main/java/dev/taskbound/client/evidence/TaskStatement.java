@@ -76,9 +76,9 @@ public record TaskStatement(
       Long revoked = revokedAt.get(c.getKey());
       Long exposure = null;
       if (revoked != null) {
-        exposure = Math.max(0, s.expiresAt() - revoked);
+        exposure = CredentialStatus.residualExposureSeconds(s.expiresAt(), revoked);
       } else if (endedAt != null) {
-        exposure = Math.max(0, s.expiresAt() - endedAt);
+        exposure = CredentialStatus.residualExposureSeconds(s.expiresAt(), endedAt);
       }
       statuses.add(new CredentialStatus(
           s.kind(), s.credentialId(), s.spiffeId(), s.audience(), s.notBefore(), s.expiresAt(), revoked, exposure));

@@ -1,6 +1,7 @@
 package dev.taskbound.issuer.attest;
 
 import dev.taskbound.api.Attestation;
+import dev.taskbound.issuer.store.AttestationUse;
 import dev.taskbound.issuer.store.Store;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -52,12 +53,11 @@ public final class DevAttestor implements Attestor {
       throw new AttestationException("dev attestation token is malformed");
     }
     String digest = sha256Hex(token);
-    if (!store.consumeOneTimeToken(digest, PURPOSE, clock.instant())) {
-      throw new AttestationException("dev attestation token is unknown, expired or already used");
-    }
+    // Spent (and an unknown or expired token found out) when the task is begun, in the same transaction.
     // The token id names the dev "run" in the SPIFFE ID without revealing the token.
     String tokenId = digest.substring(0, 16);
-    return new AttestedIdentity(TYPE, Map.of("platform", TYPE, "token_id", tokenId), Map.of(), digest);
+    return new AttestedIdentity(
+        TYPE, Map.of("platform", TYPE, "token_id", tokenId), Map.of(), digest, new AttestationUse.OneTimeToken(digest, PURPOSE));
   }
 
   static String sha256Hex(String text) {

@@ -32,7 +32,6 @@ public final class GenericOidcAttestor implements Attestor {
         new JwtVerifier(
             JwtRules.of(config.issuer(), audience, JwtRules.parseAlgorithms(config.algorithms())),
             keys,
-            store,
             clock);
   }
 
@@ -48,6 +47,6 @@ public final class GenericOidcAttestor implements Attestor {
     NormalisedContext context =
         new NormalisedContext(PLATFORM, claims).value("provider", config.name()).claim("sub");
     config.claimMapping().forEach(context::claim);
-    return new AttestedIdentity(PLATFORM, context.build(), claims, jwt.sha256());
+    return new AttestedIdentity(PLATFORM, context.build(), claims, jwt.sha256(), jwt.use());
   }
 }

@@ -43,7 +43,7 @@ public final class GitHubOidcAttestor implements Attestor {
     String audience = config.audience() != null ? config.audience() : taskboundIssuerUrl;
     JwtRules rules =
         JwtRules.of(config.issuer(), audience, JwtRules.parseAlgorithms(config.algorithms()));
-    this.verifier = new JwtVerifier(rules, keys, store, clock);
+    this.verifier = new JwtVerifier(rules, keys, clock);
   }
 
   @Override
@@ -64,6 +64,6 @@ public final class GitHubOidcAttestor implements Attestor {
     NormalisedContext context = new NormalisedContext(TYPE, claims);
     CONTEXT_CLAIMS.forEach(context::claim);
     context.claim("job", "job_workflow_ref");
-    return new AttestedIdentity(TYPE, context.build(), claims, jwt.sha256());
+    return new AttestedIdentity(TYPE, context.build(), claims, jwt.sha256(), jwt.use());
   }
 }

@@ -86,7 +86,7 @@ public final class JenkinsRunStatementAttestor implements Attestor {
       context.value("scm_branch", scm.get("branch"));
       context.value("scm_url", scm.get("url"));
     }
-    return new AttestedIdentity(TYPE, context.build(), claims, jwt.sha256());
+    return new AttestedIdentity(TYPE, context.build(), claims, jwt.sha256(), jwt.use());
   }
 
   private JwtVerifier verifierFor(ControllerRecord record) {
@@ -98,7 +98,7 @@ public final class JenkinsRunStatementAttestor implements Attestor {
         JwtRules.of(record.name(), audience, algorithms)
             .withRequiredType(STATEMENT_TYPE)
             .withMaxLifetime(MAX_LIFETIME);
-    JwtVerifier verifier = new JwtVerifier(rules, keysOf(record), store, clock);
+    JwtVerifier verifier = new JwtVerifier(rules, keysOf(record), clock);
     verifiers.put(record.name(), new ControllerVerifier(record.jwksJson(), record.jwksUrl(), verifier));
     return verifier;
   }

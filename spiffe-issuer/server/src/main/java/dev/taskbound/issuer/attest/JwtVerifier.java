@@ -16,7 +16,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.JWTParser;
 import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
-import dev.taskbound.issuer.store.Store;
+import dev.taskbound.issuer.store.AttestationUse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -33,8 +33,9 @@ import java.util.Objects;
 /**
  * Verifies an attestation JWT in one call: size, structure, algorithm (against the allow-list only), {@code typ},
  * signature with the publisher's key for {@code kid}, {@code iss}, {@code aud}, {@code exp}/{@code nbf}/{@code iat}
- * with a small skew, lifetime, and single use of {@code jti} through the store's replay cache. Single use is
- * checked last so that a token refused for another reason does not burn its jti.
+ * with a small skew, lifetime. Single use of {@code jti} is not spent here: the result carries it, and the task
+ * lifecycle spends it in the transaction that begins the task, so a token refused for any reason (here, by the
+ * attestor's own checks, or by policy) does not burn its jti.
  *
  * <p>Error messages name the failed check and configured values, never the token or anything read from it: a
  * refusal may be logged or returned to the caller.
@@ -44,13 +45,11 @@ public final class JwtVerifier {
 
   private final JwtRules rules;
   private final JwksSource keys;
-  private final Store store;
   private final Clock clock;
 
-  public JwtVerifier(JwtRules rules, JwksSource keys, Store store, Clock clock) {
+  public JwtVerifier(JwtRules rules, JwksSource keys, Clock clock) {
     this.rules = Objects.requireNonNull(rules, "rules");
     this.keys = Objects.requireNonNull(keys, "keys");
-    this.store = Objects.requireNonNull(store, "store");
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
@@ -83,13 +82,9 @@ public final class JwtVerifier {
     JWTClaimsSet claims = claimsOf(jwt);
     checkClaims(claims);
     String jti = claims.getJWTID();
-    boolean firstUse =
-        store.rememberJti(
-            rules.issuer(), jti, claims.getExpirationTime().toInstant().plus(rules.clockSkew()), clock.instant());
-    if (!firstUse) {
-      throw new AttestationException("token was already used (jti replay)");
-    }
-    return new VerifiedJwt(claims.getIssuer(), claims.getSubject(), jti, jsonClaims(claims), sha256Hex(token));
+    AttestationUse.Jti use =
+        new AttestationUse.Jti(rules.issuer(), jti, claims.getExpirationTime().toInstant().plus(rules.clockSkew()));
+    return new VerifiedJwt(claims.getIssuer(), claims.getSubject(), jti, jsonClaims(claims), sha256Hex(token), use);
   }
 
   /**
@@ -142,7 +137,10 @@ public final class JwtVerifier {
     try {
       JWSVerifier verifier = verifierFor(alg, key);
       return jwt.verify(verifier);
-    } catch (JOSEException | IllegalStateException e) {
+    } catch (AttestationException e) {
+      throw e;
+    } catch (JOSEException | RuntimeException e) {
+      // Providers throw on keys or signature encodings they reject: that is a signature that does not verify.
       return false;
     }
   }

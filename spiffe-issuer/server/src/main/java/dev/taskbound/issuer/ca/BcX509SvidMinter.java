@@ -98,7 +98,7 @@ public final class BcX509SvidMinter implements X509SvidMinter {
       chain.add(leaf);
       chain.addAll(ca.chainAfterLeaf());
       return new X509SvidIssued(
-          serial.toString(16), chain, leaf.getNotBefore().toInstant(), leaf.getNotAfter().toInstant());
+          X509SvidIssued.serialHex(serial), chain, leaf.getNotBefore().toInstant(), leaf.getNotAfter().toInstant());
     } catch (CertIOException | OperatorCreationException | GeneralSecurityException e) {
       throw new IllegalStateException("cannot mint an X.509-SVID with authority " + ca.kid(), e);
     }

@@ -37,7 +37,8 @@ public final class SvidChains {
       params.setDate(Date.from(now));
       CertPathValidator.getInstance("PKIX").validate(CertificateFactory.getInstance("X.509").generateCertPath(path), params);
       return true;
-    } catch (GeneralSecurityException e) {
+    } catch (GeneralSecurityException | RuntimeException e) {
+      // Providers throw unchecked exceptions on some malformed certificates and keys: not a valid chain either.
       return false;
     }
   }

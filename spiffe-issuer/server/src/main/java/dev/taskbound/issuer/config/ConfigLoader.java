@@ -259,19 +259,24 @@ public final class ConfigLoader {
     List<IssuerConfig.Introspection.Client> clients = new ArrayList<>();
     Set<String> ids = new HashSet<>();
     for (Node c : i.children("clients")) {
-      c.only("id", "secret_env");
+      c.only("id", "secret_env", "audiences");
       String id = c.text("id", null);
       String secretEnv = c.text("secret_env", null);
+      List<String> audiences = c.texts("audiences");
       if (id == null || id.isBlank() || id.contains(":")) {
         throw new ConfigException(c.prefix() + "id is required and must not contain ':'");
       }
       if (secretEnv == null || secretEnv.isBlank()) {
         throw new ConfigException(c.prefix() + "secret_env is required (the secret itself never goes in this file)");
       }
+      if (audiences == null || audiences.isEmpty() || audiences.stream().anyMatch(String::isBlank)) {
+        throw new ConfigException(
+            c.prefix() + "audiences is required: the token audiences this relying party may introspect and revoke");
+      }
       if (!ids.add(id)) {
         throw new ConfigException(c.prefix() + "id " + id + " is registered twice");
       }
-      clients.add(new IssuerConfig.Introspection.Client(id, secretEnv));
+      clients.add(new IssuerConfig.Introspection.Client(id, secretEnv, audiences));
     }
     return new IssuerConfig.Introspection(clients);
   }

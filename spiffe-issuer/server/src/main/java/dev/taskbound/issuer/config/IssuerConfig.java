@@ -193,14 +193,22 @@ public record IssuerConfig(
   /**
    * Relying parties allowed to call {@code /introspect} and {@code /revoke} with HTTP Basic authentication.
    *
-   * @param clients each with its {@code client_id} and the environment variable holding its secret
+   * @param clients each with its {@code client_id}, the environment variable holding its secret, and the audiences
+   *     whose tokens it may introspect and revoke
    */
   public record Introspection(List<Client> clients) {
     public Introspection {
       clients = clients == null ? List.of() : List.copyOf(clients);
     }
 
-    /** The secret itself is never in the configuration file, only the name of the variable that holds it. */
-    public record Client(String id, String secretEnv) {}
+    /**
+     * The secret itself is never in the configuration file, only the name of the variable that holds it. A client
+     * sees (RFC 7662 §4) and revokes only tokens whose {@code aud} names one of its {@code audiences}.
+     */
+    public record Client(String id, String secretEnv, List<String> audiences) {
+      public Client {
+        audiences = List.copyOf(audiences);
+      }
+    }
   }
 }

@@ -12,6 +12,7 @@ import static dev.taskbound.client.evidence.EvidenceFormat.SPIFFE_ID;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.taskbound.client.evidence.CanonicalJson;
+import dev.taskbound.client.evidence.CredentialStatus;
 import dev.taskbound.client.evidence.EvidenceFormat;
 import dev.taskbound.client.evidence.EvidenceJson;
 import java.nio.charset.StandardCharsets;
@@ -106,7 +107,7 @@ public record Event(String type, String taskId, byte[] entry) {
     o.put(CREDENTIAL_ID, required(credentialId, CREDENTIAL_ID));
     o.put(REVOKED_AT, revokedAt.getEpochSecond());
     o.put(EXPIRES_AT, expiresAt.getEpochSecond());
-    o.put(RESIDUAL_EXPOSURE_SECONDS, Math.max(0, expiresAt.getEpochSecond() - revokedAt.getEpochSecond()));
+    o.put(RESIDUAL_EXPOSURE_SECONDS, CredentialStatus.residualExposureSeconds(expiresAt.getEpochSecond(), revokedAt.getEpochSecond()));
     return of(o, taskId);
   }
 

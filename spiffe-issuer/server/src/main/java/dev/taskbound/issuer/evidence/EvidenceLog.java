@@ -1,5 +1,6 @@
 package dev.taskbound.issuer.evidence;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.taskbound.client.evidence.Checkpoint;
 import dev.taskbound.client.evidence.DsseEnvelope;
 import dev.taskbound.client.evidence.EvidenceBundle;
@@ -17,8 +18,10 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -279,6 +282,21 @@ public final class EvidenceLog implements AutoCloseable {
     byte[] statement = TaskStatement.of(taskId, origin(), entries).toBytes();
     DsseEnvelope envelope = sign(EvidenceFormat.INTOTO_PAYLOAD_TYPE, statement);
     return Optional.of(new EvidenceBundle(envelope, note, proofs).toBytes());
+  }
+
+  /**
+   * The credentials of {@code taskId} whose revocation is in the log, as {@code "<kind> <credential_id>"}: so a
+   * task's end can log the revocations that were made earlier but whose entry could not be written then.
+   */
+  public Set<String> loggedRevocations(String taskId) {
+    Set<String> out = new HashSet<>();
+    for (EvidenceStore.Row r : store.entriesOf(taskId, Long.MAX_VALUE)) {
+      if (EvidenceFormat.CREDENTIAL_REVOKED.equals(r.eventType())) {
+        JsonNode event = EvidenceJson.parseCanonical(r.entry().getBytes(StandardCharsets.UTF_8), "stored entry");
+        out.add(event.path(EvidenceFormat.KIND).asText() + " " + event.path(EvidenceFormat.CREDENTIAL_ID).asText());
+      }
+    }
+    return out;
   }
 
   /**

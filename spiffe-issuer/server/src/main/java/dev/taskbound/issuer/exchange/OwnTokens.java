@@ -79,7 +79,8 @@ final class OwnTokens {
       CredentialKind kind =
           verifier.get().signer() == OwnKeys.Signer.DOWNSTREAM ? CredentialKind.DOWNSTREAM_TOKEN : CredentialKind.JWT_SVID;
       return Optional.of(new Verified(kind, claims, taskId));
-    } catch (ParseException | JOSEException | IllegalStateException e) {
+    } catch (ParseException | JOSEException | RuntimeException e) {
+      // Includes what a crypto provider throws on a mangled signature: not ours, never a 500.
       return Optional.empty();
     }
   }

@@ -6,6 +6,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,14 +20,17 @@ public final class RelyingParties {
   private static final int MIN_SECRET_LENGTH = 16;
 
   private final Map<String, byte[]> secretDigests;
+  private final Map<String, Set<String>> audiences;
 
-  private RelyingParties(Map<String, byte[]> secretDigests) {
+  private RelyingParties(Map<String, byte[]> secretDigests, Map<String, Set<String>> audiences) {
     this.secretDigests = Map.copyOf(secretDigests);
+    this.audiences = Map.copyOf(audiences);
   }
 
   /** Reads each client's secret from {@code env}; a missing or short secret is a configuration error. */
   public static RelyingParties fromConfig(IssuerConfig.Introspection config, Function<String, String> env) {
     Map<String, byte[]> digests = new HashMap<>();
+    Map<String, Set<String>> audiences = new HashMap<>();
     for (IssuerConfig.Introspection.Client client : config.clients()) {
       String secret = env.apply(client.secretEnv());
       if (secret == null || secret.length() < MIN_SECRET_LENGTH) {
@@ -35,9 +39,10 @@ public final class RelyingParties {
                 + " must hold a secret of at least " + MIN_SECRET_LENGTH + " characters");
       }
       digests.put(client.id(), sha256(secret));
+      audiences.put(client.id(), Set.copyOf(client.audiences()));
     }
-    LOG.info("introspection clients registered: {}", digests.keySet());
-    return new RelyingParties(digests);
+    LOG.info("introspection clients registered: {}", audiences);
+    return new RelyingParties(digests, audiences);
   }
 
   /** True when {@code clientId} is registered and {@code secret} is its secret. */
@@ -46,6 +51,11 @@ public final class RelyingParties {
     // Hash even for an unknown client so the answer takes as long either way.
     byte[] presented = sha256(secret == null ? "" : secret);
     return expected != null && MessageDigest.isEqual(expected, presented);
+  }
+
+  /** The audiences whose tokens {@code clientId} may see and revoke; empty for an unknown client. */
+  Set<String> audiencesOf(String clientId) {
+    return audiences.getOrDefault(clientId, Set.of());
   }
 
   static byte[] sha256(String text) {

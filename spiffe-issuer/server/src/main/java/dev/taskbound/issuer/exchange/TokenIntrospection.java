@@ -5,10 +5,11 @@ import dev.taskbound.issuer.ca.JwtSvidMinter;
 import dev.taskbound.issuer.store.CredentialKind;
 import dev.taskbound.issuer.store.Store;
 import dev.taskbound.issuer.store.StoreException;
+import dev.taskbound.issuer.store.TaskRecord;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -35,9 +36,12 @@ public final class TokenIntrospection {
   private final Store store;
   private final Clock clock;
   private final Set<String> issuerAudiences;
+  private final ExchangeEvidence evidence;
 
   TokenIntrospection(
-      OwnTokens tokens, RelyingParties relyingParties, RevocationState revocations, Store store, Clock clock) {
+      OwnTokens tokens, RelyingParties relyingParties, RevocationState revocations, Store store,
+      ExchangeEvidence evidence, Clock clock) {
+    this.evidence = evidence;
     this.tokens = tokens;
     this.relyingParties = relyingParties;
     this.revocations = revocations;
@@ -68,13 +72,20 @@ public final class TokenIntrospection {
       if (!relyingParties.authenticate(id, secret)) {
         throw OAuthException.invalidClient("client authentication failed");
       }
-      return new Caller.RelyingParty(id);
+      return new Caller.RelyingParty(id, relyingParties.audiencesOf(id));
     }
     if (authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
       String bearer = authorization.substring(7).trim();
       if (allowControlToken && bearer.startsWith(CONTROL_TOKEN_PREFIX)) {
-        // Which task it controls is known only with the token to revoke; see revoke().
-        return new Caller.Task(null, null);
+        // The prefix only says what the bearer claims to be; the digest must be a task's control token.
+        Optional<TaskRecord> found;
+        try {
+          found = store.findTaskByControlToken(sha256Hex(bearer));
+        } catch (StoreException e) {
+          throw new IllegalStateException("the issuer could not check the control token", e);
+        }
+        TaskRecord controlled = found.orElseThrow(() -> OAuthException.invalidClient("client authentication failed"));
+        return new Caller.Task(controlled.taskId(), controlled.spiffeId());
       }
       Instant now = clock.instant();
       Optional<OwnTokens.Verified> verified = tokens.verify(bearer);
@@ -96,7 +107,10 @@ public final class TokenIntrospection {
     Instant now = clock.instant();
     Map<String, Object> inactive = Map.of("active", false);
     Optional<OwnTokens.Verified> verified = tokens.verify(token);
-    if (verified.isEmpty() || tokens.live(verified.get(), now).isEmpty()) {
+    if (verified.isEmpty()
+        || !caller.mayAccess(verified.get().taskId(), verified.get().audience())
+        || tokens.live(verified.get(), now).isEmpty()) {
+      // Outside the caller's audiences a live token is as inactive as an unknown one: nothing to learn by probing.
       return inactive;
     }
     OwnTokens.Verified v = verified.get();
@@ -123,39 +137,36 @@ public final class TokenIntrospection {
   }
 
   /** Revokes {@code token} if it is ours and the caller may; RFC 7009: the answer never depends on the outcome. */
-  void revoke(Caller caller, String authorization, String token) {
+  void revoke(Caller caller, String token) {
     Optional<OwnTokens.Verified> verified = tokens.verify(token);
     if (verified.isEmpty()) {
       return;
     }
     OwnTokens.Verified v = verified.get();
-    if (caller instanceof Caller.Task task) {
-      boolean allowed =
-          task.taskId() == null ? controlsTask(authorization, v.taskId()) : task.taskId().equals(v.taskId());
-      if (!allowed) {
-        return;
-      }
+    if (!caller.mayAccess(v.taskId(), v.audience())) {
+      // RFC 7009 lets us refuse; a 200 that changes nothing tells the caller no more than an unknown token does.
+      return;
     }
-    Instant now = clock.instant();
+    // The store keeps milliseconds; the log entry says the same instant.
+    Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+    boolean revokedNow;
     try {
-      if (store.revokeCredential(v.kind(), v.jti(), now)) {
-        LOG.info("credential revoked: kind={} jti={} task={} by={}", v.kind().wire(), v.jti(), v.taskId(), caller.clientId());
-      }
+      revokedNow = store.revokeCredential(v.kind(), v.jti(), now);
       revocations.revoked(v.kind(), v.jti(), v.expiresAt());
     } catch (StoreException e) {
       // RFC 7009 §2.2.1 lets us say 503; the endpoint maps this to a retryable error.
       throw new IllegalStateException("the issuer could not record the revocation", e);
     }
-  }
-
-  private boolean controlsTask(String authorization, String taskId) {
-    String presented = authorization.substring(7).trim();
-    return store
-        .findTask(taskId)
-        .map(t -> MessageDigest.isEqual(
-            sha256Hex(presented).getBytes(StandardCharsets.US_ASCII),
-            t.controlTokenSha256().getBytes(StandardCharsets.US_ASCII)))
-        .orElse(false);
+    if (revokedNow) {
+      LOG.info("credential revoked: kind={} jti={} task={} by={}", v.kind().wire(), v.jti(), v.taskId(), caller.clientId());
+      try {
+        evidence.credentialRevoked(v.taskId(), now, v.kind(), v.jti(), v.expiresAt());
+      } catch (RuntimeException e) {
+        // Fail closed like every event: the revocation stands, the caller is told to retry, and the task's end logs
+        // any revocation whose entry is missing.
+        throw new IllegalStateException("the issuer could not record evidence of the revocation", e);
+      }
+    }
   }
 
   private static String sha256Hex(String text) {

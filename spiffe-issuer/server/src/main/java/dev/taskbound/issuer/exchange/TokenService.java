@@ -39,7 +39,7 @@ public final class TokenService {
             tokens, new X509SvidVerifier(keys, store, revocations),
             new DownstreamTokenMinter(downstreamKeys, config.exchange(), issuerUrl, clock), store, evidence, clock);
     return new TokenService(
-        exchange, new TokenIntrospection(tokens, relyingParties, revocations, store, clock),
+        exchange, new TokenIntrospection(tokens, relyingParties, revocations, store, evidence, clock),
         new OidcDiscovery(issuerUrl, downstreamKeys, bundle), revocations);
   }
 
@@ -57,7 +57,10 @@ public final class TokenService {
   /** RFC 7009, after authenticating the caller (a task may also use its control token). */
   public void revoke(String authorization, String token) {
     Caller caller = introspection.authenticate(authorization, true);
-    introspection.revoke(caller, authorization, token);
+    if (token == null) {
+      throw OAuthException.invalidRequest("token is required");
+    }
+    introspection.revoke(caller, token);
   }
 
   public OidcDiscovery discovery() {

@@ -1,6 +1,7 @@
 package dev.taskbound.issuer.exchange;
 
 import dev.taskbound.issuer.ca.SvidChains;
+import dev.taskbound.issuer.ca.X509SvidIssued;
 import dev.taskbound.issuer.store.CredentialKind;
 import dev.taskbound.issuer.store.CredentialRecord;
 import dev.taskbound.issuer.store.Store;
@@ -49,7 +50,7 @@ final class X509SvidVerifier {
     if (spiffeId.isEmpty() || !spiffeId.get().startsWith("spiffe://" + keys.trustDomain() + "/")) {
       return Optional.empty();
     }
-    String serial = leaf.getSerialNumber().toString(16);
+    String serial = X509SvidIssued.serialHex(leaf.getSerialNumber());
     if (revocations.isRevoked(CredentialKind.X509_SVID, serial)) {
       return Optional.empty();
     }

@@ -92,6 +92,11 @@ public final class JdbcStore implements Store {
   }
 
   @Override
+  public Optional<TaskRecord> findTaskByControlToken(String controlTokenSha256) {
+    return tx.oneStatement("find task by control token", c -> selectTaskWhere(c, "control_token_sha256", controlTokenSha256));
+  }
+
+  @Override
   public List<TaskRecord> listTasks(TaskState state, int limit) {
     requirePositive(limit);
     String where = state == null ? "" : " WHERE state = ?";
@@ -211,15 +216,26 @@ public final class JdbcStore implements Store {
 
   @Override
   public void insertTask(TaskRecord task, List<CredentialRecord> credentials, ExchangeGrant grant) {
+    insertTask(task, credentials, grant, null, null);
+  }
+
+  @Override
+  public boolean insertTask(
+      TaskRecord task, List<CredentialRecord> credentials, ExchangeGrant grant, AttestationUse use, Instant now) {
     Objects.requireNonNull(task, "task");
     Objects.requireNonNull(grant, "grant");
     requireSameTask(task.taskId(), credentials);
     if (!task.taskId().equals(grant.taskId())) {
       throw new IllegalArgumentException("the exchange grant belongs to another task");
     }
-    tx.inTransaction(
+    boolean inserted = tx.inTransaction(
         "insert task",
         c -> {
+          // Spent first: the statement that spends it is the single winner among concurrent begins (it locks the
+          // replay row, or the one-time token's, until this transaction ends), and a failure below un-spends it.
+          if (use != null && !consume(c, use, now)) {
+            return false;
+          }
           insertTaskRow(c, task);
           try (PreparedStatement ps =
               c.prepareStatement("INSERT INTO task_exchange_grants (" + GRANT_COLUMNS + ") VALUES (?, ?, ?, ?)")) {
@@ -234,8 +250,12 @@ public final class JdbcStore implements Store {
             ps.executeUpdate();
           }
           insertCredentials(c, task.taskId(), credentials);
-          return null;
+          return true;
         });
+    if (use != null) {
+      pruneIfDue(now);
+    }
+    return inserted;
   }
 
   @Override
@@ -446,19 +466,7 @@ public final class JdbcStore implements Store {
   public boolean consumeOneTimeToken(String tokenSha256, String purpose, Instant now) {
     Objects.requireNonNull(now, "now");
     boolean consumed =
-        tx.inTransaction(
-            "consume one-time token",
-            c -> {
-              // Only one DELETE can remove the row; its row count is the single winner.
-              try (PreparedStatement ps =
-                  c.prepareStatement(
-                      "DELETE FROM one_time_tokens WHERE token_sha256 = ? AND purpose = ? AND expires_at > ?")) {
-                ps.setString(1, tokenSha256);
-                ps.setString(2, purpose);
-                Columns.setInstant(ps, 3, now);
-                return ps.executeUpdate() == 1;
-              }
-            });
+        tx.inTransaction("consume one-time token", c -> consume(c, new AttestationUse.OneTimeToken(tokenSha256, purpose), now));
     pruneIfDue(now);
     return consumed;
   }
@@ -467,25 +475,37 @@ public final class JdbcStore implements Store {
   public boolean rememberJti(String issuer, String jti, Instant expiresAt, Instant now) {
     Objects.requireNonNull(expiresAt, "expiresAt");
     Objects.requireNonNull(now, "now");
-    boolean first =
-        tx.inTransaction(
-            "remember jti",
-            c -> {
-              // One statement: inserted (first sight) or took over an expired entry -> 1 row; live entry -> 0.
-              try (PreparedStatement ps =
-                  c.prepareStatement(
-                      "INSERT INTO seen_jtis (issuer, jti, expires_at) VALUES (?, ?, ?)"
-                          + " ON CONFLICT (issuer, jti) DO UPDATE SET expires_at = excluded.expires_at"
-                          + " WHERE seen_jtis.expires_at <= ?")) {
-                ps.setString(1, issuer);
-                ps.setString(2, jti);
-                Columns.setInstant(ps, 3, expiresAt);
-                Columns.setInstant(ps, 4, now);
-                return ps.executeUpdate() == 1;
-              }
-            });
+    boolean first = tx.inTransaction("remember jti", c -> consume(c, new AttestationUse.Jti(issuer, jti, expiresAt), now));
     pruneIfDue(now);
     return first;
+  }
+
+  /** Spends {@code use} in the caller's transaction; true when this call spent it. */
+  private static boolean consume(Connection c, AttestationUse use, Instant now) throws SQLException {
+    Objects.requireNonNull(now, "now");
+    if (use instanceof AttestationUse.Jti j) {
+      // One statement: inserted (first sight) or took over an expired entry -> 1 row; live entry -> 0.
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "INSERT INTO seen_jtis (issuer, jti, expires_at) VALUES (?, ?, ?)"
+                  + " ON CONFLICT (issuer, jti) DO UPDATE SET expires_at = excluded.expires_at"
+                  + " WHERE seen_jtis.expires_at <= ?")) {
+        ps.setString(1, j.issuer());
+        ps.setString(2, j.jti());
+        Columns.setInstant(ps, 3, j.expiresAt());
+        Columns.setInstant(ps, 4, now);
+        return ps.executeUpdate() == 1;
+      }
+    }
+    AttestationUse.OneTimeToken t = (AttestationUse.OneTimeToken) use;
+    // Only one DELETE can remove the row; its row count is the single winner.
+    try (PreparedStatement ps =
+        c.prepareStatement("DELETE FROM one_time_tokens WHERE token_sha256 = ? AND purpose = ? AND expires_at > ?")) {
+      ps.setString(1, t.tokenSha256());
+      ps.setString(2, t.purpose());
+      Columns.setInstant(ps, 3, now);
+      return ps.executeUpdate() == 1;
+    }
   }
 
   /**
@@ -762,9 +782,14 @@ public final class JdbcStore implements Store {
   // ---- rows ------------------------------------------------------------------------------------------------
 
   private static Optional<TaskRecord> selectTask(Connection c, String taskId) throws SQLException {
+    return selectTaskWhere(c, "task_id", taskId);
+  }
+
+  /** {@code column} is one of ours, never input. */
+  private static Optional<TaskRecord> selectTaskWhere(Connection c, String column, String value) throws SQLException {
     try (PreparedStatement ps =
-        c.prepareStatement("SELECT " + TASK_COLUMNS + " FROM tasks WHERE task_id = ?")) {
-      ps.setString(1, taskId);
+        c.prepareStatement("SELECT " + TASK_COLUMNS + " FROM tasks WHERE " + column + " = ?")) {
+      ps.setString(1, value);
       return tasks(ps).stream().findFirst();
     }
   }

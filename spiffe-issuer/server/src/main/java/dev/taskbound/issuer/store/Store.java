@@ -21,6 +21,9 @@ public interface Store extends AutoCloseable {
 
   Optional<TaskRecord> findTask(String taskId);
 
+  /** The task whose control token has this SHA-256 (hex), in any state; empty when no task has it. */
+  Optional<TaskRecord> findTaskByControlToken(String controlTokenSha256);
+
   /** Most recent first. {@code state} null means any state. */
   List<TaskRecord> listTasks(TaskState state, int limit);
 
@@ -53,6 +56,12 @@ public interface Store extends AutoCloseable {
    * audiences and limit) in the same transaction.
    */
   void insertTask(TaskRecord task, List<CredentialRecord> credentials, ExchangeGrant grant);
+
+  /**
+   * As {@link #insertTask(TaskRecord, List, ExchangeGrant)}, spending {@code use} in the same transaction: false,
+   * and nothing written, when it was already spent (at {@code now}); exactly one of concurrent calls wins.
+   */
+  boolean insertTask(TaskRecord task, List<CredentialRecord> credentials, ExchangeGrant grant, AttestationUse use, Instant now);
 
   /** The exchange grant of a task; empty for a task begun without one (it may not exchange). */
   Optional<ExchangeGrant> findExchangeGrant(String taskId);
@@ -115,6 +124,15 @@ public interface Store extends AutoCloseable {
    * false on replay. Holds across replicas and restarts.
    */
   boolean rememberJti(String issuer, String jti, Instant expiresAt, Instant now);
+
+  /** Spends {@code use} on its own: true exactly once ({@link #rememberJti} or {@link #consumeOneTimeToken}). */
+  default boolean consume(AttestationUse use, Instant now) {
+    if (use instanceof AttestationUse.Jti j) {
+      return rememberJti(j.issuer(), j.jti(), j.expiresAt(), now);
+    }
+    AttestationUse.OneTimeToken t = (AttestationUse.OneTimeToken) use;
+    return consumeOneTimeToken(t.tokenSha256(), t.purpose(), now);
+  }
 
   // ---- revocation ([3/7]: CRL and Shared Signals) ---------------------------------------------------------
 

@@ -49,12 +49,15 @@ final class ProofOfPossessionVerifier {
     if (!JWSAlgorithm.ES256.equals(jws.getHeader().getAlgorithm())) {
       throw invalid("proof must be signed with ES256");
     }
+    boolean verified;
     try {
-      if (!jws.verify(new ECDSAVerifier(taskKey))) {
-        throw invalid("proof signature does not verify with public_key");
-      }
-    } catch (JOSEException e) {
+      verified = jws.verify(new ECDSAVerifier(taskKey));
+    } catch (JOSEException | RuntimeException e) {
+      // A provider may throw on odd signature encodings; that is a bad proof, never a 500.
       throw invalid("proof signature cannot be verified with public_key");
+    }
+    if (!verified) {
+      throw invalid("proof signature does not verify with public_key");
     }
     if (claims.getAudience() == null || !claims.getAudience().contains(issuerUrl)) {
       throw invalid("proof aud must be this issuer (" + issuerUrl + ")");

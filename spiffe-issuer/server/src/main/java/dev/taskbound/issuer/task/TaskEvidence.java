@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Turns task lifecycle steps into evidence log entries (digests and identifiers, never credentials) and signs the
@@ -56,8 +57,16 @@ final class TaskEvidence {
   JsonNode ended(TaskRecord ended, List<CredentialRecord> revoked) {
     List<Event> events = new ArrayList<>();
     events.add(Event.taskEnded(ended.taskId(), ended.endedAt(), ended.outcome().wire()));
-    revoked.forEach(
-        c -> events.add(Event.credentialRevoked(ended.taskId(), c.revokedAt(), c.kind().wire(), c.credentialId(), c.expiresAt())));
+    revoked.forEach(c -> events.add(revokedEvent(c)));
+    // Revocations made before the end (RFC 7009 /revoke, an operator) whose own entry could not be written then: the
+    // bundle must show every credential closed. A race with a late /revoke entry at worst logs one twice; the
+    // bundle keeps the first.
+    Set<String> logged = log.loggedRevocations(ended.taskId());
+    for (CredentialRecord c : store.credentialsOf(ended.taskId())) {
+      if (c.revokedAt() != null && c.revokedAt().isBefore(ended.endedAt()) && !logged.contains(c.kind().wire() + " " + c.credentialId())) {
+        events.add(revokedEvent(c));
+      }
+    }
     EvidenceLog.Appended appended = log.append(events);
     byte[] receipt =
         log.receipt(
@@ -66,6 +75,10 @@ final class TaskEvidence {
     String json = new String(receipt, StandardCharsets.UTF_8);
     store.saveEndReceipt(ended.taskId(), json);
     return parse(store.endReceipt(ended.taskId()).orElse(json));
+  }
+
+  private static Event revokedEvent(CredentialRecord c) {
+    return Event.credentialRevoked(c.taskId(), c.revokedAt(), c.kind().wire(), c.credentialId(), c.expiresAt());
   }
 
   private static Event issued(TaskRecord task, CredentialRecord c) {

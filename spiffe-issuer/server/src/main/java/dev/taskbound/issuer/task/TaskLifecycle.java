@@ -18,6 +18,7 @@ import dev.taskbound.api.RenewTaskResponse;
 import dev.taskbound.api.RevokedCredential;
 import dev.taskbound.api.TaskOutcome;
 import dev.taskbound.api.TaskView;
+import dev.taskbound.client.evidence.CredentialStatus;
 import dev.taskbound.issuer.attest.AttestationException;
 import dev.taskbound.issuer.attest.AttestedIdentity;
 import dev.taskbound.issuer.attest.Attestor;
@@ -41,10 +42,12 @@ import dev.taskbound.issuer.store.StoreException;
 import dev.taskbound.issuer.store.TaskRecord;
 import dev.taskbound.issuer.store.TaskState;
 import java.nio.charset.StandardCharsets;
+import java.math.BigInteger;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.security.interfaces.ECPublicKey;
+import java.security.spec.ECFieldFp;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
@@ -58,6 +61,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
@@ -189,13 +193,21 @@ public final class TaskLifecycle {
             null,
             null,
             null);
+    boolean firstUse;
     try {
-      // The decision's downstream audiences and exchange limit go with the task: exchange enforces them later.
-      store.insertTask(task, minted.records(), ExchangeGrant.of(taskId, decision.downstreamAudiences(), decision.maxExchanges()));
+      // The decision's downstream audiences and exchange limit go with the task: exchange enforces them later. The
+      // attestation is spent in the same transaction: every refusal before this line leaves it usable.
+      firstUse =
+          store.insertTask(
+              task, minted.records(), ExchangeGrant.of(taskId, decision.downstreamAudiences(), decision.maxExchanges()),
+              Objects.requireNonNull(who.use(), "an attestor must say what makes its attestation single use"), now);
     } catch (StoreException e) {
       // Fail closed: nothing leaves the issuer that the store has not recorded.
       LOG.error("task {} not recorded, credentials withheld: {}", taskId, e.getMessage());
       throw new TaskException(ProblemType.EVIDENCE_UNAVAILABLE, "the issuer could not record the task; retry later", e);
+    }
+    if (!firstUse) {
+      throw new TaskException(ProblemType.ATTESTATION_FAILED, "the attestation is unknown, expired or was already used");
     }
     EvidenceRef logged;
     try {
@@ -316,7 +328,8 @@ public final class TaskLifecycle {
     for (CredentialRecord c : store.credentialsOf(taskId)) {
       if (c.revokedAt() != null && c.revokedAt().equals(ended.endedAt())) {
         revokedRecords.add(c);
-        long residual = Math.max(0, Duration.between(c.revokedAt(), c.expiresAt()).toSeconds());
+        // The same number the evidence records for this revocation (whole seconds, see CredentialStatus).
+        long residual = CredentialStatus.residualExposureSeconds(c.expiresAt().getEpochSecond(), c.revokedAt().getEpochSecond());
         revoked.add(new RevokedCredential(c.kind().wire(), c.credentialId(), c.expiresAt(), c.revokedAt(), residual));
       }
     }
@@ -496,6 +509,16 @@ public final class TaskLifecycle {
     if (ec.isPrivate()) {
       // The issuer never sees a task private key; refuse one rather than quietly discard it.
       throw new TaskException(ProblemType.INVALID_KEY, "public_key must not contain private key material");
+    }
+    // Nimbus checks the point mod p only: x or y >= p passes it, then a crypto provider throws at first use.
+    BigInteger p = ((ECFieldFp) Curve.P_256.toECParameterSpec().getCurve().getField()).getP();
+    if (ec.getX().decodeToBigInteger().compareTo(p) >= 0 || ec.getY().decodeToBigInteger().compareTo(p) >= 0) {
+      throw new TaskException(ProblemType.INVALID_KEY, "public_key coordinates must be less than the field prime");
+    }
+    try {
+      ec.toECPublicKey();
+    } catch (JOSEException | RuntimeException e) {
+      throw new TaskException(ProblemType.INVALID_KEY, "public_key is not a usable EC key");
     }
     return ec;
   }

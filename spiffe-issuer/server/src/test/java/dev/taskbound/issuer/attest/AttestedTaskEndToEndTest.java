@@ -133,6 +133,62 @@ class AttestedTaskEndToEndTest {
   }
 
   @Test
+  void aCallerDeniedByPolicyCanRetryWithTheSameTokenWhichIsThenSpent() {
+    String token = github.mint(issuer.url());
+    assertDenied(token, List.of("storage.googleapis.com"), "audience_not_allowed");
+    assertDenied(token, List.of("storage.googleapis.com"), "audience_not_allowed");
+
+    BeginTaskResponse begun = client.begin(new Attestation("github", token), TaskKey.generate(), List.of("sts.amazonaws.com"), null);
+    assertThat(begun.taskId()).isNotBlank();
+    assertThatThrownBy(() -> client.begin(new Attestation("github", token), TaskKey.generate(), List.of("sts.amazonaws.com"), null))
+        .isInstanceOfSatisfying(IssuerException.class, e -> {
+          assertThat(e.status()).isEqualTo(401);
+          assertThat(e.problem().type()).endsWith("/attestation-failed");
+        });
+  }
+
+  @Test
+  void aTokenRefusedForAMissingClaimIsNotSpent() {
+    String jti = UUID.randomUUID().toString();
+    assertThatThrownBy(() -> client.begin(new Attestation("github", github.mint(issuer.url(), c -> c.jwtID(jti).claim("sha", null))), TaskKey.generate(), List.of(), null))
+        .isInstanceOfSatisfying(IssuerException.class, e -> assertThat(e.status()).isEqualTo(401));
+    // The same jti in a complete token is still unused.
+    assertThat(client.begin(new Attestation("github", github.mint(issuer.url(), c -> c.jwtID(jti))), TaskKey.generate(), List.of(), null).taskId())
+        .isNotBlank();
+  }
+
+  @Test
+  void ofConcurrentBeginsWithOneTokenExactlyOneWins() throws Exception {
+    String token = github.mint(issuer.url());
+    int callers = 8;
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(callers);
+    try {
+      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+      List<java.util.concurrent.Future<Integer>> statuses = new java.util.ArrayList<>();
+      for (int i = 0; i < callers; i++) {
+        TaskKey key = TaskKey.generate();
+        statuses.add(pool.submit(() -> {
+          go.await();
+          try {
+            client.begin(new Attestation("github", token), key, List.of(), null);
+            return 201;
+          } catch (IssuerException e) {
+            return e.status();
+          }
+        }));
+      }
+      go.countDown();
+      List<Integer> got = new java.util.ArrayList<>();
+      for (var f : statuses) {
+        got.add(f.get());
+      }
+      assertThat(got).containsOnlyOnce(201).filteredOn(s -> s != 201).hasSize(callers - 1).containsOnly(401);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void aTokenForAnotherAudienceIsRefused() {
     String token = github.mint("https://some-other-issuer.example");
     assertThatThrownBy(() -> client.begin(new Attestation("github", token), TaskKey.generate(), List.of(), null))

@@ -103,10 +103,12 @@ class GenericOidcAttestorTest {
   }
 
   @Test
-  void replayIsRefused() {
+  void aTokenIsSpentOnceAndOnlyByItsUse() {
     String token = gitlabToken("taskbound");
-    attestor.attest(new Attestation("oidc:gitlab", token));
-    assertRefused(attestor, token, "already used");
+    AttestedIdentity identity = attestor.attest(new Attestation("oidc:gitlab", token));
+    assertThat(attestor.attest(new Attestation("oidc:gitlab", token)).use()).isEqualTo(identity.use());
+    assertThat(store.consume(identity.use(), clock.instant())).isTrue();
+    assertThat(store.consume(identity.use(), clock.instant())).isFalse();
   }
 
   @Test

@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -238,6 +239,17 @@ class GitHubOidcAttestorTest {
   }
 
   @Test
+  void signaturesInEncodingsACryptoProviderRejectsAreRefusedNotThrown() {
+    String[] parts = github.mint(TASKBOUND_URL).split("\\.");
+    for (byte[] sig : List.of(new byte[1], new byte[255], new byte[257], new byte[4096])) {
+      sig = sig.clone();
+      java.util.Arrays.fill(sig, (byte) 0xff);
+      String token = parts[0] + "." + parts[1] + "." + Base64URL.encode(sig);
+      assertRefused(attestor, token, "signature does not verify");
+    }
+  }
+
+  @Test
   void tamperedPayloadIsRefused() {
     String[] parts = github.mint(TASKBOUND_URL).split("\\.");
     String payload = new String(Base64URL.from(parts[1]).decode(), StandardCharsets.UTF_8);
@@ -249,16 +261,28 @@ class GitHubOidcAttestorTest {
   }
 
   @Test
-  void replayedJtiIsRefusedAlsoAfterARestart() {
+  void aJtiIsSpentOnceByItsUseAlsoAcrossARestart() {
     String token = github.mint(TASKBOUND_URL);
-    attest(token);
-
-    assertRefused(attestor, token, "token was already used (jti replay)");
+    AttestedIdentity identity = attest(token);
+    // Checking does not spend: only the task lifecycle does, when it begins a task.
+    assertThat(attest(token).use()).isEqualTo(identity.use());
+    assertThat(((dev.taskbound.issuer.store.AttestationUse.Jti) identity.use()).issuer()).isEqualTo(github.issuer());
+    assertThat(store.consume(identity.use(), clock.instant())).isTrue();
+    assertThat(store.consume(identity.use(), clock.instant())).isFalse();
 
     store.close();
     store = TestStores.open(dir);
-    GitHubOidcAttestor restarted = newAttestor(store);
-    assertRefused(restarted, token, "token was already used (jti replay)");
+    assertThat(store.consume(newAttestor(store).attest(new Attestation("github", token)).use(), clock.instant())).isFalse();
+  }
+
+  @Test
+  void tokensRefusedForMissingClaimsAreNotSpent() {
+    for (String claim : List.of("repository", "run_id", "sha")) {
+      String jti = "jti-" + UUID.randomUUID();
+      assertRefused(attestor, github.mint(TASKBOUND_URL, c -> c.jwtID(jti).claim(claim, null)), "has no " + claim);
+      AttestedIdentity same = attest(github.mint(TASKBOUND_URL, c -> c.jwtID(jti)));
+      assertThat(store.consume(same.use(), clock.instant())).as(claim).isTrue();
+    }
   }
 
   @Test

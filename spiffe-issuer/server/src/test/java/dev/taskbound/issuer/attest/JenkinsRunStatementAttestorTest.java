@@ -206,10 +206,20 @@ class JenkinsRunStatementAttestorTest {
   }
 
   @Test
-  void replayedStatementIsRefused() throws Exception {
+  void aStatementIsSpentOnceAndOnlyByItsUseNotByItsCheck() throws Exception {
     String token = signed(b -> {});
-    attestor.attest(new Attestation("jenkins", token));
-    assertRefused(attestor, token, "already used");
+    AttestedIdentity identity = attestor.attest(new Attestation("jenkins", token));
+    assertThat(attestor.attest(new Attestation("jenkins", token)).use()).isEqualTo(identity.use());
+    assertThat(store.consume(identity.use(), clock.instant())).isTrue();
+    assertThat(store.consume(identity.use(), clock.instant())).isFalse();
+  }
+
+  @Test
+  void aStatementRefusedForItsControllerClaimIsNotSpent() throws Exception {
+    String jti = "jti-" + java.util.UUID.randomUUID();
+    assertRefused(attestor, signed(b -> b.jwtID(jti).claim("controller", "other")), "controller claim differs from its iss");
+    AttestedIdentity identity = attestor.attest(new Attestation("jenkins", signed(b -> b.jwtID(jti))));
+    assertThat(store.consume(identity.use(), clock.instant())).isTrue();
   }
 
   @Test

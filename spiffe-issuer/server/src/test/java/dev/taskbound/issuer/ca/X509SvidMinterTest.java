@@ -134,7 +134,16 @@ class X509SvidMinterTest {
     assertThat(first).isNotEqualTo(second);
     // 127 random bits: the chance that two serials are both under 2^64 is negligible.
     assertThat(first.bitLength() > 64 || second.bitLength() > 64).isTrue();
-    assertThat(mint().serialHex()).matches("[0-9a-f]+");
+    assertThat(mint().serialHex()).matches("([0-9a-f]{2})+");
+  }
+
+  @Test
+  void serialHexIsOpensslsFormInLowerCaseAndKeepsALeadingZeroNibble() {
+    assertThat(X509SvidIssued.serialHex(BigInteger.ONE)).isEqualTo("01");
+    assertThat(X509SvidIssued.serialHex(BigInteger.valueOf(0x0abc))).isEqualTo("0abc");
+    assertThat(X509SvidIssued.serialHex(BigInteger.valueOf(0x80))).isEqualTo("80");
+    assertThat(X509SvidIssued.serialHex(new BigInteger("0f" + "ff".repeat(15), 16))).isEqualTo("0f" + "ff".repeat(15));
+    assertThat(X509SvidIssued.serialHex(new BigInteger("7f" + "00".repeat(15), 16))).isEqualTo("7f" + "00".repeat(15));
   }
 
   @Test

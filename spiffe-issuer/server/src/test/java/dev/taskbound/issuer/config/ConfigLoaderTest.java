@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -161,12 +162,12 @@ class ConfigLoaderTest {
                 + "  ttl: 15m\n"
                 + "  audiences: {api://AzureADTokenExchange: {algorithm: RS256}, sts.amazonaws.com: {algorithm: ES256}}\n"
                 + "introspection:\n"
-                + "  clients: [{id: vault, secret_env: VAULT_INTROSPECTION_SECRET}]\n");
+                + "  clients: [{id: vault, secret_env: VAULT_INTROSPECTION_SECRET, audiences: [vault.example.org]}]\n");
     assertThat(cfg.exchange().ttl()).isEqualTo(Duration.ofMinutes(15));
     assertThat(cfg.exchange().algorithmFor("sts.amazonaws.com")).isEqualTo("ES256");
     assertThat(cfg.exchange().algorithmFor("anything-else")).isEqualTo("RS256");
     assertThat(cfg.introspection().clients()).singleElement()
-        .isEqualTo(new IssuerConfig.Introspection.Client("vault", "VAULT_INTROSPECTION_SECRET"));
+        .isEqualTo(new IssuerConfig.Introspection.Client("vault", "VAULT_INTROSPECTION_SECRET", List.of("vault.example.org")));
 
     IssuerConfig defaults = ConfigLoader.dev(dir);
     assertThat(defaults.exchange()).isEqualTo(IssuerConfig.Exchange.defaults());
@@ -180,5 +181,10 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> load("dev: true\nexchange: {ttl: 5m, lifetime: 5m}\n")).hasMessageContaining("exchange.lifetime");
     assertThatThrownBy(() -> load("dev: true\nintrospection: {clients: [{id: vault, secret: hunter2}]}\n")).hasMessageContaining("introspection.clients[0].secret");
     assertThatThrownBy(() -> load("dev: true\nintrospection: {clients: [{id: vault}]}\n")).hasMessageContaining("secret_env is required");
+    // A relying party bound to no audience would see every task's tokens; it must name its own.
+    assertThatThrownBy(() -> load("dev: true\nintrospection: {clients: [{id: vault, secret_env: S}]}\n"))
+        .hasMessageContaining("introspection.clients[0].audiences is required");
+    assertThatThrownBy(() -> load("dev: true\nintrospection: {clients: [{id: vault, secret_env: S, audiences: []}]}\n"))
+        .hasMessageContaining("audiences is required");
   }
 }

@@ -60,6 +60,8 @@ import org.junit.jupiter.api.io.TempDir;
 class TokenExchangeApiTest {
   static final String RP_ID = "relying-party-1";
   static final String RP_SECRET = "rp-secret-" + UUID.randomUUID();
+  static final String AWS_RP_ID = "relying-party-aws";
+  static final String AWS_RP_SECRET = "rp-secret-" + UUID.randomUUID();
   static final HttpClient HTTP = HttpClient.newHttpClient();
   static final String GRANT = "urn:ietf:params:oauth:grant-type:token-exchange";
   static final String JWT = "urn:ietf:params:oauth:token-type:jwt";
@@ -104,11 +106,18 @@ class TokenExchangeApiTest {
             "  ttl: 5m",
             "  audiences: {azure.example: {algorithm: RS256}}",
             "introspection:",
-            "  clients: [{id: " + RP_ID + ", secret_env: TEST_RP_SECRET}]",
+            "  clients:",
+            "    - {id: " + RP_ID + ", secret_env: TEST_RP_SECRET, audiences: [vault.example]}",
+            "    - {id: " + AWS_RP_ID + ", secret_env: TEST_AWS_RP_SECRET, audiences: [sts.amazonaws.com]}",
             ""));
     issuer =
         Issuer.start(
-            ConfigLoader.load(config), CLOCK, name -> name.equals("TEST_RP_SECRET") ? RP_SECRET : System.getenv(name));
+            ConfigLoader.load(config), CLOCK,
+            name -> switch (name) {
+              case "TEST_RP_SECRET" -> RP_SECRET;
+              case "TEST_AWS_RP_SECRET" -> AWS_RP_SECRET;
+              default -> System.getenv(name);
+            });
     client = new IssuerClient(issuer.url());
   }
 
@@ -240,18 +249,72 @@ class TokenExchangeApiTest {
       assertThat(r.statusCode()).isEqualTo(200);
     }
     assertThat(introspect(basic(), downstream).get("active").asBoolean()).isFalse();
-    assertThat(introspect(basic(), task.svidFor(url)).get("active").asBoolean()).isTrue();
+    assertThat(introspect("Bearer " + task.svidFor(url), task.svidFor(url)).get("active").asBoolean()).isTrue();
     assertThat(issuer.store().findCredential(CredentialKind.DOWNSTREAM_TOKEN, jti(downstream)).orElseThrow().revokedAt())
         .isNotNull();
   }
 
   @Test
-  void aTasksOwnJwtSvidAddressedToTheIssuerAuthenticatesIntrospection() throws Exception {
-    Task relyingParty = begin(url);
-    Task subject = begin(url, "vault.example");
-    String downstream = exchange(subject.svidFor(url), "audience", "vault.example").get("access_token").asText();
+  void anInventedControlTokenDoesNotAuthenticateRevocation() throws Exception {
+    Task task = begin(url, "vault.example");
+    String downstream = exchange(task.svidFor(url), "audience", "vault.example").get("access_token").asText();
+    String otherTasksControlToken = begin(url).begun.controlToken();
 
-    assertThat(introspect("Bearer " + relyingParty.svidFor(url), downstream).get("active").asBoolean()).isTrue();
+    for (String invented : List.of("tbct_", "tbct_" + "A".repeat(43), "tbct_" + task.begun.controlToken().substring(5, 20))) {
+      HttpResponse<String> r = post("/revoke", "Bearer " + invented, form("token", downstream));
+      assertError(r, 401, "invalid_client");
+      assertThat(r.headers().firstValue("WWW-Authenticate")).isPresent();
+      assertError(post("/revoke", "Bearer " + invented, form("token", "not-a-token")), 401, "invalid_client");
+    }
+    // Another task's genuine control token authenticates, but revokes nothing of this task (RFC 7009: still 200).
+    assertThat(post("/revoke", "Bearer " + otherTasksControlToken, form("token", downstream)).statusCode()).isEqualTo(200);
+    // A control token is no credential for introspection or exchange.
+    assertError(post("/introspect", "Bearer " + task.begun.controlToken(), form("token", downstream)), 401, "invalid_client");
+    assertError(post("/token", null, exchangeForm(task.begun.controlToken(), "audience", "vault.example")), 400, "invalid_grant");
+    // Authenticated, but no token: invalid_request.
+    assertError(post("/revoke", "Bearer " + task.begun.controlToken(), form()), 400, "invalid_request");
+
+    assertThat(introspect(basic(), downstream).get("active").asBoolean()).isTrue();
+    assertThat(issuer.store().findCredential(CredentialKind.DOWNSTREAM_TOKEN, jti(downstream)).orElseThrow().revokedAt()).isNull();
+  }
+
+  @Test
+  void aRelyingPartySeesAndRevokesOnlyTokensForItsOwnAudiences() throws Exception {
+    Task task = begin(url, "vault.example", "sts.amazonaws.com");
+    String forAws = exchange(task.svidFor(url), "audience", "sts.amazonaws.com").get("access_token").asText();
+    String forVault = exchange(task.svidFor(url), "audience", "vault.example").get("access_token").asText();
+    String aws = basic(AWS_RP_ID, AWS_RP_SECRET);
+
+    // The vault relying party learns nothing of a live token for AWS (RFC 7662 §4), nor of AWS's JWT-SVID.
+    assertThat(introspect(basic(), forAws)).isEqualTo(ApiJson.mapper().readTree("{\"active\":false}"));
+    assertThat(introspect(basic(), task.svidFor("sts.amazonaws.com"))).isEqualTo(ApiJson.mapper().readTree("{\"active\":false}"));
+    assertThat(introspect(basic(), task.svidFor(url))).isEqualTo(ApiJson.mapper().readTree("{\"active\":false}"));
+    assertThat(introspect(aws, forAws).get("active").asBoolean()).isTrue();
+    assertThat(introspect(aws, forVault).get("active").asBoolean()).isFalse();
+
+    // Revoking a token outside its audiences answers 200 (RFC 7009: no oracle) and changes nothing.
+    assertThat(post("/revoke", basic(), form("token", forAws)).statusCode()).isEqualTo(200);
+    assertThat(introspect(aws, forAws).get("active").asBoolean()).isTrue();
+    assertThat(issuer.store().findCredential(CredentialKind.DOWNSTREAM_TOKEN, jti(forAws)).orElseThrow().revokedAt()).isNull();
+    // Inside them it revokes.
+    assertThat(post("/revoke", aws, form("token", forAws)).statusCode()).isEqualTo(200);
+    assertThat(introspect(aws, forAws).get("active").asBoolean()).isFalse();
+    assertThat(introspect(basic(), forVault).get("active").asBoolean()).isTrue();
+  }
+
+  @Test
+  void aTaskAuthenticatedByItsJwtSvidSeesAndRevokesOnlyItsOwnTokens() throws Exception {
+    Task caller = begin(url, "vault.example");
+    String own = exchange(caller.svidFor(url), "audience", "vault.example").get("access_token").asText();
+    Task other = begin(url, "vault.example");
+    String others = exchange(other.svidFor(url), "audience", "vault.example").get("access_token").asText();
+    String bearer = "Bearer " + caller.svidFor(url);
+
+    assertThat(introspect(bearer, own).get("active").asBoolean()).isTrue();
+    assertThat(introspect(bearer, others)).isEqualTo(ApiJson.mapper().readTree("{\"active\":false}"));
+    assertThat(introspect(bearer, other.svidFor("vault.example")).get("active").asBoolean()).isFalse();
+    assertThat(post("/revoke", bearer, form("token", others)).statusCode()).isEqualTo(200);
+    assertThat(introspect(basic(), others).get("active").asBoolean()).isTrue();
   }
 
   @Test
@@ -277,6 +340,19 @@ class TokenExchangeApiTest {
   }
 
   // ---- refusals --------------------------------------------------------------------------------------------
+
+  @Test
+  void ourTokensWithMangledSignaturesAreRefusedNotInternalErrors() throws Exception {
+    Task task = begin(url);
+    String[] parts = task.svidFor(url).split("\\.");
+    for (byte[] sig : List.of(new byte[0], new byte[1], new byte[63], new byte[65], new byte[64], new byte[4096])) {
+      java.util.Arrays.fill(sig, (byte) 0xff);
+      String mangled = parts[0] + "." + parts[1] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(sig);
+      assertError(post("/token", null, exchangeForm(mangled, "audience", "vault.example")), 400, "invalid_grant");
+      assertThat(introspect(basic(), mangled)).isEqualTo(ApiJson.mapper().readTree("{\"active\":false}"));
+      assertError(post("/introspect", "Bearer " + mangled, form("token", task.svidFor(url))), 401, "invalid_client");
+    }
+  }
 
   @Test
   void wrongGrantTypeIsUnsupportedGrantType() throws Exception {
@@ -419,7 +495,11 @@ class TokenExchangeApiTest {
   }
 
   static String basic() {
-    return "Basic " + Base64.getEncoder().encodeToString((RP_ID + ":" + RP_SECRET).getBytes(StandardCharsets.UTF_8));
+    return basic(RP_ID, RP_SECRET);
+  }
+
+  static String basic(String id, String secret) {
+    return "Basic " + Base64.getEncoder().encodeToString((id + ":" + secret).getBytes(StandardCharsets.UTF_8));
   }
 
   static String form(String... pairs) {

@@ -79,6 +79,17 @@ abstract class StoreContract {
   // ---- tasks ---------------------------------------------------------------------------------------------
 
   @Test
+  void aTaskIsFoundByItsControlTokenDigestOnly() {
+    store.insertTask(activeTask("c1", T0), List.of());
+    store.insertTask(activeTask("c2", T0), List.of());
+    assertThat(store.findTaskByControlToken("ctl-sha-c2")).map(TaskRecord::taskId).contains("c2");
+    assertThat(store.findTaskByControlToken("ctl-sha-")).isEmpty();
+    assertThat(store.findTaskByControlToken("ctl-sha-c3")).isEmpty();
+    store.endTask("c1", TaskOutcome.SUCCEEDED, null, T0.plusSeconds(1));
+    assertThat(store.findTaskByControlToken("ctl-sha-c1")).map(TaskRecord::taskId).contains("c1");
+  }
+
+  @Test
   void insertedTaskAndCredentialsComeBackFieldForField() {
     TaskRecord task = activeTask("t1", T0);
     CredentialRecord svid = x509("t1", "0a1b2c", T0);
@@ -392,6 +403,32 @@ abstract class StoreContract {
     assertThat(store.consumeOneTimeToken("sha-a", "nonce", T0)).isTrue();
     assertThat(store.consumeOneTimeToken("sha-a", "nonce", T0)).isFalse();
     assertThat(store.consumeOneTimeToken("never-issued", "nonce", T0)).isFalse();
+  }
+
+  @Test
+  void beginningATaskSpendsItsAttestationInTheSameTransaction() {
+    AttestationUse jti = new AttestationUse.Jti("iss", "spend-1", T0.plusSeconds(60));
+    assertThat(store.insertTask(activeTask("s1", T0), List.of(), ExchangeGrant.of("s1", List.of(), null), jti, T0)).isTrue();
+    assertThat(store.insertTask(activeTask("s2", T0), List.of(), ExchangeGrant.of("s2", List.of(), null), jti, T0)).isFalse();
+    assertThat(store.findTask("s2")).isEmpty();
+    assertThat(store.consume(jti, T0)).isFalse();
+
+    // An insert that fails (the task id exists) rolls the spending back with it.
+    AttestationUse token = new AttestationUse.OneTimeToken("sha-spend", "nonce");
+    store.insertOneTimeToken("sha-spend", "nonce", T0.plusSeconds(60));
+    assertThatThrownBy(() -> store.insertTask(activeTask("s1", T0), List.of(), ExchangeGrant.of("s1", List.of(), null), token, T0))
+        .isInstanceOf(StoreException.class);
+    assertThat(store.consume(token, T0)).isTrue();
+  }
+
+  @Test
+  void ofConcurrentBeginsWithOneAttestationExactlyOneIsRecorded() throws Exception {
+    AttestationUse jti = new AttestationUse.Jti("iss", "spend-race", T0.plusSeconds(60));
+    List<Boolean> results =
+        race(i -> store.insertTask(activeTask("sr" + i, T0), List.of(), ExchangeGrant.of("sr" + i, List.of(), null), jti, T0));
+
+    assertThat(results).containsOnlyOnce(true).hasSize(THREADS);
+    assertThat(store.listTasks(null, 100)).filteredOn(t -> t.taskId().startsWith("sr")).hasSize(1);
   }
 
   @Test
