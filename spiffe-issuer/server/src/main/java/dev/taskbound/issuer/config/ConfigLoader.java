@@ -269,9 +269,13 @@ public final class ConfigLoader {
       if (secretEnv == null || secretEnv.isBlank()) {
         throw new ConfigException(c.prefix() + "secret_env is required (the secret itself never goes in this file)");
       }
-      if (audiences == null || audiences.isEmpty() || audiences.stream().anyMatch(String::isBlank)) {
-        throw new ConfigException(
-            c.prefix() + "audiences is required: the token audiences this relying party may introspect and revoke");
+      // Without audiences a relying party sees and revokes nothing (fail closed), and the issuer says so at start:
+      // a configuration written before audiences existed still starts.
+      if (audiences == null) {
+        audiences = List.of();
+      }
+      if (audiences.stream().anyMatch(String::isBlank)) {
+        throw new ConfigException(c.prefix() + "audiences must not contain an empty audience");
       }
       if (!ids.add(id)) {
         throw new ConfigException(c.prefix() + "id " + id + " is registered twice");

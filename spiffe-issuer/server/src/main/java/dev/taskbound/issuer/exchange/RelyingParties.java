@@ -40,6 +40,10 @@ public final class RelyingParties {
       }
       digests.put(client.id(), sha256(secret));
       audiences.put(client.id(), Set.copyOf(client.audiences()));
+      if (client.audiences().isEmpty()) {
+        LOG.warn("introspection client {} has no audiences: it sees and revokes no token; list the audiences of the "
+            + "tokens it verifies under introspection.clients[].audiences", client.id());
+      }
     }
     LOG.info("introspection clients registered: {}", audiences);
     return new RelyingParties(digests, audiences);

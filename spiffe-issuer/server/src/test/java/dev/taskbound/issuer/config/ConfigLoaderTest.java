@@ -181,10 +181,15 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> load("dev: true\nexchange: {ttl: 5m, lifetime: 5m}\n")).hasMessageContaining("exchange.lifetime");
     assertThatThrownBy(() -> load("dev: true\nintrospection: {clients: [{id: vault, secret: hunter2}]}\n")).hasMessageContaining("introspection.clients[0].secret");
     assertThatThrownBy(() -> load("dev: true\nintrospection: {clients: [{id: vault}]}\n")).hasMessageContaining("secret_env is required");
-    // A relying party bound to no audience would see every task's tokens; it must name its own.
-    assertThatThrownBy(() -> load("dev: true\nintrospection: {clients: [{id: vault, secret_env: S}]}\n"))
-        .hasMessageContaining("introspection.clients[0].audiences is required");
-    assertThatThrownBy(() -> load("dev: true\nintrospection: {clients: [{id: vault, secret_env: S, audiences: []}]}\n"))
-        .hasMessageContaining("audiences is required");
+    assertThatThrownBy(() -> load("dev: true\nintrospection: {clients: [{id: vault, secret_env: S, audiences: [\" \"]}]}\n"))
+        .hasMessageContaining("introspection.clients[0].audiences must not contain an empty audience");
+  }
+
+  @Test
+  void aRelyingPartyWithoutAudiencesIsBoundToNone() throws Exception {
+    // A configuration from before audiences existed still starts, and that client sees no token at all.
+    assertThat(load("dev: true\nintrospection: {clients: [{id: vault, secret_env: S}]}\n").introspection().clients())
+        .singleElement()
+        .satisfies(c -> assertThat(c.audiences()).isEmpty());
   }
 }
