@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # More withTaskIdentity scenarios for the real-Jenkins harness in ../shared/jenkins-harness (run start.sh first):
 # token exchange from the step, the lifetime running out (onExpiry fail / warn, no renewal hot loop), a job deleted
-# while its block runs, an agent that dies mid-block and reconnects. Prints PASS/FAIL lines like the harness.
+# while its block runs, an agent that dies mid-block and reconnects, the issuer down when a block ends. Prints PASS/FAIL lines like the harness.
 # Usage, from the project root: jenkins-plugin/harness/scenarios.sh   (HARNESS= where the harness scripts are)
 set -uo pipefail
 HARNESS="${HARNESS:-$(cd "$(dirname "$0")/../.." && pwd)/../shared/jenkins-harness}"
@@ -28,9 +28,11 @@ if (c.offline) {
 }
 println 'agent1 online: ' + c.online" "${JENKINS_URL}scriptText"
 }
+want() { [ -z "${ONLY:-}" ] || [[ "$1" =~ $ONLY ]]; }   # ONLY=regex of scenario ids, e.g. ONLY="A1|F1"
 echo "== more Taskbound scenarios (evidence in $EV)"
 
 # ---------------------------------------------------------------- E1: exchange from the step, on the agent
+if want "E1"; then
 job tb-step-exchange <<'JOB'
 node('agent') { withEnv(['CAPDIR=@CAP@']) {
   withTaskIdentity(audiences: ['sts.amazonaws.com'], exchange: ['sts.amazonaws.com', 'vault.example'],
@@ -57,8 +59,10 @@ if [ "$R" = SUCCESS ] && [ -n "$d" ]; then
     && result PASS "E1 exchange from the step (agent)" "AWS_WEB_IDENTITY_TOKEN_FILE + 2 downstream files, aud=$aud, AWS_ROLE_ARN set; after end introspect sts=$i1 vault=$i2, revoked=$dt; masked" \
     || result FAIL "E1 exchange from the step (agent)" "missing=$miss aud=$aud introspect=$i1/$i2 revoked=$dt (see $C)"
 else result FAIL "E1 exchange from the step (agent)" "result=$R (see $C)"; fi
+fi
 
 # ---------------------------------------------------------------- E2: declarative with exchange
+if want "E2"; then
 job tb-decl-exchange <<'JOB'
 pipeline {
   agent { label 'agent' }
@@ -78,8 +82,10 @@ if [ "$R" = SUCCESS ] && [ -n "$d" ] && grep -q vault-token-present "$EV/tb-decl
   [ "$i" = false ] && [ "$st" = ended/succeeded ] && result PASS "E2 declarative exchange" "vault token present; after end: $st, introspect active=$i" \
     || result FAIL "E2 declarative exchange" "state=$st introspect=$i"
 else result FAIL "E2 declarative exchange" "result=$R (see $EV/tb-decl-exchange.txt)"; fi
+fi
 
 # ---------------------------------------------------------------- X1/X2: the lifetime runs out (onExpiry fail / warn)
+if want "X1|X2"; then
 for mode in fail warn; do
   job "tb-expiry-$mode" <<JOB
 node('agent') { withEnv(['CAPDIR=@CAP@']) {
@@ -106,8 +112,10 @@ JOB
 done
 r500=$(grep -c 'renew.*500\|status=500' "$BASE/logs/issuer.log"; true)
 echo "   note: issuer log lines with a 500 on renew: $r500"
+fi
 
 # ---------------------------------------------------------------- D1: the job is deleted while its block runs
+if want "D1"; then
 job tb-delete <<'JOB'
 node('agent') { withEnv(['CAPDIR=@CAP@']) {
   withTaskIdentity(audiences: ['sts.amazonaws.com']) { sh '''@CAPTURE@'''; sleep 120 }
@@ -120,8 +128,10 @@ jwt_active=$(introspect "$(cat "$d/jwt_svid.token")" | jq -r .active)
 [ "${st%%/*}" = ended ] && [ "$jwt_active" = false ] && [ "$left" = 0 ] \
   && result PASS "D1 job deleted mid-block" "delete -> HTTP $(cat "$EV/delete.code"); task $st, JWT introspects active=$jwt_active, agent dir gone" \
   || result FAIL "D1 job deleted mid-block" "task $st, JWT active=$jwt_active, files left=$left; registry: $(cat "$BASE/home/dev.taskbound.jenkins.TaskRegistry.xml" 2>/dev/null | grep -c '<taskId>')"
+fi
 
 # ---------------------------------------------------------------- A1: the agent dies mid-block, then comes back
+if want "A1"; then
 job tb-agent-dies <<'JOB'
 node('agent') { withEnv(['CAPDIR=@CAP@']) {
   withTaskIdentity(audiences: ['sts.amazonaws.com']) { sh '''@CAPTURE@
@@ -129,18 +139,47 @@ node('agent') { withEnv(['CAPDIR=@CAP@']) {
 } }
 JOB
 N=$(start_build tb-agent-dies); d=$(wait_cap tb-agent-dies "$N"); t=$(task_of "$d"); dir=$(cat "$d/dir"); sleep 1
-kill -9 "$(agent_pid)"; R=$(wait_build tb-agent-dies "$N" 180); console tb-agent-dies "$N" > "$EV/tb-agent-dies.txt"
+kill -9 "$(agent_pid)"; sleep 3
+# A permanent agent's build waits for it to come back; an admin stops it, as after any lost agent.
+J -o /dev/null -X POST "${JENKINS_URL}job/tb-agent-dies/$N/stop"; R=$(wait_build tb-agent-dies "$N" 120)
+[ "$R" = TIMEOUT ] && { J -o /dev/null -X POST "${JENKINS_URL}job/tb-agent-dies/$N/term"; R=$(wait_build tb-agent-dies "$N" 60); }
+console tb-agent-dies "$N" > "$EV/tb-agent-dies.txt"
 st=$(wait_task_ended "$t" 120); before=$( [ -e "$dir/svid_key.pem" ] && echo key-left || echo no-key)
 connect_agent > "$EV/reconnect.txt"
 for i in $(seq 1 60); do [ -e "$dir" ] || break; sleep 0.5; done
 after=$( [ -e "$dir" ] && echo still-there || echo wiped)
-[ "${st%%/*}" = ended ] && [ "$after" = wiped ] \
+[ "${st%%/*}" = ended ] && [ "$before" = key-left ] && [ "$after" = wiped ] \
   && result PASS "A1 agent dies mid-block, reconnects" "build $R; task $st; while offline: $before; after reconnect: dir $after ($(grep -o 'agent1 online: [a-z]*' "$EV/reconnect.txt"))" \
   || result FAIL "A1 agent dies mid-block, reconnects" "build $R; task $st; before=$before after=$after"
+fi
+
+# ---------------------------------------------------------------- P1: the issuer is down when the block ends
+if want "P1"; then
+job tb-issuer-down <<'JOB'
+node('agent') { withEnv(['CAPDIR=@CAP@']) {
+  withTaskIdentity(audiences: ['sts.amazonaws.com']) { sh '''@CAPTURE@
+    sleep 8''' }
+} }
+JOB
+I="$BASE/issuer"
+N=$(start_build tb-issuer-down); d=$(wait_cap tb-issuer-down "$N"); t=$(task_of "$d")
+kill "$(cat "$I/pid")"; for i in $(seq 1 30); do kill -0 "$(cat "$I/pid")" 2>/dev/null || break; sleep 0.5; done
+R=$(wait_build tb-issuer-down "$N" 300); C="$EV/tb-issuer-down.txt"; console tb-issuer-down "$N" > "$C"
+reg=$(grep -c "<taskId>$t</taskId>" "$BASE/home/dev.taskbound.jenkins.TaskRegistry.xml" 2>/dev/null)
+(cd "$I" && export TASKBOUND_INTROSPECTION_TESTER && exec nohup java -Xmx512m -jar "$ISSUER_JAR" serve --config "$ISSUER_CONFIG" >> "$BASE/logs/issuer.log" 2>&1) &
+echo $! > "$I/pid"
+for i in $(seq 1 60); do curl -fsS "$ISSUER_URL/.well-known/openid-configuration" >/dev/null 2>&1 && break; sleep 1; done
+st=$(wait_task_ended "$t" 150)
+after=$(grep -c "<taskId>$t</taskId>" "$BASE/home/dev.taskbound.jenkins.TaskRegistry.xml" 2>/dev/null)
+[ "$R" = FAILURE ] && grep -q "could not be ended" "$C" && [ "$reg" = 1 ] && [ "$st" = ended/succeeded ] && [ "$after" = 0 ] \
+  && result PASS "P1 issuer down at end, controller ends it later" "build $R ('could not be ended'), recorded in the registry; issuer back -> task $st by the controller's retry, record removed" \
+  || result FAIL "P1 issuer down at end, controller ends it later" "build $R, in registry before=$reg after=$after, task $st"
+fi
 
 # ---------------------------------------------------------------- F1: every page of the plugin renders
+if want "F1"; then
 codes=""
-for u in "job/tb-step-exchange/1/task-identities/" "manage/configure" "job/tb-step-exchange/pipeline-syntax/" "taskbound/jwks"; do
+for u in "job/tb-step-exchange/lastSuccessfulBuild/task-identities/" "manage/configure" "job/tb-step-exchange/pipeline-syntax/" "taskbound/jwks"; do
   codes="$codes $u=$(J -o /dev/null -w '%{http_code}' "${JENKINS_URL}$u")"
 done
 sn=$(J --data-urlencode 'json={"stapler-class":"dev.taskbound.jenkins.WithTaskIdentityStep","$class":"dev.taskbound.jenkins.WithTaskIdentityStep","audiences":"","exchange":"sts.amazonaws.com","ttl":"","tokenVariable":"","awsRoleArn":"arn:aws:iam::1:role/r","onExpiry":"warn"}' \
@@ -148,4 +187,6 @@ sn=$(J --data-urlencode 'json={"stapler-class":"dev.taskbound.jenkins.WithTaskId
 echo "$codes" | grep -vq '=[^2]' && echo "$sn" | grep -q "exchange: \['sts.amazonaws.com'\]" && echo "$sn" | grep -q "onExpiry: 'warn'" \
   && result PASS "F1 pages render, snippet has exchange/onExpiry" "$codes; $(echo "$sn" | head -1 | cut -c1-110)" \
   || result FAIL "F1 pages render, snippet has exchange/onExpiry" "$codes; snippet: $(echo "$sn" | head -c 200)"
+fi
+
 echo "== $PASS passed, $FAIL failed in $(( $(date +%s) - T_START )) s; consoles under $EV"
