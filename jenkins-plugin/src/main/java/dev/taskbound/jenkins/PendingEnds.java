@@ -8,6 +8,8 @@ import hudson.Extension;
 import hudson.model.AsyncPeriodicWork;
 import hudson.model.Run;
 import hudson.model.TaskListener;
+import hudson.security.ACL;
+import hudson.security.ACLContext;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -68,9 +70,15 @@ public final class PendingEnds extends AsyncPeriodicWork {
     }
   }
 
+  /** Looked up as SYSTEM: an item the periodic thread's own authentication cannot see is not a build that is gone. */
   private static boolean buildIsRunning(String runId) {
-    Run<?, ?> run = runId == null ? null : Run.fromExternalizableId(runId);
-    return run != null && run.isBuilding();
+    if (runId == null) {
+      return true; // not known which build: leave it to its step, or to the issuer's heartbeat
+    }
+    try (ACLContext ignored = ACL.as2(ACL.SYSTEM2)) {
+      Run<?, ?> run = Run.fromExternalizableId(runId);
+      return run != null && run.isBuilding();
+    }
   }
 
   private static void end(TaskRegistry registry, TaskRegistry.Entry e) throws IOException {

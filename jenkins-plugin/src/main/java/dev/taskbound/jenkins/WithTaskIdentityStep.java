@@ -250,7 +250,6 @@ public final class WithTaskIdentityStep extends Step {
     private boolean ended;
     private int failedRenewals;
     private OnExpiry onExpiry = OnExpiry.FAIL;
-    private ArrayList<String> exchange = new ArrayList<>();
     /** Downstream audience → when its token is due for a refresh (epoch ms). */
     private HashMap<String, Long> downstreamRefreshAt = new HashMap<>();
 
@@ -263,7 +262,6 @@ public final class WithTaskIdentityStep extends Step {
       super(context);
       this.step = step;
       this.onExpiry = step.onExpiry;
-      this.exchange = new ArrayList<>(step.exchange);
     }
 
     /** Whether this controller is ending {@code taskId} right now. */
@@ -381,6 +379,8 @@ public final class WithTaskIdentityStep extends Step {
       }
       TaskRegistry.get().ending(id, endingOutcome, endingReason);
       ending = ENDING.computeIfAbsent(id, k -> CompletableFuture.supplyAsync(this::endAtIssuer, ENDS));
+      CompletableFuture<StepEnding> inFlight = ending;
+      ending.whenComplete((result, failure) -> ENDING.remove(id, inFlight));
       StepEnding done;
       try {
         done = ending.get();
@@ -434,8 +434,6 @@ public final class WithTaskIdentityStep extends Step {
         return ending;
       } catch (IOException e) {
         throw new UncheckedIOException(e);
-      } finally {
-        ENDING.remove(id);
       }
     }
 
