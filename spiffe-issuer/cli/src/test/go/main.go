@@ -1,5 +1,6 @@
 // Command gospiffecheck is an outside SPIFFE client for the tests of the taskbound Workload API: it fetches the
-// X.509 context, a JWT-SVID and the bundles with go-spiffe, waits for a rotation, then for the redaction.
+// X.509 context, a JWT-SVID and the bundles with go-spiffe, waits for a rotation, then for the end of the task,
+// which must reach the watch as PermissionDenied (the spec's "no identity"), and asks once more for each document.
 // It prints one line per observation; the Java test reads them.
 package main
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/spiffe/go-spiffe/v2/svid/jwtsvid"
 	"github.com/spiffe/go-spiffe/v2/workloadapi"
+	"google.golang.org/grpc/status"
 )
 
 func main() {
@@ -54,8 +56,10 @@ func main() {
 	fmt.Printf("JWT %s\n", validated.ID)
 	os.Stdout.Sync()
 
-	// Watch: the first update is the current state, the next is a rotation; the redaction arrives as an error.
+	// Watch: the first update is the current state, the next is a rotation; the end of the task arrives as an
+	// error (go-spiffe would retry after any error; the first one ends this watch).
 	updates := 0
+	watchCtx, stopWatch := context.WithCancel(ctx)
 	watcher := watch{
 		update: func(c *workloadapi.X509Context) {
 			updates++
@@ -65,13 +69,22 @@ func main() {
 			}
 		},
 		failure: func(err error) {
-			fmt.Printf("WATCH-ERROR %v\n", err)
+			fmt.Printf("WATCH-ERROR %s %v\n", status.Code(err), err)
 			os.Stdout.Sync()
-			cancel()
+			stopWatch()
 		},
 	}
-	err = client.WatchX509Context(ctx, watcher)
-	fmt.Printf("DONE %v\n", err)
+	_ = client.WatchX509Context(watchCtx, watcher)
+
+	_, err = client.FetchX509Context(ctx)
+	fmt.Printf("AFTER-END x509 %s\n", status.Code(err))
+	_, err = client.FetchX509Bundles(ctx)
+	fmt.Printf("AFTER-END x509-bundles %s\n", status.Code(err))
+	_, err = client.FetchJWTBundles(ctx)
+	fmt.Printf("AFTER-END jwt-bundles %s\n", status.Code(err))
+	_, err = client.FetchJWTSVID(ctx, jwtsvid.Params{Audience: os.Args[2]})
+	fmt.Printf("AFTER-END jwt %s\n", status.Code(err))
+	fmt.Println("DONE")
 }
 
 type watch struct {

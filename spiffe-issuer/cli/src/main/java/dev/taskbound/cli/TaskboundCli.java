@@ -9,6 +9,8 @@ import picocli.CommandLine.Command;
 @Command(
     name = "taskbound",
     mixinStandardHelpOptions = true,
+    // Inherited: every subcommand, at any depth, takes --help (and --version) as the docs promise.
+    scope = CommandLine.ScopeType.INHERIT,
     versionProvider = TaskboundCli.Version.class,
     description = "Runs a CI step under a task-scoped SPIFFE identity that is revoked when the step ends.",
     subcommands = {RunCommand.class, BeginCommand.class, RenewCommand.class, EndCommand.class, EvidenceCommand.class})

@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import dev.taskbound.api.TaskOutcome;
 import dev.taskbound.issuer.store.CredentialRecord;
 import dev.taskbound.issuer.store.TaskRecord;
+import io.spiffe.workloadapi.DefaultWorkloadApiClient;
+import io.spiffe.workloadapi.WorkloadApiClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -86,14 +88,30 @@ class RunProcessTest {
   }
 
   @Test
-  void succeedingCommandEndsSucceededWithWorkloadApiSocketExported() throws Exception {
+  void succeedingCommandEndsSucceededWithWorkloadApiSocketExportedAndNoNettyWarnings() throws Exception {
     Path seen = work.resolve("seen");
+    Path done = work.resolve("done");
+    // The step publishes its socket and waits until this test has used it.
     Process p = taskbound("run", "--issuer", issuer.url(), "--workload-api", "--", "sh", "-c",
-        "echo \"$SPIFFE_ENDPOINT_SOCKET\" > " + seen + "; test -S \"${SPIFFE_ENDPOINT_SOCKET#unix://}\"").start();
+        "test -S \"${SPIFFE_ENDPOINT_SOCKET#unix://}\" || exit 9; echo \"$SPIFFE_ENDPOINT_SOCKET\" > " + seen + ".tmp; mv "
+            + seen + ".tmp " + seen + "; while [ ! -e " + done + " ]; do sleep 0.1; done").start();
+    try {
+      await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(seen));
+      String endpoint = Files.readString(seen).strip();
+      assertThat(endpoint).startsWith("unix://").contains("/agent.sock");
+      try (WorkloadApiClient client = DefaultWorkloadApiClient.newClient(
+          DefaultWorkloadApiClient.ClientOptions.builder().spiffeSocketPath(endpoint).build())) {
+        assertThat(client.fetchX509Context().getDefaultSvid().getSpiffeId().toString()).startsWith("spiffe://taskbound.test/");
+        assertThat(client.fetchJwtBundles().getBundles()).isNotEmpty();
+      }
+    } finally {
+      Files.writeString(done, "");
+    }
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).as(stderr()).isZero();
-    assertThat(Files.readString(seen)).startsWith("unix://").contains("/agent.sock");
     assertThat(issuer.task(taskId()).outcome()).isEqualTo(TaskOutcome.SUCCEEDED);
+    // Each connection used to print Netty's "Unknown channel option 'SO_KEEPALIVE'" into the step's log.
+    assertThat(stderr()).doesNotContain("SO_KEEPALIVE").doesNotContain("Unknown channel option");
   }
 
   @Test

@@ -7,6 +7,7 @@ import dev.taskbound.client.TaskSession;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
@@ -73,6 +74,9 @@ public final class WorkloadApiServer implements AutoCloseable {
           .channelType(EpollServerDomainSocketChannel.class)
           .bossEventLoopGroup(boss)
           .workerEventLoopGroup(workers)
+          // gRPC sets SO_KEEPALIVE on every accepted channel; a Unix socket has none, and Netty would warn on each
+          // connection into the step's log. A null value removes the option.
+          .withChildOption(ChannelOption.SO_KEEPALIVE, null)
           .addService(ServerInterceptors.intercept(service, new SecurityHeaderInterceptor()))
           .build()
           .start();
@@ -94,7 +98,7 @@ public final class WorkloadApiServer implements AutoCloseable {
     return "unix://" + socket.toAbsolutePath();
   }
 
-  /** Pushes the redaction to open streams, stops serving and removes the socket. Safe to repeat. */
+  /** Ends open streams with {@code PermissionDenied} (redaction), stops serving and removes the socket. Safe to repeat. */
   @Override
   public void close() {
     session.removeListener(listener);

@@ -34,9 +34,11 @@ import java.util.function.Function;
 
 /**
  * The Workload API over one task's credentials. Streams get the full state first and again after every
- * {@link #publish}; {@link #redact()} sends an X.509 update without SVIDs and completes every stream.
+ * {@link #publish}; {@link #redact()} ends every stream, and answers every later call, with {@code PermissionDenied}:
+ * the spec's signal that the workload holds no identity (a response must carry at least one SVID).
  */
 final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIImplBase {
+  private static final Status ENDED = Status.PERMISSION_DENIED.withDescription("the step's task has ended: it holds no identity");
   private final Clock clock;
   private final Set<Subscriber<?>> subscribers = new CopyOnWriteArraySet<>();
   private final Object lock = new Object();
@@ -49,7 +51,7 @@ final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIIm
   }
 
   /** One open stream and how to render the state for it. Sends are serialised: StreamObserver is not thread-safe. */
-  private record Subscriber<R>(ServerCallStreamObserver<R> stream, Function<WorkloadState, R> render, R redaction) {
+  private record Subscriber<R>(ServerCallStreamObserver<R> stream, Function<WorkloadState, R> render) {
     void send(WorkloadState s) {
       synchronized (this) {
         if (!stream.isCancelled()) {
@@ -58,13 +60,10 @@ final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIIm
       }
     }
 
-    void finish() {
+    void deny() {
       synchronized (this) {
         if (!stream.isCancelled()) {
-          if (redaction != null) {
-            stream.onNext(redaction);
-          }
-          stream.onCompleted();
+          stream.onError(ENDED.asRuntimeException());
         }
       }
     }
@@ -83,12 +82,12 @@ final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIIm
     }
   }
 
-  /** The step is over: X.509 streams see an update without SVIDs, then every stream completes. */
+  /** The step is over: every open stream ends with {@code PermissionDenied}. */
   void redact() {
     synchronized (lock) {
       redacted = true;
       for (Subscriber<?> s : subscribers) {
-        s.finish();
+        s.deny();
       }
       subscribers.clear();
     }
@@ -96,17 +95,17 @@ final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIIm
 
   @Override
   public void fetchX509SVID(X509SVIDRequest request, StreamObserver<X509SVIDResponse> observer) {
-    subscribe(observer, WorkloadApiService::x509Response, X509SVIDResponse.getDefaultInstance());
+    subscribe(observer, WorkloadApiService::x509Response);
   }
 
   @Override
   public void fetchX509Bundles(X509BundlesRequest request, StreamObserver<X509BundlesResponse> observer) {
-    subscribe(observer, s -> X509BundlesResponse.newBuilder().putBundles(s.trustDomainId(), s.bundleDer()).build(), null);
+    subscribe(observer, s -> X509BundlesResponse.newBuilder().putBundles(s.trustDomainId(), s.bundleDer()).build());
   }
 
   @Override
   public void fetchJWTBundles(JWTBundlesRequest request, StreamObserver<JWTBundlesResponse> observer) {
-    subscribe(observer, s -> JWTBundlesResponse.newBuilder().putBundles(s.trustDomainId(), s.jwtBundleJson()).build(), null);
+    subscribe(observer, s -> JWTBundlesResponse.newBuilder().putBundles(s.trustDomainId(), s.jwtBundleJson()).build());
   }
 
   @Override
@@ -170,12 +169,12 @@ final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIIm
     observer.onCompleted();
   }
 
-  private <R> void subscribe(StreamObserver<R> observer, Function<WorkloadState, R> render, R redaction) {
+  private <R> void subscribe(StreamObserver<R> observer, Function<WorkloadState, R> render) {
     ServerCallStreamObserver<R> stream = (ServerCallStreamObserver<R>) observer;
-    Subscriber<R> sub = new Subscriber<>(stream, render, redaction);
+    Subscriber<R> sub = new Subscriber<>(stream, render);
     synchronized (lock) {
       if (redacted) {
-        stream.onError(Status.UNAVAILABLE.withDescription("the step's task has ended").asRuntimeException());
+        stream.onError(ENDED.asRuntimeException());
         return;
       }
       stream.setOnCancelHandler(() -> subscribers.remove(sub));
@@ -187,7 +186,7 @@ final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIIm
   private WorkloadState current(StreamObserver<?> observer) {
     synchronized (lock) {
       if (redacted) {
-        observer.onError(Status.PERMISSION_DENIED.withDescription("the step's task has ended").asRuntimeException());
+        observer.onError(ENDED.asRuntimeException());
         return null;
       }
       return state;

@@ -11,6 +11,8 @@ import picocli.CommandLine.Command;
 @Command(
     name = "taskbound-issuer",
     mixinStandardHelpOptions = true,
+    // Inherited: every subcommand, at any depth, takes --help (and --version) as the docs promise.
+    scope = CommandLine.ScopeType.INHERIT,
     versionProvider = VersionCommand.Provider.class,
     description = "Task-scoped SPIFFE identities for CI steps.",
     subcommands = {

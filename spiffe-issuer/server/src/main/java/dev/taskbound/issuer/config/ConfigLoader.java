@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Reads the YAML configuration (documented in {@code docs/configuration.md}), applies defaults, and refuses
@@ -293,13 +294,14 @@ public final class ConfigLoader {
       if (g != null) {
         g.only("issuer", "enterprise", "ghes_host", "audience", "algorithms");
         String audience = g.text("audience", null);
-        if (g.has("enterprise")) {
-          github = GitHubAttestorConfig.enterpriseCloud(g.text("enterprise", null), audience);
-        } else if (g.has("ghes_host")) {
-          github = GitHubAttestorConfig.enterpriseServer(g.text("ghes_host", null), audience);
-        } else {
-          github = new GitHubAttestorConfig(g.text("issuer", null), audience, g.texts("algorithms"));
+        // Three ways to name the token service; taking one silently over another would trust the wrong issuer.
+        if (Stream.of("issuer", "enterprise", "ghes_host").filter(g::has).count() > 1) {
+          throw new ConfigException("attestors.github: set only one of issuer, enterprise, ghes_host");
         }
+        String issuer = g.has("enterprise") ? GitHubAttestorConfig.enterpriseCloud(g.text("enterprise", null), audience).issuer()
+            : g.has("ghes_host") ? GitHubAttestorConfig.enterpriseServer(g.text("ghes_host", null), audience).issuer()
+            : g.text("issuer", null);
+        github = new GitHubAttestorConfig(issuer, audience, g.texts("algorithms"));
       }
       JenkinsAttestorConfig jenkins = null;
       Node j = a.child("jenkins");

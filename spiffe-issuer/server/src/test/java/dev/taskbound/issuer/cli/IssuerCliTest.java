@@ -15,13 +15,22 @@ import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import dev.taskbound.issuer.attest.DevAttestor;
+import dev.taskbound.issuer.store.Store;
+import dev.taskbound.issuer.store.Stores;
+import dev.taskbound.issuer.testing.ScratchDatabase;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 
 /**
@@ -129,6 +138,66 @@ class IssuerCliTest {
     assertThat(added.exit()).as(added.err()).isZero();
     Run list = run("controllers", "list", "--data-dir", dataDir.toString());
     assertThat(list.out()).contains("ci-main");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgres"})
+  void devTokenMintsIntoTheStoreOfTheConfigurationServeRunsWith(String kind) throws Exception {
+    Path sqlite = dataDir.resolve("elsewhere.db");
+    String[] pgUrl = new String[1];
+    try (ScratchDatabase pg = kind.equals("postgres") ? ScratchDatabase.postgres(url -> {
+      pgUrl[0] = url;
+      return Stores.openPostgres(url, null, null);
+    }) : null) {
+      // A production-form file, as `serve --config FILE --dev` runs with; its store is not the data dir's default.
+      Path config = dataDir.resolve("issuer.yaml");
+      Files.writeString(config, String.join("\n",
+          "trust_domain: a.b",
+          "issuer_url: https://127.0.0.1:8443",
+          "listen: 127.0.0.1:0",
+          "tls: {cert_file: tls.crt, key_file: tls.key}",
+          "data_dir: " + dataDir.resolve("data"),
+          pg != null ? "store: {postgres_url: \"" + pgUrl[0] + "\", password_env: ''}" : "store: {sqlite_path: " + sqlite + "}",
+          ""));
+
+      Run refused = run("dev-token", "--config", config.toString());
+      assertThat(refused.exit()).isEqualTo(2);
+      assertThat(refused.err()).contains("--dev");
+
+      Run minted = run("dev-token", "--config", config.toString(), "--dev");
+      assertThat(minted.exit()).as(minted.err()).isZero();
+      try (Store opened = pg != null ? null : Stores.openSqlite(sqlite)) {
+        Store store = pg != null ? pg.store : opened;
+        assertThat(new DevAttestor(store, Clock.systemUTC()).attest(new Attestation("dev", minted.out().trim())).platform())
+            .isEqualTo("dev");
+      }
+    }
+  }
+
+  @Test
+  void everyCommandAndSubcommandTakesHelp() {
+    List<List<String>> paths = new ArrayList<>();
+    collect(IssuerCli.commandLine(), new ArrayList<>(), paths);
+    assertThat(paths).extracting(p -> String.join(" ", p)).contains("serve", "dev-token", "tasks end", "controllers add", "policy test");
+    for (List<String> path : paths) {
+      List<String> args = new ArrayList<>(path);
+      args.add("--help");
+      Run r = run(args.toArray(String[]::new));
+      assertThat(r.exit()).as("%s --help: %s", path, r.err()).isZero();
+      assertThat(r.out()).as("%s --help", path).startsWith("Usage: taskbound-issuer " + String.join(" ", path));
+    }
+  }
+
+  /** Every command path below {@code cl}, picocli's own {@code help} command aside. */
+  static void collect(CommandLine cl, List<String> prefix, List<List<String>> into) {
+    cl.getSubcommands().forEach((name, sub) -> {
+      if (!name.equals("help")) {
+        List<String> path = new ArrayList<>(prefix);
+        path.add(name);
+        into.add(path);
+        collect(sub, path, into);
+      }
+    });
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.taskbound.issuer.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.taskbound.issuer.attest.GitHubAttestorConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,6 +29,32 @@ class ConfigLoaderTest {
     assertThat(cfg.store().postgres()).isTrue();
     assertThat(cfg.ttl().jwtSvid()).isEqualTo(Duration.ofMinutes(5));
     assertThat(cfg.dev()).isFalse();
+    assertThat(cfg.policyFile()).isEqualTo(Path.of("/etc/taskbound/policy.yaml"));
+    assertThat(cfg.attestors().github().issuer()).isEqualTo("https://token.actions.githubusercontent.com");
+    assertThat(cfg.attestors().github().audience()).isNull();
+    assertThat(cfg.attestors().github().algorithms()).containsExactly("RS256");
+    assertThat(cfg.attestors().jenkins()).isNotNull();
+    assertThat(cfg.attestors().oidc()).singleElement().satisfies(o -> {
+      assertThat(o.type()).isEqualTo("oidc:gitlab");
+      assertThat(o.claimMapping()).containsEntry("repository", "project_path").containsEntry("run_id", "pipeline_id");
+    });
+  }
+
+  @Test
+  void githubEnterpriseAndServerKeepTheirAlgorithmsAndAreAlternatives() throws Exception {
+    String base = "trust_domain: a.b\nissuer_url: https://x\ntls: {cert_file: a, key_file: b}\n";
+    GitHubAttestorConfig ghec = load(base + "attestors: {github: {enterprise: acme, algorithms: [ES256]}}\n").attestors().github();
+    assertThat(ghec.issuer()).isEqualTo("https://token.actions.githubusercontent.com/acme");
+    assertThat(ghec.algorithms()).containsExactly("ES256");
+    GitHubAttestorConfig ghes = load(base + "attestors: {github: {ghes_host: github.acme.internal, audience: tb, algorithms: [RS256, PS256]}}\n")
+        .attestors().github();
+    assertThat(ghes.issuer()).isEqualTo("https://github.acme.internal/_services/token");
+    assertThat(ghes.audience()).isEqualTo("tb");
+    assertThat(ghes.algorithms()).containsExactly("RS256", "PS256");
+    assertThatThrownBy(() -> load(base + "attestors: {github: {enterprise: acme, ghes_host: github.acme.internal}}\n"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("attestors.github").hasMessageContaining("one of");
+    assertThatThrownBy(() -> load(base + "attestors: {github: {issuer: https://token.actions.githubusercontent.com, enterprise: acme}}\n"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("one of");
   }
 
   @Test

@@ -56,6 +56,15 @@ class PolicyTest {
         .containsExactly("github-payments-deploy-main", "github-acme-build", "jenkins-platform-release");
   }
 
+  @Test
+  void theDocsNameThePolicyVersionsDecisionsCarry() throws Exception {
+    String doc = Files.readString(Path.of("..", "..", "docs", "policy.md")).replaceAll("\\s+", " ");
+    String sentence = doc.substring(doc.indexOf("Every decision carries `policyVersion`"), doc.indexOf("A deny `detail`"));
+
+    assertThat(sentence).contains("`" + Policy.NO_POLICY + "` when there is no policy file")
+        .contains("`" + DevPolicy.VERSION + "` for the dev-mode rule");
+  }
+
   @ParameterizedTest
   @ValueSource(
       strings = {
