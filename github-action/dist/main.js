@@ -76,9 +76,130 @@ function exportJobScoped(session) {
 }
 
 // src/step-run.ts
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+
+// src/command-group.ts
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+var SIGTERM_AFTER_MS = 7500;
+var SIGKILL_AFTER_SIGTERM_MS = 1500;
+var GROUP_POLL_MS = 100;
+var AFTER_SIGKILL_WAIT_MS = 1e3;
+function runInProcessGroup(file, args, cwd, env, log) {
+  return new Promise((resolve) => {
+    let cancelledBy = null;
+    let termTimer = null;
+    let killTimer = null;
+    let killedAt = null;
+    let leaderExit = null;
+    let settled = false;
+    const child = spawn(file, args, { cwd: cwd ?? void 0, env, stdio: "inherit", detached: true });
+    const pgid = child.pid;
+    const sendKill = () => {
+      killTimer = null;
+      if (pgid !== void 0 && groupAlive(pgid)) {
+        log.warning(`Taskbound: the command's processes outlived SIGTERM; sending SIGKILL to its process group`);
+        signalGroup(pgid, "SIGKILL");
+      }
+      killedAt = Date.now();
+    };
+    const sendTerm = (why) => {
+      if (termTimer !== null) {
+        clearTimeout(termTimer);
+        termTimer = null;
+      }
+      if (pgid !== void 0 && groupAlive(pgid)) {
+        log.info(`Taskbound: ${why}; sending SIGTERM to the command's process group`);
+        signalGroup(pgid, "SIGTERM");
+      }
+      if (killTimer === null && killedAt === null) {
+        killTimer = setTimeout(sendKill, SIGKILL_AFTER_SIGTERM_MS);
+      }
+    };
+    const onSignal = (signal) => {
+      const first = cancelledBy === null;
+      cancelledBy ??= signal;
+      if (pgid === void 0) {
+        return;
+      }
+      if (signal === "SIGTERM") {
+        sendTerm("the runner sent SIGTERM");
+      } else if (first) {
+        signalGroup(pgid, signal);
+        termTimer = setTimeout(() => sendTerm(`the command's processes outlived ${signal}`), SIGTERM_AFTER_MS);
+      }
+    };
+    const onSigint = () => onSignal("SIGINT");
+    const onSigterm = () => onSignal("SIGTERM");
+    process.on("SIGINT", onSigint);
+    process.on("SIGTERM", onSigterm);
+    const settle = (e, groupStopped) => {
+      if (settled) {
+        return;
+      }
+      settled = true;
+      process.off("SIGINT", onSigint);
+      process.off("SIGTERM", onSigterm);
+      for (const t of [termTimer, killTimer]) {
+        if (t !== null) {
+          clearTimeout(t);
+        }
+      }
+      resolve({ ...e, cancelledBy, groupStopped });
+    };
+    const waitForGroup = () => {
+      if (leaderExit === null) {
+        return;
+      }
+      if (cancelledBy === null || pgid === void 0 || !groupAlive(pgid)) {
+        return settle({ ...leaderExit, startError: null }, true);
+      }
+      if (killedAt !== null && Date.now() - killedAt >= AFTER_SIGKILL_WAIT_MS) {
+        log.warning(`Taskbound: some of the command's processes outlived SIGKILL (stuck in the kernel?)`);
+        return settle({ ...leaderExit, startError: null }, false);
+      }
+      setTimeout(waitForGroup, GROUP_POLL_MS);
+    };
+    child.once("error", (startError) => settle({ code: null, signal: null, startError }, true));
+    child.once("exit", (code, signal) => {
+      leaderExit = { code, signal };
+      waitForGroup();
+    });
+  });
+}
+function signalGroup(pgid, signal) {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+  }
+}
+function groupAlive(pgid) {
+  if (!existsSync("/proc/self/stat")) {
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) {
+      continue;
+    }
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue;
+    }
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(fields[2]) === pgid && fields[0] !== "Z" && fields[0] !== "X") {
+      return true;
+    }
+  }
+  return false;
+}
 
 // src/shell-command.ts
 var KNOWN = {
@@ -101,7 +222,6 @@ function shellCommand(shell, scriptBase) {
 }
 
 // src/step-run.ts
-var STOP_GRACE_MS = 5e3;
 var END_RETRY_ON_CANCEL_SECONDS = 2;
 async function runStepScoped(inputs, session, runnerTemp) {
   const svids = session.svids;
@@ -113,10 +233,13 @@ async function runStepScoped(inputs, session, runnerTemp) {
   try {
     const command = shellCommand(inputs.shell, join(scriptDir, "run"));
     writeFileSync(command.scriptPath, inputs.run ?? "", { mode: 384 });
-    exit = await runCommand(command.file, command.args, inputs.workingDirectory, {
-      ...process.env,
-      ...session.environment()
-    });
+    exit = await runInProcessGroup(
+      command.file,
+      command.args,
+      inputs.workingDirectory,
+      { ...process.env, ...session.environment() },
+      { info: (m) => info(m), warning: (m) => warning(m) }
+    );
   } finally {
     rmSync(scriptDir, { recursive: true, force: true });
   }
@@ -131,41 +254,6 @@ async function runStepScoped(inputs, session, runnerTemp) {
   );
   if (outcome !== "succeeded") {
     setFailed(`Taskbound: ${reason}`);
-  }
-}
-function runCommand(file, args, cwd, env) {
-  return new Promise((resolve) => {
-    let cancelledBy = null;
-    let settled = false;
-    const child = spawn(file, args, { cwd: cwd ?? void 0, env, stdio: "inherit", detached: true });
-    const forward = (signal) => {
-      cancelledBy ??= signal;
-      signalGroup(child, signal);
-      setTimeout(() => signalGroup(child, "SIGKILL"), STOP_GRACE_MS).unref();
-    };
-    const onSigint = () => forward("SIGINT");
-    const onSigterm = () => forward("SIGTERM");
-    process.on("SIGINT", onSigint);
-    process.on("SIGTERM", onSigterm);
-    const settle = (e) => {
-      if (!settled) {
-        settled = true;
-        process.off("SIGINT", onSigint);
-        process.off("SIGTERM", onSigterm);
-        resolve(e);
-      }
-    };
-    child.once("error", (startError) => settle({ code: null, signal: null, startError, cancelledBy }));
-    child.once("exit", (code, signal) => settle({ code, signal, startError: null, cancelledBy }));
-  });
-}
-function signalGroup(child, signal) {
-  if (child.pid === void 0 || child.exitCode !== null || child.signalCode !== null) {
-    return;
-  }
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
   }
 }
 function describe(exit) {

@@ -71,7 +71,9 @@ describe('step-scoped mode (run:)', () => {
         'cp "$AWS_WEB_IDENTITY_TOKEN_FILE" "$probe/token-before"',
         'cp "$TASKBOUND_SVID_DIR/svid.pem" "$probe/svid-before"',
         'cp "$TASKBOUND_SVID_DIR/svid_key.pem" "$probe/key"',
-        'sleep 5',
+        // Waits for the renewal (at renew_after, 3 s with 6 s SVIDs) instead of guessing how long it takes.
+        'while cmp -s "$TASKBOUND_SVID_DIR/svid.pem" "$probe/svid-before"; do sleep 0.2; done',
+        'while cmp -s "$AWS_WEB_IDENTITY_TOKEN_FILE" "$probe/token-before"; do sleep 0.2; done',
         'cp "$TASKBOUND_SVID_DIR/svid.pem" "$probe/svid-after"',
         'cp "$AWS_WEB_IDENTITY_TOKEN_FILE" "$probe/token-after"',
         'echo "spiffe id: $TASKBOUND_SPIFFE_ID"',
@@ -113,31 +115,20 @@ describe('step-scoped mode (run:)', () => {
     assertNoSecretPrinted(r);
   });
 
-  it('ends the task as aborted and wipes the directory when the step is cancelled (SIGINT, then SIGTERM)', async () => {
-    const marker = `${runner.temp}/cancel-dir`;
-    const started = Date.now();
-    const r = await runner.step('main', inputs({ run: `echo "$TASKBOUND_SVID_DIR" > ${marker}; sleep 60` }), {
-      onStart: (pid) => {
-        const poll = setInterval(() => {
-          if (existsSync(marker) && readFileSync(marker, 'utf8').trim() !== '') {
-            clearInterval(poll);
-            process.kill(pid, 'SIGINT');
-            // The runner follows up with SIGTERM; the action may have finished by then.
-            setTimeout(() => {
-              try {
-                process.kill(pid, 'SIGTERM');
-              } catch {
-                // Already exited.
-              }
-            }, 200);
-          }
-        }, 100);
-      },
-    });
-    assert.ok(Date.now() - started < 30_000, 'the command was stopped, not waited for');
+  it('ends the task as aborted, with the command stopped, when the step is cancelled (SIGINT)', async () => {
+    const dirFile = `${runner.temp}/cancel-dir`;
+    const ready = `${runner.temp}/cancel-ready`;
+    const pids = `${runner.temp}/cancel-pids`;
+    const r = await runner.step(
+      'main',
+      inputs({ run: `echo "$TASKBOUND_SVID_DIR" > ${dirFile}; sleep 600 & echo $! > ${pids}; echo ready > ${ready}; wait` }),
+      { onStart: (pid) => cancelWhenExists(pid, ready) },
+    );
+    // The test's only wait is for the action to exit: it exits once the command's whole group is gone.
     assert.equal(r.code, 1, visibleOutput(r));
     assert.match(r.stdout, /cancelled \(SIGINT\)/);
-    assert.ok(!existsSync(readFileSync(marker, 'utf8').trim()), 'the credential directory is wiped');
+    assert.ok(!running(Number(readFileSync(pids, 'utf8'))), 'the command\'s child was stopped');
+    assert.ok(!existsSync(readFileSync(dirFile, 'utf8').trim()), 'the credential directory is wiped');
     assert.match(r.summary, /step-scoped task aborted/);
     assertEnded(r.outputs['task-id'], 'aborted');
     // post finds nothing left to do.
@@ -145,7 +136,51 @@ describe('step-scoped mode (run:)', () => {
     assert.equal(post.code, 0);
     assert.match(post.stdout, /already ended/);
   });
+
+  it('stops a command tree that ignores SIGINT and SIGTERM: SIGTERM, then SIGKILL to its process group', async () => {
+    const ready = `${runner.temp}/stubborn-ready`;
+    const pids = `${runner.temp}/stubborn-pids`;
+    const r = await runner.step(
+      'main',
+      inputs({
+        run: [
+          `trap '' INT TERM`,
+          // A grandchild in the same group that ignores both, as a tool with its own handlers might.
+          `bash -c "trap '' INT TERM; sleep 600" & echo $! > ${pids}`,
+          `echo ready > ${ready}`,
+          'while true; do sleep 1; done',
+        ].join('\n'),
+      }),
+      { onStart: (pid) => cancelWhenExists(pid, ready) },
+    );
+    assert.equal(r.code, 1, visibleOutput(r));
+    assert.match(r.stdout, /cancelled \(SIGINT\)/);
+    assert.match(r.stdout, /sending SIGTERM to the command's process group/);
+    assert.match(r.stdout, /sending SIGKILL to its process group/);
+    assert.ok(!running(Number(readFileSync(pids, 'utf8'))), 'the stubborn grandchild was killed');
+    assertEnded(r.outputs['task-id'], 'aborted');
+  });
 });
+
+/** Sends the runner's cancellation (SIGINT to the action's process) once the command has written `ready`. */
+function cancelWhenExists(pid: number, ready: string): void {
+  const poll = setInterval(() => {
+    if (existsSync(ready) && readFileSync(ready, 'utf8').trim() !== '') {
+      clearInterval(poll);
+      process.kill(pid, 'SIGINT');
+    }
+  }, 50);
+}
+
+/** True while `pid` runs; a zombie (killed, not yet reaped by an init that may never reap it) does not run. */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch {
+    return false;
+  }
+}
 
 describe('job-scoped mode (no run:)', () => {
   it('exports paths to later steps through GITHUB_ENV and ends the task in post', async () => {
@@ -180,8 +215,8 @@ describe('job-scoped mode (no run:)', () => {
     assert.equal(main.code, 0, visibleOutput(main));
     const tokenFile = main.env.AWS_WEB_IDENTITY_TOKEN_FILE;
     const first = readFileSync(tokenFile, 'utf8');
-    await new Promise((r) => setTimeout(r, 5_000));
-    assert.notEqual(readFileSync(tokenFile, 'utf8'), first, 'the background renewer rewrote the token');
+    // The background renewer rewrites the token at renew_after: wait for that, however long a busy machine takes.
+    await until(() => readFileSync(tokenFile, 'utf8') !== first);
 
     const end = await runner.step('end', { outcome: 'failed', reason: 'deploy failed' }, { env: main.env });
     assert.equal(end.code, 0, visibleOutput(end));
@@ -236,6 +271,13 @@ describe('refusals', () => {
     assert.match(r.stdout, /workload-api: true is not supported by this action.*taskbound\.jar run --workload-api/);
   });
 });
+
+/** Resolves once `condition` holds; the test runner's own timeout, not a guessed bound, ends a wait that never does. */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 function closedPort(): Promise<number> {
   return new Promise((resolve) => {
