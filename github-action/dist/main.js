@@ -1,9 +1,6 @@
 import { createRequire as __taskboundCreateRequire } from 'node:module';
 const require = __taskboundCreateRequire(import.meta.url);
 import {
-  saveState
-} from "./chunks/chunk-M65JJY67.js";
-import {
   actionHooks,
   endAndReport,
   exportVariable,
@@ -11,31 +8,51 @@ import {
   getIDToken,
   getInput,
   info,
+  saveState,
   setFailed,
   setOutput,
   startRenewer,
   warning
-} from "./chunks/chunk-P2F4KLBR.js";
+} from "./chunks/chunk-EICGUTSZ.js";
 import {
   IssuerClient,
   TaskSession,
   errorMessage
-} from "./chunks/chunk-TASYJ3MT.js";
+} from "./chunks/chunk-Z7DHDB4J.js";
 
 // src/main.ts
 import { tmpdir } from "node:os";
 
 // src/attestation.ts
-async function githubAttestationToken(issuerUrl) {
+import { readFileSync } from "node:fs";
+async function githubAttestationToken(audience) {
   if (!process.env.ACTIONS_ID_TOKEN_REQUEST_URL || !process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
+    if (isForkPullRequest()) {
+      throw new Error(
+        "this job runs for a pull request from a fork, and GitHub gives such jobs no OIDC token (whatever `permissions:` says), so there is nothing to attest with. Run Taskbound only for pushes and same-repository pull requests, e.g. `if: github.event.pull_request.head.repo.full_name == github.repository`"
+      );
+    }
     throw new Error(
       "the job has no GitHub OIDC token to attest with: add `permissions: id-token: write` to the job or workflow"
     );
   }
   try {
-    return await getIDToken(issuerUrl);
+    return await getIDToken(audience);
   } catch (e) {
     throw new Error(`could not get the job's GitHub OIDC token: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+function isForkPullRequest() {
+  if (!(process.env.GITHUB_EVENT_NAME ?? "").startsWith("pull_request") || process.env.GITHUB_EVENT_NAME === "pull_request_target") {
+    return false;
+  }
+  try {
+    const event = JSON.parse(readFileSync(process.env.GITHUB_EVENT_PATH ?? "", "utf8"));
+    const head = event.pull_request?.head?.repo;
+    const base = event.pull_request?.base?.repo;
+    return head === null || head?.full_name !== void 0 && head.full_name !== base?.full_name;
+  } catch {
+    return false;
   }
 }
 
@@ -50,6 +67,9 @@ function readInputs() {
   return {
     issuerUrl,
     audiences: parseAudiences(getInput("audiences")),
+    exchangeAudiences: parseAudiences(getInput("exchange-audiences")),
+    awsRoleArn: getInput("aws-role-arn") || null,
+    attestationAudience: getInput("attestation-audience") || null,
     run: run.trim() === "" ? null : run,
     shell: getInput("shell") || "bash",
     ttl: getInput("ttl") || null,
@@ -62,8 +82,8 @@ function parseAudiences(text) {
 }
 
 // src/job-export.ts
-function exportJobScoped(session) {
-  for (const [name, value] of Object.entries(session.environment())) {
+function exportJobScoped(session, awsRoleArn) {
+  for (const [name, value] of Object.entries(session.environment(awsRoleArn))) {
     exportVariable(name, value);
   }
   const svids = session.svids;
@@ -81,7 +101,7 @@ import { join } from "node:path";
 
 // src/command-group.ts
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync as readFileSync2 } from "node:fs";
 var SIGTERM_AFTER_MS = 7500;
 var SIGKILL_AFTER_SIGTERM_MS = 1500;
 var GROUP_POLL_MS = 100;
@@ -189,7 +209,7 @@ function groupAlive(pgid) {
     }
     let stat;
     try {
-      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      stat = readFileSync2(`/proc/${entry}/stat`, "utf8");
     } catch {
       continue;
     }
@@ -237,7 +257,7 @@ async function runStepScoped(inputs, session, runnerTemp) {
       command.file,
       command.args,
       inputs.workingDirectory,
-      { ...process.env, ...session.environment() },
+      { ...process.env, ...session.environment(inputs.awsRoleArn) },
       { info: (m) => info(m), warning: (m) => warning(m) }
     );
   } finally {
@@ -277,11 +297,12 @@ async function main() {
   const inputs = readInputs();
   const client = new IssuerClient(inputs.issuerUrl);
   const runnerTemp = process.env.RUNNER_TEMP || tmpdir();
-  const attestationToken = await githubAttestationToken(client.issuerUrl);
+  const attestationToken = await githubAttestationToken(inputs.attestationAudience ?? client.issuerUrl);
   const session = await TaskSession.begin({
     client,
     attestationToken,
     audiences: inputs.audiences,
+    exchangeAudiences: inputs.exchangeAudiences,
     ttl: inputs.ttl ?? void 0,
     directoryParent: runnerTemp,
     hooks: actionHooks
@@ -289,20 +310,24 @@ async function main() {
   const scope = inputs.run !== null ? "step" : "job";
   saveState({ directory: session.directory.path, scope, taskId: session.taskId });
   info(`Taskbound: began ${scope}-scoped task ${session.taskId} as ${session.spiffeId} (expires ${session.svids?.expires_at})`);
-  setOutputs(session);
+  setOutputs(session, scope);
   if (inputs.run !== null) {
     await runStepScoped(inputs, session, runnerTemp);
   } else {
-    exportJobScoped(session);
+    exportJobScoped(session, inputs.awsRoleArn);
   }
 }
-function setOutputs(session) {
-  const tokenFiles = session.tokenFiles();
+function setOutputs(session, scope) {
   setOutput("task-id", session.taskId);
   setOutput("spiffe-id", session.spiffeId);
-  setOutput("svid-dir", session.directory.path);
   setOutput("expires-at", session.svids?.expires_at ?? "");
+  if (scope === "step") {
+    return;
+  }
+  const tokenFiles = session.tokenFiles();
+  setOutput("svid-dir", session.directory.path);
   setOutput("token-files", JSON.stringify(Object.fromEntries(tokenFiles)));
   setOutput("token-file", tokenFiles.values().next().value ?? "");
+  setOutput("downstream-token-files", JSON.stringify(Object.fromEntries(session.downstreamFiles())));
 }
 main().catch((e) => setFailed(`Taskbound: ${errorMessage(e)}`));

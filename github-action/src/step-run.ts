@@ -30,7 +30,7 @@ export async function runStepScoped(inputs: ActionInputs, session: TaskSession, 
       command.file,
       command.args,
       inputs.workingDirectory,
-      { ...process.env, ...session.environment() },
+      { ...process.env, ...session.environment(inputs.awsRoleArn) },
       { info: (m) => core.info(m), warning: (m) => core.warning(m) },
     );
   } finally {
