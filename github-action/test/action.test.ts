@@ -402,7 +402,7 @@ describe('refusals', () => {
   });
 });
 
-/** Resolves once `condition` holds; the test runner's own timeout, not a guessed bound, ends a wait that never does. */
+/** Resolves once `condition` holds. No bound: a wait that never ends is a real failure (caught by the CI job's timeout), not a slow machine. */
 async function until(condition: () => boolean): Promise<void> {
   while (!condition()) {
     await new Promise((r) => setTimeout(r, 100));
