@@ -1,9 +1,6 @@
 import { createRequire as __taskboundCreateRequire } from 'node:module';
 const require = __taskboundCreateRequire(import.meta.url);
 import {
-  saveState
-} from "./chunks/chunk-M65JJY67.js";
-import {
   actionHooks,
   endAndReport,
   exportVariable,
@@ -11,31 +8,51 @@ import {
   getIDToken,
   getInput,
   info,
+  saveState,
   setFailed,
   setOutput,
   startRenewer,
   warning
-} from "./chunks/chunk-P2F4KLBR.js";
+} from "./chunks/chunk-EICGUTSZ.js";
 import {
   IssuerClient,
   TaskSession,
   errorMessage
-} from "./chunks/chunk-TASYJ3MT.js";
+} from "./chunks/chunk-Z7DHDB4J.js";
 
 // src/main.ts
 import { tmpdir } from "node:os";
 
 // src/attestation.ts
-async function githubAttestationToken(issuerUrl) {
+import { readFileSync } from "node:fs";
+async function githubAttestationToken(audience) {
   if (!process.env.ACTIONS_ID_TOKEN_REQUEST_URL || !process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
+    if (isForkPullRequest()) {
+      throw new Error(
+        "this job runs for a pull request from a fork, and GitHub gives such jobs no OIDC token (whatever `permissions:` says), so there is nothing to attest with. Run Taskbound only for pushes and same-repository pull requests, e.g. `if: github.event.pull_request.head.repo.full_name == github.repository`"
+      );
+    }
     throw new Error(
       "the job has no GitHub OIDC token to attest with: add `permissions: id-token: write` to the job or workflow"
     );
   }
   try {
-    return await getIDToken(issuerUrl);
+    return await getIDToken(audience);
   } catch (e) {
     throw new Error(`could not get the job's GitHub OIDC token: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+function isForkPullRequest() {
+  if (!(process.env.GITHUB_EVENT_NAME ?? "").startsWith("pull_request") || process.env.GITHUB_EVENT_NAME === "pull_request_target") {
+    return false;
+  }
+  try {
+    const event = JSON.parse(readFileSync(process.env.GITHUB_EVENT_PATH ?? "", "utf8"));
+    const head = event.pull_request?.head?.repo;
+    const base = event.pull_request?.base?.repo;
+    return head === null || head?.full_name !== void 0 && head.full_name !== base?.full_name;
+  } catch {
+    return false;
   }
 }
 
@@ -50,6 +67,9 @@ function readInputs() {
   return {
     issuerUrl,
     audiences: parseAudiences(getInput("audiences")),
+    exchangeAudiences: parseAudiences(getInput("exchange-audiences")),
+    awsRoleArn: getInput("aws-role-arn") || null,
+    attestationAudience: getInput("attestation-audience") || null,
     run: run.trim() === "" ? null : run,
     shell: getInput("shell") || "bash",
     ttl: getInput("ttl") || null,
@@ -62,8 +82,8 @@ function parseAudiences(text) {
 }
 
 // src/job-export.ts
-function exportJobScoped(session) {
-  for (const [name, value] of Object.entries(session.environment())) {
+function exportJobScoped(session, awsRoleArn) {
+  for (const [name, value] of Object.entries(session.environment(awsRoleArn))) {
     exportVariable(name, value);
   }
   const svids = session.svids;
@@ -76,9 +96,130 @@ function exportJobScoped(session) {
 }
 
 // src/step-run.ts
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+
+// src/command-group.ts
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync as readFileSync2 } from "node:fs";
+var SIGTERM_AFTER_MS = 7500;
+var SIGKILL_AFTER_SIGTERM_MS = 1500;
+var GROUP_POLL_MS = 100;
+var AFTER_SIGKILL_WAIT_MS = 1e3;
+function runInProcessGroup(file, args, cwd, env, log) {
+  return new Promise((resolve) => {
+    let cancelledBy = null;
+    let termTimer = null;
+    let killTimer = null;
+    let killedAt = null;
+    let leaderExit = null;
+    let settled = false;
+    const child = spawn(file, args, { cwd: cwd ?? void 0, env, stdio: "inherit", detached: true });
+    const pgid = child.pid;
+    const sendKill = () => {
+      killTimer = null;
+      if (pgid !== void 0 && groupAlive(pgid)) {
+        log.warning(`Taskbound: the command's processes outlived SIGTERM; sending SIGKILL to its process group`);
+        signalGroup(pgid, "SIGKILL");
+      }
+      killedAt = Date.now();
+    };
+    const sendTerm = (why) => {
+      if (termTimer !== null) {
+        clearTimeout(termTimer);
+        termTimer = null;
+      }
+      if (pgid !== void 0 && groupAlive(pgid)) {
+        log.info(`Taskbound: ${why}; sending SIGTERM to the command's process group`);
+        signalGroup(pgid, "SIGTERM");
+      }
+      if (killTimer === null && killedAt === null) {
+        killTimer = setTimeout(sendKill, SIGKILL_AFTER_SIGTERM_MS);
+      }
+    };
+    const onSignal = (signal) => {
+      const first = cancelledBy === null;
+      cancelledBy ??= signal;
+      if (pgid === void 0) {
+        return;
+      }
+      if (signal === "SIGTERM") {
+        sendTerm("the runner sent SIGTERM");
+      } else if (first) {
+        signalGroup(pgid, signal);
+        termTimer = setTimeout(() => sendTerm(`the command's processes outlived ${signal}`), SIGTERM_AFTER_MS);
+      }
+    };
+    const onSigint = () => onSignal("SIGINT");
+    const onSigterm = () => onSignal("SIGTERM");
+    process.on("SIGINT", onSigint);
+    process.on("SIGTERM", onSigterm);
+    const settle = (e, groupStopped) => {
+      if (settled) {
+        return;
+      }
+      settled = true;
+      process.off("SIGINT", onSigint);
+      process.off("SIGTERM", onSigterm);
+      for (const t of [termTimer, killTimer]) {
+        if (t !== null) {
+          clearTimeout(t);
+        }
+      }
+      resolve({ ...e, cancelledBy, groupStopped });
+    };
+    const waitForGroup = () => {
+      if (leaderExit === null) {
+        return;
+      }
+      if (cancelledBy === null || pgid === void 0 || !groupAlive(pgid)) {
+        return settle({ ...leaderExit, startError: null }, true);
+      }
+      if (killedAt !== null && Date.now() - killedAt >= AFTER_SIGKILL_WAIT_MS) {
+        log.warning(`Taskbound: some of the command's processes outlived SIGKILL (stuck in the kernel?)`);
+        return settle({ ...leaderExit, startError: null }, false);
+      }
+      setTimeout(waitForGroup, GROUP_POLL_MS);
+    };
+    child.once("error", (startError) => settle({ code: null, signal: null, startError }, true));
+    child.once("exit", (code, signal) => {
+      leaderExit = { code, signal };
+      waitForGroup();
+    });
+  });
+}
+function signalGroup(pgid, signal) {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+  }
+}
+function groupAlive(pgid) {
+  if (!existsSync("/proc/self/stat")) {
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) {
+      continue;
+    }
+    let stat;
+    try {
+      stat = readFileSync2(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue;
+    }
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(fields[2]) === pgid && fields[0] !== "Z" && fields[0] !== "X") {
+      return true;
+    }
+  }
+  return false;
+}
 
 // src/shell-command.ts
 var KNOWN = {
@@ -101,7 +242,6 @@ function shellCommand(shell, scriptBase) {
 }
 
 // src/step-run.ts
-var STOP_GRACE_MS = 5e3;
 var END_RETRY_ON_CANCEL_SECONDS = 2;
 async function runStepScoped(inputs, session, runnerTemp) {
   const svids = session.svids;
@@ -113,10 +253,13 @@ async function runStepScoped(inputs, session, runnerTemp) {
   try {
     const command = shellCommand(inputs.shell, join(scriptDir, "run"));
     writeFileSync(command.scriptPath, inputs.run ?? "", { mode: 384 });
-    exit = await runCommand(command.file, command.args, inputs.workingDirectory, {
-      ...process.env,
-      ...session.environment()
-    });
+    exit = await runInProcessGroup(
+      command.file,
+      command.args,
+      inputs.workingDirectory,
+      { ...process.env, ...session.environment(inputs.awsRoleArn) },
+      { info: (m) => info(m), warning: (m) => warning(m) }
+    );
   } finally {
     rmSync(scriptDir, { recursive: true, force: true });
   }
@@ -131,41 +274,6 @@ async function runStepScoped(inputs, session, runnerTemp) {
   );
   if (outcome !== "succeeded") {
     setFailed(`Taskbound: ${reason}`);
-  }
-}
-function runCommand(file, args, cwd, env) {
-  return new Promise((resolve) => {
-    let cancelledBy = null;
-    let settled = false;
-    const child = spawn(file, args, { cwd: cwd ?? void 0, env, stdio: "inherit", detached: true });
-    const forward = (signal) => {
-      cancelledBy ??= signal;
-      signalGroup(child, signal);
-      setTimeout(() => signalGroup(child, "SIGKILL"), STOP_GRACE_MS).unref();
-    };
-    const onSigint = () => forward("SIGINT");
-    const onSigterm = () => forward("SIGTERM");
-    process.on("SIGINT", onSigint);
-    process.on("SIGTERM", onSigterm);
-    const settle = (e) => {
-      if (!settled) {
-        settled = true;
-        process.off("SIGINT", onSigint);
-        process.off("SIGTERM", onSigterm);
-        resolve(e);
-      }
-    };
-    child.once("error", (startError) => settle({ code: null, signal: null, startError, cancelledBy }));
-    child.once("exit", (code, signal) => settle({ code, signal, startError: null, cancelledBy }));
-  });
-}
-function signalGroup(child, signal) {
-  if (child.pid === void 0 || child.exitCode !== null || child.signalCode !== null) {
-    return;
-  }
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
   }
 }
 function describe(exit) {
@@ -189,11 +297,12 @@ async function main() {
   const inputs = readInputs();
   const client = new IssuerClient(inputs.issuerUrl);
   const runnerTemp = process.env.RUNNER_TEMP || tmpdir();
-  const attestationToken = await githubAttestationToken(client.issuerUrl);
+  const attestationToken = await githubAttestationToken(inputs.attestationAudience ?? client.issuerUrl);
   const session = await TaskSession.begin({
     client,
     attestationToken,
     audiences: inputs.audiences,
+    exchangeAudiences: inputs.exchangeAudiences,
     ttl: inputs.ttl ?? void 0,
     directoryParent: runnerTemp,
     hooks: actionHooks
@@ -201,20 +310,24 @@ async function main() {
   const scope = inputs.run !== null ? "step" : "job";
   saveState({ directory: session.directory.path, scope, taskId: session.taskId });
   info(`Taskbound: began ${scope}-scoped task ${session.taskId} as ${session.spiffeId} (expires ${session.svids?.expires_at})`);
-  setOutputs(session);
+  setOutputs(session, scope);
   if (inputs.run !== null) {
     await runStepScoped(inputs, session, runnerTemp);
   } else {
-    exportJobScoped(session);
+    exportJobScoped(session, inputs.awsRoleArn);
   }
 }
-function setOutputs(session) {
-  const tokenFiles = session.tokenFiles();
+function setOutputs(session, scope) {
   setOutput("task-id", session.taskId);
   setOutput("spiffe-id", session.spiffeId);
-  setOutput("svid-dir", session.directory.path);
   setOutput("expires-at", session.svids?.expires_at ?? "");
+  if (scope === "step") {
+    return;
+  }
+  const tokenFiles = session.tokenFiles();
+  setOutput("svid-dir", session.directory.path);
   setOutput("token-files", JSON.stringify(Object.fromEntries(tokenFiles)));
   setOutput("token-file", tokenFiles.values().next().value ?? "");
+  setOutput("downstream-token-files", JSON.stringify(Object.fromEntries(session.downstreamFiles())));
 }
 main().catch((e) => setFailed(`Taskbound: ${errorMessage(e)}`));

@@ -1,20 +1,38 @@
 import { createRequire as __taskboundCreateRequire } from 'node:module';
 const require = __taskboundCreateRequire(import.meta.url);
 import {
-  loadState
-} from "./chunks/chunk-M65JJY67.js";
-import {
   actionHooks,
   endAndReport,
+  getInput,
   info,
+  loadState,
   setFailed,
-  stopRenewer
-} from "./chunks/chunk-P2F4KLBR.js";
+  stopRenewer,
+  warning
+} from "./chunks/chunk-EICGUTSZ.js";
 import {
   CredentialDirectory,
   TaskSession,
   errorMessage
-} from "./chunks/chunk-TASYJ3MT.js";
+} from "./chunks/chunk-Z7DHDB4J.js";
+
+// src/job-outcome.ts
+function jobOutcome(status) {
+  switch (status.trim().toLowerCase()) {
+    case "success":
+      return { outcome: "succeeded", reason: "the job ended: success", known: true };
+    case "failure":
+      return { outcome: "failed", reason: "the job ended: failure", known: true };
+    case "cancelled":
+      return { outcome: "aborted", reason: "the job ended: cancelled", known: true };
+    default:
+      return {
+        outcome: "failed",
+        reason: `the job ended with an unknown status (${status.trim() === "" ? "job-status empty" : status.trim().slice(0, 40)}); recorded as failed`,
+        known: false
+      };
+  }
+}
 
 // src/post.ts
 async function post() {
@@ -33,7 +51,9 @@ async function post() {
   if (saved.scope === "step") {
     await endAndReport(session, "step", "aborted", "the step's process stopped before it ended its task", "post, as a backstop");
   } else {
-    await endAndReport(session, "job", "succeeded", "the job ended", "post, at the end of the job");
+    const { outcome, reason, known } = jobOutcome(getInput("job-status"));
+    (known ? info : warning)(`Taskbound: ${reason}`);
+    await endAndReport(session, "job", outcome, reason, "post, at the end of the job");
   }
 }
 post().catch((e) => setFailed(`Taskbound: ${errorMessage(e)}`));

@@ -1,5 +1,5 @@
-// Fails when dist/ is not what the sources build to: rebuilds into a temporary directory and compares file by
-// file. Fix with `npm run build` and commit dist/ with the source change.
+// Fails when dist/ or end/dist/ is not what the sources build to: rebuilds into a temporary directory and compares
+// file by file. Fix with `npm run build` and commit both with the source change.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,14 +10,15 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const fresh = mkdtempSync(join(tmpdir(), 'taskbound-dist-'));
 try {
   execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), fresh], { stdio: 'inherit' });
-  const committed = join(root, 'dist');
-  const names = new Set([...safeList(fresh), ...safeList(committed)]);
-  const differing = [...names].filter((n) => !same(join(fresh, n), join(committed, n)));
+  const names = new Set(
+    ['dist', 'end/dist'].flatMap((d) => [...safeList(join(fresh, d)), ...safeList(join(root, d))].map((n) => join(d, n))),
+  );
+  const differing = [...names].filter((n) => !same(join(fresh, n), join(root, n)));
   if (differing.length > 0) {
-    console.error(`dist/ does not match the sources (${differing.join(', ')}): run \`npm run build\` and commit dist/`);
+    console.error(`dist/ does not match the sources (${differing.join(', ')}): run \`npm run build\` and commit dist/ and end/dist/`);
     process.exit(1);
   }
-  console.log(`dist/ matches the sources (${names.size} files)`);
+  console.log(`dist/ and end/dist/ match the sources (${names.size} files)`);
 } finally {
   rmSync(fresh, { recursive: true, force: true });
 }

@@ -10,11 +10,17 @@ const MAX_FILE_PART = 180;
 
 /** `jwt_svid.<part>.token`: `[A-Za-z0-9.-]` kept, every other UTF-8 byte `_XX`. */
 export function tokenFileName(audience: string): string {
-  let part = escape(audience, (c) => /[A-Za-z0-9.-]/.test(c), false);
-  if (part.length > MAX_FILE_PART) {
-    part = '_h' + createHash('sha256').update(audience, 'utf8').digest('hex');
-  }
-  return `jwt_svid.${part}.token`;
+  return `jwt_svid.${filePart(audience)}.token`;
+}
+
+/** `downstream.<part>.token`: the downstream token exchanged for `audience`, the same escaping as tokenFileName. */
+export function downstreamFileName(audience: string): string {
+  return `downstream.${filePart(audience)}.token`;
+}
+
+function filePart(audience: string): string {
+  const part = escape(audience, (c) => /[A-Za-z0-9.-]/.test(c), false);
+  return part.length > MAX_FILE_PART ? '_h' + createHash('sha256').update(audience, 'utf8').digest('hex') : part;
 }
 
 /** `sts.amazonaws.com` → `STS_2EAMAZONAWS_2ECOM`: lower-case letters upper-cased, digits kept, the rest `_XX`. */

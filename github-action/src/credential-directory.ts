@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tokenFileName } from './audience-names.js';
-import type { Svids } from './issuer-client.js';
+import { downstreamFileName, tokenFileName } from './audience-names.js';
+import type { DownstreamToken, Svids } from './issuer-client.js';
 
 /** spiffe-helper's file names, as the Java client writes them. */
 export const SVID_FILE = 'svid.pem';
@@ -11,6 +11,14 @@ export const BUNDLE_FILE = 'bundle.pem';
 export const DEFAULT_JWT_FILE = 'jwt_svid.token';
 /** Same name and fields as `taskbound begin`, so `taskbound renew|end` also work on a directory the action made. */
 export const STATE_FILE = '.taskbound-state.json';
+/**
+ * The action's own record of its downstream tokens — audiences and lifetimes, never a token — so a resumed session
+ * (the detached renewer) refreshes them at half-life. Apart from STATE_FILE, which stays `taskbound begin`'s format.
+ */
+export const DOWNSTREAM_STATE_FILE = '.taskbound-downstream.json';
+
+/** A downstream token without its secret. */
+export type DownstreamLifetime = Omit<DownstreamToken, 'token'>;
 
 /** What renew and end need later; it holds the control token, so it lives and dies with the credentials. */
 export interface TaskState {
@@ -62,6 +70,29 @@ export class CredentialDirectory {
     }
   }
 
+  /** Writes (or rewrites, on refresh) `downstream.<audience>.token` for each token. */
+  writeDownstream(tokens: readonly DownstreamToken[]): void {
+    for (const t of tokens) {
+      this.writeAtomically(downstreamFileName(t.audience), t.token);
+    }
+  }
+
+  downstreamFile(audience: string): string {
+    return this.file(downstreamFileName(audience));
+  }
+
+  writeDownstreamLifetimes(lifetimes: readonly DownstreamLifetime[]): void {
+    this.writeAtomically(DOWNSTREAM_STATE_FILE, JSON.stringify(lifetimes));
+  }
+
+  readDownstreamLifetimes(): DownstreamLifetime[] {
+    try {
+      return JSON.parse(readFileSync(this.file(DOWNSTREAM_STATE_FILE), 'utf8')) as DownstreamLifetime[];
+    } catch {
+      return [];
+    }
+  }
+
   writePrivateKey(pem: string): void {
     this.writeAtomically(KEY_FILE, pem);
   }
@@ -81,6 +112,18 @@ export class CredentialDirectory {
       return JSON.parse(readFileSync(this.file(STATE_FILE), 'utf8')) as TaskState;
     } catch {
       return null;
+    }
+  }
+
+  /** Every JWT-SVID and downstream token the directory holds now (`*.token`), for masking. */
+  currentTokens(): string[] {
+    try {
+      return readdirSync(this.path)
+        .filter((n) => n.endsWith('.token') && !n.startsWith('.'))
+        .map((n) => readFileSync(this.file(n), 'utf8').trim())
+        .filter((t) => t !== '');
+    } catch {
+      return [];
     }
   }
 

@@ -11,6 +11,10 @@ export interface CredentialLocation {
   issuerUrl: string;
   /** audience → token file, first requested audience first. */
   tokenFiles: ReadonlyMap<string, string>;
+  /** downstream audience → the file of its exchanged token. */
+  downstreamFiles?: ReadonlyMap<string, string>;
+  /** The `aws-role-arn` input, for AssumeRoleWithWebIdentity; null when not given. */
+  awsRoleArn?: string | null;
 }
 
 /**
@@ -30,10 +34,17 @@ export function credentialEnvironment(c: CredentialLocation): Record<string, str
   if (c.tokenFiles.size > 0) {
     env.TASKBOUND_JWT_SVID_FILE = `${c.directory}/${DEFAULT_JWT_FILE}`;
   }
-  const sts = c.tokenFiles.get(AWS_STS_AUDIENCE);
+  for (const [audience, file] of c.downstreamFiles ?? []) {
+    env[`TASKBOUND_DOWNSTREAM_${environmentSuffix(audience)}_FILE`] = file;
+  }
+  // The AWS SDKs and CLI pick this up with AWS_ROLE_ARN for AssumeRoleWithWebIdentity. An exchanged STS token wins
+  // over a JWT-SVID for STS, as in the Java client (WrittenFiles), which sets it from the exchanged token only.
+  const sts = c.downstreamFiles?.get(AWS_STS_AUDIENCE) ?? c.tokenFiles.get(AWS_STS_AUDIENCE);
   if (sts !== undefined) {
-    // The AWS SDKs and CLI pick this up with AWS_ROLE_ARN for AssumeRoleWithWebIdentity.
     env.AWS_WEB_IDENTITY_TOKEN_FILE = sts;
+  }
+  if (c.awsRoleArn) {
+    env.AWS_ROLE_ARN = c.awsRoleArn;
   }
   return env;
 }

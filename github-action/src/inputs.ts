@@ -4,6 +4,12 @@ import * as core from '@actions/core';
 export interface ActionInputs {
   issuerUrl: string;
   audiences: string[];
+  /** Downstream audiences to exchange the task's issuer JWT-SVID for (RFC 8693). */
+  exchangeAudiences: string[];
+  /** AWS_ROLE_ARN for the step(s); null when not given. */
+  awsRoleArn: string | null;
+  /** Audience of the GitHub OIDC token; null: the issuer URL. */
+  attestationAudience: string | null;
   /** The command of the step-scoped mode; null for the job-scoped (export) mode. */
   run: string | null;
   shell: string;
@@ -25,6 +31,9 @@ export function readInputs(): ActionInputs {
   return {
     issuerUrl,
     audiences: parseAudiences(core.getInput('audiences')),
+    exchangeAudiences: parseAudiences(core.getInput('exchange-audiences')),
+    awsRoleArn: core.getInput('aws-role-arn') || null,
+    attestationAudience: core.getInput('attestation-audience') || null,
     run: run.trim() === '' ? null : run,
     shell: core.getInput('shell') || 'bash',
     ttl: core.getInput('ttl') || null,

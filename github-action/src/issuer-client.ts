@@ -47,6 +47,23 @@ export interface EndedTask {
   evidence_url?: string;
 }
 
+/** A downstream token from the issuer's token exchange (RFC 8693), as the Java client's DownstreamToken. */
+export interface DownstreamToken {
+  audience: string;
+  token: string;
+  /** When the answer arrived; `expires_in` counts from here. */
+  issuedAt: number;
+  expiresAt: number;
+}
+
+/** Half-way through its life: a renewal at or after this time exchanges again, as SVIDs renew at half-life. */
+export function refreshAt(t: { issuedAt: number; expiresAt: number }): number {
+  return t.issuedAt + (t.expiresAt - t.issuedAt) / 2;
+}
+
+const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
+
 export interface BeginRequest {
   attestation: { type: string; token: string };
   public_key: EcPublicJwk;
@@ -90,6 +107,41 @@ export class IssuerClient {
   end(taskId: string, controlToken: string, outcome: Outcome, reason?: string): Promise<EndedTask> {
     const body = reason ? { outcome, reason: reason.slice(0, 1024) } : { outcome };
     return this.json('end the task', 'POST', `/v1/tasks/${encodeURIComponent(taskId)}/end`, controlToken, body);
+  }
+
+  /**
+   * Exchanges a JWT-SVID whose `aud` is this issuer for a downstream token for `audience` (RFC 8693, `POST /token`).
+   * The issuer records it as a credential of the task and revokes it when the task ends. Errors are RFC 6749 JSON.
+   */
+  async exchange(subjectJwtSvid: string, audience: string): Promise<DownstreamToken> {
+    const what = `exchange the task's JWT-SVID for a token for ${audience}`;
+    const form = new URLSearchParams({
+      grant_type: TOKEN_EXCHANGE,
+      subject_token_type: JWT_TOKEN_TYPE,
+      subject_token: subjectJwtSvid,
+      audience,
+    });
+    const issuedAt = Date.now();
+    let response: Response;
+    try {
+      response = await fetch(this.issuerUrl + '/token', {
+        method: 'POST',
+        headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
+        body: form.toString(),
+        signal: AbortSignal.timeout(this.timeoutMs),
+        redirect: 'error',
+      });
+    } catch (e) {
+      throw new IssuerError(`could not reach the issuer at ${this.issuerUrl} to ${what}: ${networkCause(e)}`);
+    }
+    if (!response.ok) {
+      throw await oauthError(what, response);
+    }
+    const answer = (await response.json()) as { access_token?: unknown; expires_in?: unknown };
+    if (typeof answer.access_token !== 'string' || typeof answer.expires_in !== 'number' || answer.expires_in <= 0) {
+      throw new IssuerError(`the issuer's answer to ${what} has no access_token or expires_in`);
+    }
+    return { audience, token: answer.access_token, issuedAt, expiresAt: issuedAt + answer.expires_in * 1000 };
   }
 
   async evidenceBundle(taskId: string): Promise<Buffer> {
@@ -163,6 +215,29 @@ async function problem(what: string, response: Response): Promise<IssuerError> {
   const named = type ?? `HTTP ${response.status}`;
   const message = `the issuer refused to ${what}: ${named} (${response.status})${detail ? `: ${detail}` : ''}`;
   return new IssuerError(message, type, response.status);
+}
+
+/** RFC 6749 §5.2 `{error, error_description}`: what /token answers instead of a problem document. */
+async function oauthError(what: string, response: Response): Promise<IssuerError> {
+  let error: string | null = null;
+  let description = '';
+  try {
+    const body = (await response.json()) as { error?: unknown; error_description?: unknown };
+    if (typeof body.error === 'string') {
+      error = body.error;
+    }
+    if (typeof body.error_description === 'string') {
+      description = body.error_description;
+    }
+  } catch {
+    // Not JSON (a proxy's page): the status says enough.
+  }
+  const named = error ?? `HTTP ${response.status}`;
+  return new IssuerError(
+    `the issuer refused to ${what}: ${named} (${response.status})${description ? `: ${description}` : ''}`,
+    error,
+    response.status,
+  );
 }
 
 function networkCause(e: unknown): string {

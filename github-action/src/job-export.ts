@@ -6,8 +6,8 @@ import type { TaskSession } from './task-session.js';
  * The job-scoped mode: the credentials stay for the rest of the job. Later steps get paths and ids through
  * GITHUB_ENV (never tokens); a detached renewer keeps the files fresh; post, or the end action, ends the task.
  */
-export function exportJobScoped(session: TaskSession): void {
-  for (const [name, value] of Object.entries(session.environment())) {
+export function exportJobScoped(session: TaskSession, awsRoleArn: string | null): void {
+  for (const [name, value] of Object.entries(session.environment(awsRoleArn))) {
     core.exportVariable(name, value);
   }
   const svids = session.svids;

@@ -14,11 +14,12 @@ async function main(): Promise<void> {
   const inputs = readInputs();
   const client = new IssuerClient(inputs.issuerUrl);
   const runnerTemp = process.env.RUNNER_TEMP || tmpdir();
-  const attestationToken = await githubAttestationToken(client.issuerUrl);
+  const attestationToken = await githubAttestationToken(inputs.attestationAudience ?? client.issuerUrl);
   const session = await TaskSession.begin({
     client,
     attestationToken,
     audiences: inputs.audiences,
+    exchangeAudiences: inputs.exchangeAudiences,
     ttl: inputs.ttl ?? undefined,
     directoryParent: runnerTemp,
     hooks: actionHooks,
@@ -27,22 +28,28 @@ async function main(): Promise<void> {
   // Saved at once: should this process die, post still finds the task and ends it.
   saveState({ directory: session.directory.path, scope, taskId: session.taskId });
   core.info(`Taskbound: began ${scope}-scoped task ${session.taskId} as ${session.spiffeId} (expires ${session.svids?.expires_at})`);
-  setOutputs(session);
+  setOutputs(session, scope);
   if (inputs.run !== null) {
     await runStepScoped(inputs, session, runnerTemp);
   } else {
-    exportJobScoped(session);
+    exportJobScoped(session, inputs.awsRoleArn);
   }
 }
 
-function setOutputs(session: TaskSession): void {
-  const tokenFiles = session.tokenFiles();
+function setOutputs(session: TaskSession, scope: 'step' | 'job'): void {
   core.setOutput('task-id', session.taskId);
   core.setOutput('spiffe-id', session.spiffeId);
-  core.setOutput('svid-dir', session.directory.path);
   core.setOutput('expires-at', session.svids?.expires_at ?? '');
+  if (scope === 'step') {
+    // The files are deleted when this step ends: later steps would get paths to nothing. The command sees them
+    // through its environment (TASKBOUND_SVID_DIR, TASKBOUND_JWT_*_FILE, TASKBOUND_DOWNSTREAM_*_FILE).
+    return;
+  }
+  const tokenFiles = session.tokenFiles();
+  core.setOutput('svid-dir', session.directory.path);
   core.setOutput('token-files', JSON.stringify(Object.fromEntries(tokenFiles)));
   core.setOutput('token-file', tokenFiles.values().next().value ?? '');
+  core.setOutput('downstream-token-files', JSON.stringify(Object.fromEntries(session.downstreamFiles())));
 }
 
 main().catch((e) => core.setFailed(`Taskbound: ${errorMessage(e)}`));

@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { stopRenewer } from './background-renewer.js';
 import { CredentialDirectory } from './credential-directory.js';
+import { jobOutcome } from './job-outcome.js';
 import { loadState } from './saved-state.js';
 import { actionHooks, endAndReport } from './task-ending.js';
 import { TaskSession, errorMessage } from './task-session.js';
@@ -25,8 +26,9 @@ async function post(): Promise<void> {
   if (saved.scope === 'step') {
     await endAndReport(session, 'step', 'aborted', "the step's process stopped before it ended its task", 'post, as a backstop');
   } else {
-    // Post cannot see the job's status; the end action records it (docs/github-actions.md).
-    await endAndReport(session, 'job', 'succeeded', 'the job ended', 'post, at the end of the job');
+    const { outcome, reason, known } = jobOutcome(core.getInput('job-status'));
+    (known ? core.info : core.warning)(`Taskbound: ${reason}`);
+    await endAndReport(session, 'job', outcome, reason, 'post, at the end of the job');
   }
 }
 

@@ -1,25 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as core from '@actions/core';
+import { runInProcessGroup, type CommandExit } from './command-group.js';
 import type { ActionInputs } from './inputs.js';
 import type { Outcome } from './issuer-client.js';
 import { shellCommand } from './shell-command.js';
 import { endAndReport } from './task-ending.js';
 import type { TaskSession } from './task-session.js';
 
-/** How long the command may take to stop after a cancellation signal; the runner escalates after ~7.5 s. */
-const STOP_GRACE_MS = 5_000;
 /** Ending after a cancellation must fit in what the runner still allows. */
 const END_RETRY_ON_CANCEL_SECONDS = 2;
-
-interface CommandExit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  startError: Error | null;
-  /** The signal the action received and forwarded, i.e. the job was cancelled. */
-  cancelledBy: NodeJS.Signals | null;
-}
 
 /**
  * The step-scoped mode: runs `run` with the task's credentials, renewing while it runs, and ends the task with
@@ -36,10 +26,13 @@ export async function runStepScoped(inputs: ActionInputs, session: TaskSession, 
   try {
     const command = shellCommand(inputs.shell, join(scriptDir, 'run'));
     writeFileSync(command.scriptPath, inputs.run ?? '', { mode: 0o600 });
-    exit = await runCommand(command.file, command.args, inputs.workingDirectory, {
-      ...process.env,
-      ...session.environment(),
-    });
+    exit = await runInProcessGroup(
+      command.file,
+      command.args,
+      inputs.workingDirectory,
+      { ...process.env, ...session.environment(inputs.awsRoleArn) },
+      { info: (m) => core.info(m), warning: (m) => core.warning(m) },
+    );
   } finally {
     rmSync(scriptDir, { recursive: true, force: true });
   }
@@ -54,45 +47,6 @@ export async function runStepScoped(inputs: ActionInputs, session: TaskSession, 
   );
   if (outcome !== 'succeeded') {
     core.setFailed(`Taskbound: ${reason}`);
-  }
-}
-
-function runCommand(file: string, args: string[], cwd: string | null, env: NodeJS.ProcessEnv): Promise<CommandExit> {
-  return new Promise((resolve) => {
-    let cancelledBy: NodeJS.Signals | null = null;
-    let settled = false;
-    // Its own process group, so a cancellation reaches the whole command tree, not just the shell.
-    const child = spawn(file, args, { cwd: cwd ?? undefined, env, stdio: 'inherit', detached: true });
-    const forward = (signal: NodeJS.Signals) => {
-      cancelledBy ??= signal;
-      signalGroup(child, signal);
-      setTimeout(() => signalGroup(child, 'SIGKILL'), STOP_GRACE_MS).unref();
-    };
-    const onSigint = () => forward('SIGINT');
-    const onSigterm = () => forward('SIGTERM');
-    process.on('SIGINT', onSigint);
-    process.on('SIGTERM', onSigterm);
-    const settle = (e: CommandExit) => {
-      if (!settled) {
-        settled = true;
-        process.off('SIGINT', onSigint);
-        process.off('SIGTERM', onSigterm);
-        resolve(e);
-      }
-    };
-    child.once('error', (startError) => settle({ code: null, signal: null, startError, cancelledBy }));
-    child.once('exit', (code, signal) => settle({ code, signal, startError: null, cancelledBy }));
-  });
-}
-
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) {
-    return;
-  }
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // The group is gone already.
   }
 }
 

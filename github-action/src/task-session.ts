@@ -1,6 +1,14 @@
-import { CredentialDirectory, type TaskState } from './credential-directory.js';
+import { CredentialDirectory, type DownstreamLifetime, type TaskState } from './credential-directory.js';
 import { credentialEnvironment } from './credential-environment.js';
-import { IssuerClient, IssuerError, type EndedTask, type Outcome, type Svids } from './issuer-client.js';
+import {
+  IssuerClient,
+  IssuerError,
+  refreshAt,
+  type DownstreamToken,
+  type EndedTask,
+  type Outcome,
+  type Svids,
+} from './issuer-client.js';
 import { TaskKey } from './task-key.js';
 
 /** What a session reports to the step: masking and log lines. Never handed a secret except through `mask`. */
@@ -14,6 +22,11 @@ export interface BeginOptions {
   client: IssuerClient;
   attestationToken: string;
   audiences: string[];
+  /**
+   * Downstream audiences to exchange a JWT-SVID for right away (RFC 8693); the JWT-SVID for the issuer itself that
+   * the exchange needs is asked for too. A refused exchange ends the task `failed`, as in the Java client.
+   */
+  exchangeAudiences?: string[];
   ttl?: string;
   /** Where the private directory is created (RUNNER_TEMP on a runner). */
   directoryParent: string;
@@ -33,6 +46,8 @@ const END_RETRY_MAX_MS = 15_000;
 export class TaskSession {
   private renewTimer: NodeJS.Timeout | null = null;
   private ended: EndedTask | null = null;
+  /** downstream audience → the lifetime of its current token, in the order asked for. */
+  private readonly downstream = new Map<string, DownstreamLifetime>();
 
   private constructor(
     readonly client: IssuerClient,
@@ -40,15 +55,21 @@ export class TaskSession {
     private readonly state: TaskState,
     private current: Svids | null,
     private readonly hooks: SessionHooks,
-  ) {}
+  ) {
+    for (const d of directory.readDownstreamLifetimes()) {
+      this.downstream.set(d.audience, d);
+    }
+  }
 
   static async begin(o: BeginOptions): Promise<TaskSession> {
     const key = TaskKey.generate();
+    const exchange = o.exchangeAudiences ?? [];
+    const audiences = exchange.length > 0 && !o.audiences.includes(o.client.issuerUrl) ? [...o.audiences, o.client.issuerUrl] : o.audiences;
     const begun = await o.client.begin({
       attestation: { type: 'github', token: o.attestationToken },
       public_key: key.publicJwk,
       proof: key.proofOfPossession(o.client.issuerUrl, o.attestationToken),
-      audiences: o.audiences,
+      audiences,
       ...(o.ttl ? { ttl: o.ttl } : {}),
     });
     o.hooks.mask(begun.control_token);
@@ -61,16 +82,25 @@ export class TaskSession {
       task_id: begun.task_id,
       spiffe_id: begun.spiffe_id,
       control_token: begun.control_token,
-      audiences: o.audiences,
+      audiences,
       end_retry_seconds: o.endRetrySeconds ?? 30,
     };
     const session = new TaskSession(o.client, directory, state, begun, o.hooks);
     try {
       directory.writePrivateKey(keyPem);
-      directory.writeSvids(begun, o.audiences);
+      directory.writeSvids(begun, audiences);
       directory.writeState(state);
     } catch (e) {
       await session.end('aborted', 'the action could not write the credential files').catch(() => undefined);
+      throw e;
+    }
+    try {
+      for (const audience of exchange) {
+        session.keepDownstream(await session.exchange(begun, audience));
+      }
+    } catch (e) {
+      // The issuer issued, the step cannot use what it asked for: take the credentials back at once.
+      await session.end('failed', 'a token exchange the step asked for was refused').catch(() => undefined);
       throw e;
     }
     return session;
@@ -83,6 +113,11 @@ export class TaskSession {
       return null;
     }
     hooks.mask(state.control_token);
+    // Tokens the detached renewer wrote were never masked (it has no step to print ::add-mask:: to); mask what
+    // the files hold now, so at least this step's own log (errors, evidence, summary) cannot show them.
+    for (const token of directory.currentTokens()) {
+      hooks.mask(token);
+    }
     return new TaskSession(new IssuerClient(state.issuer_url), directory, state, null, hooks);
   }
 
@@ -107,23 +142,61 @@ export class TaskSession {
     return this.current === null ? new Map() : this.directory.tokenFiles(this.current, this.state.audiences);
   }
 
-  environment(): Record<string, string> {
+  /** downstream audience → the file of its exchanged token, in the order asked for. */
+  downstreamFiles(): Map<string, string> {
+    return new Map([...this.downstream.keys()].map((a) => [a, this.directory.downstreamFile(a)]));
+  }
+
+  environment(awsRoleArn: string | null = null): Record<string, string> {
     return credentialEnvironment({
       directory: this.directory.path,
       taskId: this.taskId,
       spiffeId: this.spiffeId,
       issuerUrl: this.client.issuerUrl,
       tokenFiles: this.tokenFiles(),
+      downstreamFiles: this.downstreamFiles(),
+      awsRoleArn,
     });
   }
 
-  /** Renews now: fresh SVIDs over the same key, files rewritten atomically, new secrets masked. */
+  /**
+   * Renews now: fresh SVIDs over the same key, files rewritten atomically, new secrets masked; then exchanges the
+   * fresh issuer JWT-SVID again for each downstream token past half its life. A refused or failed refresh keeps the
+   * old token (valid until it expires) and is reported as a warning: it must not keep the fresh SVIDs from the step.
+   */
   async renew(): Promise<Svids> {
     const fresh = await this.client.renew(this.taskId, this.state.control_token);
     maskSvids(fresh, this.hooks);
     this.directory.writeSvids(fresh, this.state.audiences);
     this.current = fresh;
+    for (const old of [...this.downstream.values()].filter((d) => refreshAt(d) <= Date.now())) {
+      try {
+        this.keepDownstream(await this.exchange(fresh, old.audience));
+      } catch (e) {
+        this.hooks.warning(
+          `Taskbound: could not refresh the downstream token for ${old.audience}; the old one stays until it ` +
+            `expires at ${new Date(old.expiresAt).toISOString()}: ${errorMessage(e)}`,
+        );
+      }
+    }
     return fresh;
+  }
+
+  private async exchange(svids: Svids, audience: string): Promise<DownstreamToken> {
+    const subject = svids.jwt_svids.find((j) => j.audience === this.client.issuerUrl);
+    if (subject === undefined) {
+      throw new Error(`the task holds no JWT-SVID for the issuer (${this.client.issuerUrl}) to exchange`);
+    }
+    const token = await this.client.exchange(subject.token, audience);
+    this.hooks.mask(token.token);
+    return token;
+  }
+
+  /** Writes a downstream token's file and records its lifetime (masked already by `exchange`). */
+  private keepDownstream(token: DownstreamToken): void {
+    this.directory.writeDownstream([token]);
+    this.downstream.set(token.audience, { audience: token.audience, issuedAt: token.issuedAt, expiresAt: token.expiresAt });
+    this.directory.writeDownstreamLifetimes([...this.downstream.values()]);
   }
 
   /** Keeps renewing at each `renew_after` until the task ends; `onStopped` hears why renewal gave up. */

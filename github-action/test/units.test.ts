@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { environmentSuffix, tokenFileName } from '../src/audience-names.js';
+import { downstreamFileName, environmentSuffix, tokenFileName } from '../src/audience-names.js';
 import { credentialEnvironment } from '../src/credential-environment.js';
 import { parseAudiences } from '../src/inputs.js';
 import { normaliseIssuerUrl } from '../src/issuer-client.js';
@@ -16,6 +16,26 @@ describe('audience names (as the Java client AudienceNames)', () => {
     assert.notEqual(environmentSuffix('A'), environmentSuffix('a'));
     assert.equal(environmentSuffix('é_'), '_C3_A9_5F');
     assert.match(tokenFileName('x'.repeat(200)), /^jwt_svid\._h[0-9a-f]{64}\.token$/);
+  });
+
+  it('names downstream token files as AudienceNames.downstreamFile, with the same escaping', () => {
+    assert.equal(downstreamFileName('sts.amazonaws.com'), 'downstream.sts.amazonaws.com.token');
+    assert.equal(downstreamFileName('https://vault.example'), 'downstream.https_3A_2F_2Fvault.example.token');
+    assert.equal(downstreamFileName('a_b'), 'downstream.a_5Fb.token');
+    assert.match(downstreamFileName('x'.repeat(200)), /^downstream\._h[0-9a-f]{64}\.token$/);
+  });
+
+  it('exports downstream files, AWS_WEB_IDENTITY_TOKEN_FILE from the exchanged STS token, and AWS_ROLE_ARN', () => {
+    const env = credentialEnvironment({
+      directory: '/d', taskId: 't', spiffeId: 's', issuerUrl: 'u',
+      tokenFiles: new Map([['sts.amazonaws.com', '/d/jwt']]),
+      downstreamFiles: new Map([['sts.amazonaws.com', '/d/down']]),
+      awsRoleArn: 'arn:aws:iam::1:role/r',
+    });
+    assert.equal(env.TASKBOUND_DOWNSTREAM_STS_2EAMAZONAWS_2ECOM_FILE, '/d/down');
+    assert.equal(env.TASKBOUND_JWT_STS_2EAMAZONAWS_2ECOM_FILE, '/d/jwt');
+    assert.equal(env.AWS_WEB_IDENTITY_TOKEN_FILE, '/d/down');
+    assert.equal(env.AWS_ROLE_ARN, 'arn:aws:iam::1:role/r');
   });
 
   it('exports AWS_WEB_IDENTITY_TOKEN_FILE only for the STS audience', () => {

@@ -1,5 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,8 +10,13 @@ import { fileURLToPath } from 'node:url';
 export const ACTION_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const ISSUER_JAR = resolve(ACTION_ROOT, '../spiffe-issuer/server/target/taskbound-issuer.jar');
 
-/** A policy for octo-org/octo-repo on main only, with two audiences; anything else is denied. */
-export const TEST_POLICY = `rules:
+/**
+ * A policy for octo-org/octo-repo on main only, with two audiences (also downstream ones, for the token exchange)
+ * and the issuer's own URL (the JWT-SVID an exchange presents); anything else is denied. Three exchanges per task:
+ * the exchange tests use two at begin and have a third refresh refused.
+ */
+export function testPolicy(issuerUrl: string): string {
+  return `rules:
   - name: octo-repo-main
     when: >-
       ci.platform == 'github'
@@ -17,8 +24,14 @@ export const TEST_POLICY = `rules:
       && ci.ref == 'refs/heads/main'
     spiffe_id: "spiffe://{trust_domain}/ci/github/{ci.repository:path}/run/{ci.run_id}/attempt/{ci.run_attempt}"
     max_ttl: 15m
-    audiences: ["sts.amazonaws.com", "https://vault.example"]
+    audiences: ["sts.amazonaws.com", "https://vault.example", "${issuerUrl}"]
+    max_exchanges: 3
 `;
+}
+
+/** The relying party the tests introspect as (`introspection.clients`). */
+const INTROSPECTION_CLIENT = 'action-tests';
+const INTROSPECTION_SECRET = randomBytes(24).toString('hex');
 
 /**
  * The real issuer jar on loopback in dev mode, with the GitHub attestor pointed at a fake token service. Build it
@@ -33,7 +46,8 @@ export class IssuerProcess {
     private readonly workDir: string,
   ) {}
 
-  static async start(githubIssuer: string, extraConfig = ''): Promise<IssuerProcess> {
+  /** `githubAudience`: the GitHub attestor's `audience`, when it must differ from the issuer URL. */
+  static async start(githubIssuer: string, extraConfig = '', githubAudience?: string): Promise<IssuerProcess> {
     if (!existsSync(ISSUER_JAR)) {
       throw new Error(`${ISSUER_JAR} is missing: run \`mvn -B -q -DskipTests package\` at the repository root first`);
     }
@@ -41,39 +55,39 @@ export class IssuerProcess {
     const dataDir = join(workDir, 'data');
     const policyFile = join(workDir, 'policy.yaml');
     const configFile = join(workDir, 'issuer.yaml');
-    writeFileSync(policyFile, TEST_POLICY);
+    // The policy names the issuer's URL, so the port is chosen first (a free one, released just before the start).
+    const port = await freePort();
+    writeFileSync(policyFile, testPolicy(`http://127.0.0.1:${port}`));
     writeFileSync(
       configFile,
       [
         'dev: true',
-        'listen: 127.0.0.1:0',
+        `listen: 127.0.0.1:${port}`,
         `data_dir: ${dataDir}`,
         `policy: {file: ${policyFile}}`,
         'attestors:',
-        `  github: {issuer: "${githubIssuer}"}`,
+        `  github: {issuer: "${githubIssuer}"${githubAudience ? `, audience: "${githubAudience}"` : ''}}`,
+        `introspection: {clients: [{id: ${INTROSPECTION_CLIENT}, secret_env: TASKBOUND_TEST_INTROSPECTION_SECRET}]}`,
         extraConfig,
       ].join('\n'),
     );
     const child = spawn('java', ['-jar', ISSUER_JAR, 'serve', '--config', configFile], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, TASKBOUND_TEST_INTROSPECTION_SECRET: INTROSPECTION_SECRET },
     });
     let output = '';
+    // Waits for the event (the listening line, or the process's exit), not for a guessed start-up time.
     const url = await new Promise<string>((resolveUrl, reject) => {
-      const timer = setTimeout(() => reject(new Error(`issuer did not start in 60 s:\n${output}`)), 60_000);
       const onData = (chunk: Buffer) => {
         output += chunk.toString();
         const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
         if (m) {
-          clearTimeout(timer);
           resolveUrl(m[1]);
         }
       };
       child.stdout?.on('data', onData);
       child.stderr?.on('data', onData);
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`issuer exited with ${code}:\n${output}`));
-      });
+      child.once('exit', (code) => reject(new Error(`issuer exited with ${code}:\n${output}`)));
     });
     return new IssuerProcess(child, url, dataDir, configFile, workDir);
   }
@@ -89,6 +103,22 @@ export class IssuerProcess {
     return JSON.parse(r.stdout);
   }
 
+  /** RFC 7662 introspection as a registered relying party: is `token` an active credential of an active task? */
+  async introspect(token: string): Promise<{ active: boolean; aud?: string | string[]; iss?: string; sub?: string }> {
+    const response = await fetch(`${this.url}/introspect`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${INTROSPECTION_CLIENT}:${INTROSPECTION_SECRET}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ token }).toString(),
+    });
+    if (!response.ok) {
+      throw new Error(`introspection answered ${response.status}: ${await response.text()}`);
+    }
+    return (await response.json()) as { active: boolean };
+  }
+
   async stop(): Promise<void> {
     if (this.process.exitCode === null) {
       const exited = new Promise((r) => this.process.once('exit', r));
@@ -97,4 +127,14 @@ export class IssuerProcess {
     }
     rmSync(this.workDir, { recursive: true, force: true });
   }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as AddressInfo).port;
+      s.close(() => resolvePort(port));
+    });
+  });
 }

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ACTION_ROOT } from './issuer.js';
 
 /**
@@ -55,8 +55,7 @@ export class FakeRunner {
     for (const [name, value] of Object.entries(opts.state ?? {})) {
       env[`STATE_${name}`] = value;
     }
-    const script = entry === 'end' ? 'dist/end.js' : `dist/${entry}.js`;
-    const child = spawn(process.execPath, [join(ACTION_ROOT, script)], {
+    const child = spawn(process.execPath, [entryScript(entry)], {
       cwd: this.workspace,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -84,6 +83,26 @@ export class FakeRunner {
   cleanUp(): void {
     rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+/**
+ * The script the runner starts, resolved as the runner does: `runs.main` / `runs.post` of the action.yml, relative
+ * to the directory that holds it (the end action's is github-action/end/).
+ */
+export function entryScript(entry: 'main' | 'post' | 'end'): string {
+  const actionDir = entry === 'end' ? join(ACTION_ROOT, 'end') : ACTION_ROOT;
+  const yml = readFileSync(join(actionDir, 'action.yml'), 'utf8');
+  const runs = yml.slice(yml.search(/^runs:/m));
+  const key = entry === 'post' ? 'post' : 'main';
+  const m = new RegExp(`^\\s+${key}:\\s*(\\S+)\\s*$`, 'm').exec(runs);
+  if (!m) {
+    throw new Error(`no runs.${key} in ${actionDir}/action.yml`);
+  }
+  const script = resolve(actionDir, m[1]);
+  if (!script.startsWith(actionDir + '/')) {
+    throw new Error(`runs.${key} of ${actionDir}/action.yml leaves the action's directory: ${m[1]}`);
+  }
+  return script;
 }
 
 export interface StepResult {

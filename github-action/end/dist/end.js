@@ -1,11 +1,40 @@
 import { createRequire as __taskboundCreateRequire } from 'node:module';
 const require = __taskboundCreateRequire(import.meta.url);
-import {
-  __commonJS,
-  __require,
-  __toESM,
-  errorMessage
-} from "./chunk-TASYJ3MT.js";
+var __create = Object.create;
+var __defProp = Object.defineProperty;
+var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
+var __getOwnPropNames = Object.getOwnPropertyNames;
+var __getProtoOf = Object.getPrototypeOf;
+var __hasOwnProp = Object.prototype.hasOwnProperty;
+var __require = /* @__PURE__ */ ((x) => typeof require !== "undefined" ? require : typeof Proxy !== "undefined" ? new Proxy(x, {
+  get: (a, b) => (typeof require !== "undefined" ? require : a)[b]
+}) : x)(function(x) {
+  if (typeof require !== "undefined") return require.apply(this, arguments);
+  throw Error('Dynamic require of "' + x + '" is not supported');
+});
+var __commonJS = (cb, mod) => function __require2() {
+  try {
+    return mod || (0, cb[__getOwnPropNames(cb)[0]])((mod = { exports: {} }).exports, mod), mod.exports;
+  } catch (e) {
+    throw mod = 0, e;
+  }
+};
+var __copyProps = (to, from, except, desc) => {
+  if (from && typeof from === "object" || typeof from === "function") {
+    for (let key of __getOwnPropNames(from))
+      if (!__hasOwnProp.call(to, key) && key !== except)
+        __defProp(to, key, { get: () => from[key], enumerable: !(desc = __getOwnPropDesc(from, key)) || desc.enumerable });
+  }
+  return to;
+};
+var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__getProtoOf(mod)) : {}, __copyProps(
+  // If the importer is in node compatibility mode or this is not an ESM
+  // file that has been converted to a CommonJS file using a Babel-
+  // compatible transform (i.e. "__esModule" has not been set), then set
+  // "default" to the CommonJS "module.exports" for node compatibility.
+  isNodeMode || !mod || !mod.__esModule ? __defProp(target, "default", { value: mod, enumerable: true }) : target,
+  mod
+));
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -13,8 +42,8 @@ var require_tunnel = __commonJS({
     "use strict";
     var net = __require("net");
     var tls = __require("tls");
-    var http2 = __require("http");
-    var https2 = __require("https");
+    var http = __require("http");
+    var https = __require("https");
     var events = __require("events");
     var assert = __require("assert");
     var util = __require("util");
@@ -24,24 +53,24 @@ var require_tunnel = __commonJS({
     exports.httpsOverHttps = httpsOverHttps2;
     function httpOverHttp2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = http2.request;
+      agent.request = http.request;
       return agent;
     }
     function httpsOverHttp2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = http2.request;
+      agent.request = http.request;
       agent.createSocket = createSecureSocket;
       agent.defaultPort = 443;
       return agent;
     }
     function httpOverHttps2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = https2.request;
+      agent.request = https.request;
       return agent;
     }
     function httpsOverHttps2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = https2.request;
+      agent.request = https.request;
       agent.createSocket = createSecureSocket;
       agent.defaultPort = 443;
       return agent;
@@ -50,7 +79,7 @@ var require_tunnel = __commonJS({
       var self = this;
       self.options = options || {};
       self.proxyOptions = self.options.proxy || {};
-      self.maxSockets = self.options.maxSockets || http2.Agent.defaultMaxSockets;
+      self.maxSockets = self.options.maxSockets || http.Agent.defaultMaxSockets;
       self.requests = [];
       self.sockets = [];
       self.on("free", function onFree(socket, host, port, localAddress) {
@@ -4059,11 +4088,11 @@ var require_util2 = __commonJS({
     var { isUint8Array } = __require("node:util/types");
     var { webidl } = require_webidl();
     var supportedHashes = [];
-    var crypto2;
+    var crypto;
     try {
-      crypto2 = __require("node:crypto");
+      crypto = __require("node:crypto");
       const possibleRelevantHashes = ["sha256", "sha384", "sha512"];
-      supportedHashes = crypto2.getHashes().filter((hash) => possibleRelevantHashes.includes(hash));
+      supportedHashes = crypto.getHashes().filter((hash) => possibleRelevantHashes.includes(hash));
     } catch {
     }
     function responseURL(response) {
@@ -4336,7 +4365,7 @@ var require_util2 = __commonJS({
       }
     }
     function bytesMatch(bytes, metadataList) {
-      if (crypto2 === void 0) {
+      if (crypto === void 0) {
         return true;
       }
       const parsedMetadata = parseMetadata(metadataList);
@@ -4351,7 +4380,7 @@ var require_util2 = __commonJS({
       for (const item of metadata) {
         const algorithm = item.algo;
         const expectedValue = item.hash;
-        let actualValue = crypto2.createHash(algorithm).update(bytes).digest("base64");
+        let actualValue = crypto.createHash(algorithm).update(bytes).digest("base64");
         if (actualValue[actualValue.length - 1] === "=") {
           if (actualValue[actualValue.length - 2] === "=") {
             actualValue = actualValue.slice(0, -2);
@@ -5415,8 +5444,8 @@ var require_body = __commonJS({
     var { multipartFormDataParser } = require_formdata_parser();
     var random;
     try {
-      const crypto2 = __require("node:crypto");
-      random = (max) => crypto2.randomInt(0, max);
+      const crypto = __require("node:crypto");
+      random = (max) => crypto.randomInt(0, max);
     } catch {
       random = (max) => Math.floor(Math.random(max));
     }
@@ -5472,7 +5501,7 @@ var require_body = __commonJS({
         const boundary = `----formdata-undici-0${`${random(1e11)}`.padStart(11, "0")}`;
         const prefix = `--${boundary}\r
 Content-Disposition: form-data`;
-        const escape = (str) => str.replace(/\n/g, "%0A").replace(/\r/g, "%0D").replace(/"/g, "%22");
+        const escape2 = (str) => str.replace(/\n/g, "%0A").replace(/\r/g, "%0D").replace(/"/g, "%22");
         const normalizeLinefeeds = (value) => value.replace(/\r?\n|\r/g, "\r\n");
         const blobParts = [];
         const rn = new Uint8Array([13, 10]);
@@ -5480,14 +5509,14 @@ Content-Disposition: form-data`;
         let hasUnknownSizeValue = false;
         for (const [name, value] of object) {
           if (typeof value === "string") {
-            const chunk2 = textEncoder.encode(prefix + `; name="${escape(normalizeLinefeeds(name))}"\r
+            const chunk2 = textEncoder.encode(prefix + `; name="${escape2(normalizeLinefeeds(name))}"\r
 \r
 ${normalizeLinefeeds(value)}\r
 `);
             blobParts.push(chunk2);
             length += chunk2.byteLength;
           } else {
-            const chunk2 = textEncoder.encode(`${prefix}; name="${escape(normalizeLinefeeds(name))}"` + (value.name ? `; filename="${escape(value.name)}"` : "") + `\r
+            const chunk2 = textEncoder.encode(`${prefix}; name="${escape2(normalizeLinefeeds(name))}"` + (value.name ? `; filename="${escape2(value.name)}"` : "") + `\r
 Content-Type: ${value.type || "application/octet-stream"}\r
 \r
 `);
@@ -7594,7 +7623,7 @@ var require_client = __commonJS({
     "use strict";
     var assert = __require("node:assert");
     var net = __require("node:net");
-    var http2 = __require("node:http");
+    var http = __require("node:http");
     var util = require_util();
     var { channels } = require_diagnostics();
     var Request = require_request();
@@ -7783,7 +7812,7 @@ var require_client = __commonJS({
         this[kUrl] = util.parseOrigin(url);
         this[kConnector] = connect2;
         this[kPipelining] = pipelining != null ? pipelining : 1;
-        this[kMaxHeadersSize] = maxHeaderSize || http2.maxHeaderSize;
+        this[kMaxHeadersSize] = maxHeaderSize || http.maxHeaderSize;
         this[kKeepAliveDefaultTimeout] = keepAliveTimeout == null ? 4e3 : keepAliveTimeout;
         this[kKeepAliveMaxTimeout] = keepAliveMaxTimeout == null ? 6e5 : keepAliveMaxTimeout;
         this[kKeepAliveTimeoutThreshold] = keepAliveTimeoutThreshold == null ? 2e3 : keepAliveTimeoutThreshold;
@@ -8590,7 +8619,7 @@ var require_agent = __commonJS({
     function defaultFactory(origin, opts) {
       return opts && opts.connections === 1 ? new Client(origin, opts) : new Pool(origin, opts);
     }
-    var Agent3 = class extends DispatcherBase {
+    var Agent = class extends DispatcherBase {
       constructor({ factory = defaultFactory, maxRedirections = 0, connect, tls, ...options } = {}) {
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
@@ -8665,7 +8694,7 @@ var require_agent = __commonJS({
         await Promise.all(destroyPromises);
       }
     };
-    module.exports = Agent3;
+    module.exports = Agent;
   }
 });
 
@@ -8675,7 +8704,7 @@ var require_proxy_agent = __commonJS({
     "use strict";
     var { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = require_symbols();
     var { URL: URL2 } = __require("node:url");
-    var Agent3 = require_agent();
+    var Agent = require_agent();
     var Pool = require_pool();
     var DispatcherBase = require_dispatcher_base();
     var { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = require_errors();
@@ -8790,7 +8819,7 @@ var require_proxy_agent = __commonJS({
           return agentFactory(origin2, options);
         };
         this[kClient] = clientFactory(url, { connect });
-        this[kAgent] = new Agent3({
+        this[kAgent] = new Agent({
           ...opts,
           factory,
           connect: async (opts2, callback) => {
@@ -8899,7 +8928,7 @@ var require_env_http_proxy_agent = __commonJS({
     var DispatcherBase = require_dispatcher_base();
     var { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = require_symbols();
     var ProxyAgent2 = require_proxy_agent();
-    var Agent3 = require_agent();
+    var Agent = require_agent();
     var DEFAULT_PORTS = {
       "http:": 80,
       "https:": 443
@@ -8919,7 +8948,7 @@ var require_env_http_proxy_agent = __commonJS({
           });
         }
         const { httpProxy, httpsProxy, noProxy, ...agentOpts } = opts;
-        this[kNoProxyAgent] = new Agent3(agentOpts);
+        this[kNoProxyAgent] = new Agent(agentOpts);
         const HTTP_PROXY = httpProxy ?? process.env.http_proxy ?? process.env.HTTP_PROXY;
         if (HTTP_PROXY) {
           this[kHttpProxyAgent] = new ProxyAgent2({ ...agentOpts, uri: HTTP_PROXY });
@@ -9254,8 +9283,8 @@ var require_retry_handler = __commonJS({
             this.abort(contentLengthError);
             return false;
           }
-          const { start, size, end = size - 1 } = contentRange;
-          if (this.start !== start || this.end != null && this.end !== end) {
+          const { start, size, end: end2 = size - 1 } = contentRange;
+          if (this.start !== start || this.end != null && this.end !== end2) {
             this.abort(
               new RequestRetryError("Content-Range mismatch", statusCode, {
                 headers,
@@ -9284,14 +9313,14 @@ var require_retry_handler = __commonJS({
               this.abort(contentLengthError);
               return false;
             }
-            const { start, size, end = size - 1 } = range;
+            const { start, size, end: end2 = size - 1 } = range;
             assert(
               start != null && Number.isFinite(start),
               "content-range mismatch"
             );
-            assert(end != null && Number.isFinite(end), "invalid content-length");
+            assert(end2 != null && Number.isFinite(end2), "invalid content-length");
             this.start = start;
-            this.end = end;
+            this.end = end2;
           }
           if (this.end == null) {
             const contentLength = headers["content-length"];
@@ -9617,8 +9646,8 @@ var require_readable = __commonJS({
       const { _readableState: state } = consume2.stream;
       if (state.bufferIndex) {
         const start = state.bufferIndex;
-        const end = state.buffer.length;
-        for (let n = start; n < end; n++) {
+        const end2 = state.buffer.length;
+        for (let n = start; n < end2; n++) {
           consumePush(consume2, state.buffer[n]);
         }
       } else {
@@ -11264,7 +11293,7 @@ var require_mock_agent = __commonJS({
   "node_modules/undici/lib/mock/mock-agent.js"(exports, module) {
     "use strict";
     var { kClients } = require_symbols();
-    var Agent3 = require_agent();
+    var Agent = require_agent();
     var {
       kAgent,
       kMockAgentSet,
@@ -11291,7 +11320,7 @@ var require_mock_agent = __commonJS({
         if (opts?.agent && typeof opts.agent.dispatch !== "function") {
           throw new InvalidArgumentError("Argument opts.agent must implement Agent");
         }
-        const agent = opts?.agent ? opts.agent : new Agent3(opts);
+        const agent = opts?.agent ? opts.agent : new Agent(opts);
         this[kAgent] = agent;
         this[kClients] = agent[kClients];
         this[kOptions] = buildMockOptions(opts);
@@ -11395,9 +11424,9 @@ var require_global2 = __commonJS({
     "use strict";
     var globalDispatcher = /* @__PURE__ */ Symbol.for("undici.globalDispatcher.1");
     var { InvalidArgumentError } = require_errors();
-    var Agent3 = require_agent();
+    var Agent = require_agent();
     if (getGlobalDispatcher() === void 0) {
-      setGlobalDispatcher(new Agent3());
+      setGlobalDispatcher(new Agent());
     }
     function setGlobalDispatcher(agent) {
       if (!agent || typeof agent.dispatch !== "function") {
@@ -13579,7 +13608,7 @@ var require_fetch = __commonJS({
     function handleFetchDone(response) {
       finalizeAndReportTiming(response, "fetch");
     }
-    function fetch(input, init = void 0) {
+    function fetch2(input, init = void 0) {
       webidl.argumentLengthCheck(arguments, 1, "globalThis.fetch");
       let p = createDeferredPromise();
       let requestObject;
@@ -14534,7 +14563,7 @@ var require_fetch = __commonJS({
       }
     }
     module.exports = {
-      fetch,
+      fetch: fetch2,
       Fetch,
       fetching,
       finalizeAndReportTiming
@@ -17055,13 +17084,13 @@ var require_frame = __commonJS({
     "use strict";
     var { maxUnsigned16Bit } = require_constants5();
     var BUFFER_SIZE = 16386;
-    var crypto2;
+    var crypto;
     var buffer = null;
     var bufIdx = BUFFER_SIZE;
     try {
-      crypto2 = __require("node:crypto");
+      crypto = __require("node:crypto");
     } catch {
-      crypto2 = {
+      crypto = {
         // not full compatibility, but minimum.
         randomFillSync: function randomFillSync(buffer2, _offset, _size) {
           for (let i = 0; i < buffer2.length; ++i) {
@@ -17074,7 +17103,7 @@ var require_frame = __commonJS({
     function generateMask() {
       if (bufIdx === BUFFER_SIZE) {
         bufIdx = 0;
-        crypto2.randomFillSync(buffer ??= Buffer.allocUnsafe(BUFFER_SIZE), 0, BUFFER_SIZE);
+        crypto.randomFillSync(buffer ??= Buffer.allocUnsafe(BUFFER_SIZE), 0, BUFFER_SIZE);
       }
       return [buffer[bufIdx++], buffer[bufIdx++], buffer[bufIdx++], buffer[bufIdx++]];
     }
@@ -17146,9 +17175,9 @@ var require_connection = __commonJS({
     var { Headers: Headers2, getHeadersList } = require_headers();
     var { getDecodeSplit } = require_util2();
     var { WebsocketFrameSend } = require_frame();
-    var crypto2;
+    var crypto;
     try {
-      crypto2 = __require("node:crypto");
+      crypto = __require("node:crypto");
     } catch {
     }
     function establishWebSocketConnection(url, protocols, client, ws, onEstablish, options) {
@@ -17168,7 +17197,7 @@ var require_connection = __commonJS({
         const headersList = getHeadersList(new Headers2(options.headers));
         request.headersList = headersList;
       }
-      const keyValue = crypto2.randomBytes(16).toString("base64");
+      const keyValue = crypto.randomBytes(16).toString("base64");
       request.headersList.append("sec-websocket-key", keyValue);
       request.headersList.append("sec-websocket-version", "13");
       for (const protocol of protocols) {
@@ -17198,7 +17227,7 @@ var require_connection = __commonJS({
             return;
           }
           const secWSAccept = response.headersList.get("Sec-WebSocket-Accept");
-          const digest = crypto2.createHash("sha1").update(keyValue + uid).digest("base64");
+          const digest = crypto.createHash("sha1").update(keyValue + uid).digest("base64");
           if (secWSAccept !== digest) {
             failWebsocketConnection(ws, "Incorrect hash received in Sec-WebSocket-Accept header.");
             return;
@@ -18610,8 +18639,8 @@ ${value}`;
         for (let i = this.lineChunkIndex; i <= this.chunkIndex; i++) {
           const chunk = this.chunks[i];
           const start = i === this.lineChunkIndex ? this.linePos : 0;
-          const end = i === this.chunkIndex ? this.pos : chunk.length;
-          const slice = chunk.subarray(start, end);
+          const end2 = i === this.chunkIndex ? this.pos : chunk.length;
+          const slice = chunk.subarray(start, end2);
           length += slice.length;
           chunks.push(slice);
         }
@@ -18987,7 +19016,7 @@ var require_undici = __commonJS({
     var Dispatcher = require_dispatcher();
     var Pool = require_pool();
     var BalancedPool = require_balanced_pool();
-    var Agent3 = require_agent();
+    var Agent = require_agent();
     var ProxyAgent2 = require_proxy_agent();
     var EnvHttpProxyAgent = require_env_http_proxy_agent();
     var RetryAgent = require_retry_agent();
@@ -19010,7 +19039,7 @@ var require_undici = __commonJS({
     module.exports.Client = Client;
     module.exports.Pool = Pool;
     module.exports.BalancedPool = BalancedPool;
-    module.exports.Agent = Agent3;
+    module.exports.Agent = Agent;
     module.exports.ProxyAgent = ProxyAgent2;
     module.exports.EnvHttpProxyAgent = EnvHttpProxyAgent;
     module.exports.RetryAgent = RetryAgent;
@@ -19072,7 +19101,7 @@ var require_undici = __commonJS({
     module.exports.setGlobalDispatcher = setGlobalDispatcher;
     module.exports.getGlobalDispatcher = getGlobalDispatcher;
     var fetchImpl = require_fetch().fetch;
-    module.exports.fetch = async function fetch(init, options = void 0) {
+    module.exports.fetch = async function fetch2(init, options = void 0) {
       try {
         return await fetchImpl(init, options);
       } catch (err) {
@@ -19192,144 +19221,12 @@ function escapeProperty(s) {
   return toCommandValue(s).replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A").replace(/:/g, "%3A").replace(/,/g, "%2C");
 }
 
-// node_modules/@actions/core/lib/file-command.js
-import * as crypto from "crypto";
-import * as fs from "fs";
-import * as os2 from "os";
-function issueFileCommand(command, message2) {
-  const filePath = process.env[`GITHUB_${command}`];
-  if (!filePath) {
-    throw new Error(`Unable to find environment variable for file command ${command}`);
-  }
-  if (!fs.existsSync(filePath)) {
-    throw new Error(`Missing file at path: ${filePath}`);
-  }
-  fs.appendFileSync(filePath, `${toCommandValue(message2)}${os2.EOL}`, {
-    encoding: "utf8"
-  });
-}
-function prepareKeyValueMessage(key, value) {
-  const delimiter = `ghadelimiter_${crypto.randomUUID()}`;
-  const convertedValue = toCommandValue(value);
-  if (key.includes(delimiter)) {
-    throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
-  }
-  if (convertedValue.includes(delimiter)) {
-    throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
-  }
-  return `${key}<<${delimiter}${os2.EOL}${convertedValue}${os2.EOL}${delimiter}`;
-}
-
 // node_modules/@actions/core/lib/core.js
-import * as os4 from "os";
-
-// node_modules/@actions/http-client/lib/index.js
-import * as http from "http";
-import * as https from "https";
-
-// node_modules/@actions/http-client/lib/proxy.js
-function getProxyUrl(reqUrl) {
-  const usingSsl = reqUrl.protocol === "https:";
-  if (checkBypass(reqUrl)) {
-    return void 0;
-  }
-  const proxyVar = (() => {
-    if (usingSsl) {
-      return process.env["https_proxy"] || process.env["HTTPS_PROXY"];
-    } else {
-      return process.env["http_proxy"] || process.env["HTTP_PROXY"];
-    }
-  })();
-  if (proxyVar) {
-    try {
-      return new DecodedURL(proxyVar);
-    } catch (_a) {
-      if (!proxyVar.startsWith("http://") && !proxyVar.startsWith("https://"))
-        return new DecodedURL(`http://${proxyVar}`);
-    }
-  } else {
-    return void 0;
-  }
-}
-function checkBypass(reqUrl) {
-  if (!reqUrl.hostname) {
-    return false;
-  }
-  const reqHost = reqUrl.hostname;
-  if (isLoopbackAddress(reqHost)) {
-    return true;
-  }
-  const noProxy = process.env["no_proxy"] || process.env["NO_PROXY"] || "";
-  if (!noProxy) {
-    return false;
-  }
-  let reqPort;
-  if (reqUrl.port) {
-    reqPort = Number(reqUrl.port);
-  } else if (reqUrl.protocol === "http:") {
-    reqPort = 80;
-  } else if (reqUrl.protocol === "https:") {
-    reqPort = 443;
-  }
-  const upperReqHosts = [reqUrl.hostname.toUpperCase()];
-  if (typeof reqPort === "number") {
-    upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
-  }
-  for (const upperNoProxyItem of noProxy.split(",").map((x) => x.trim().toUpperCase()).filter((x) => x)) {
-    if (upperNoProxyItem === "*" || upperReqHosts.some((x) => x === upperNoProxyItem || x.endsWith(`.${upperNoProxyItem}`) || upperNoProxyItem.startsWith(".") && x.endsWith(`${upperNoProxyItem}`))) {
-      return true;
-    }
-  }
-  return false;
-}
-function isLoopbackAddress(host) {
-  const hostLower = host.toLowerCase();
-  return hostLower === "localhost" || hostLower.startsWith("127.") || hostLower.startsWith("[::1]") || hostLower.startsWith("[0:0:0:0:0:0:0:1]");
-}
-var DecodedURL = class extends URL {
-  constructor(url, base) {
-    super(url, base);
-    this._decodedUsername = decodeURIComponent(super.username);
-    this._decodedPassword = decodeURIComponent(super.password);
-  }
-  get username() {
-    return this._decodedUsername;
-  }
-  get password() {
-    return this._decodedPassword;
-  }
-};
+import * as os3 from "os";
 
 // node_modules/@actions/http-client/lib/index.js
 var tunnel = __toESM(require_tunnel2(), 1);
 var import_undici = __toESM(require_undici(), 1);
-var __awaiter = function(thisArg, _arguments, P, generator) {
-  function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve) {
-      resolve(value);
-    });
-  }
-  return new (P || (P = Promise))(function(resolve, reject) {
-    function fulfilled(value) {
-      try {
-        step(generator.next(value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function rejected(value) {
-      try {
-        step(generator["throw"](value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function step(result2) {
-      result2.done ? resolve(result2.value) : adopt(result2.value).then(fulfilled, rejected);
-    }
-    step((generator = generator.apply(thisArg, _arguments || [])).next());
-  });
-};
 var HttpCodes;
 (function(HttpCodes2) {
   HttpCodes2[HttpCodes2["OK"] = 200] = "OK";
@@ -19381,698 +19278,11 @@ var HttpResponseRetryCodes = [
   HttpCodes.ServiceUnavailable,
   HttpCodes.GatewayTimeout
 ];
-var RetryableHttpVerbs = ["OPTIONS", "GET", "DELETE", "HEAD"];
-var ExponentialBackoffCeiling = 10;
-var ExponentialBackoffTimeSlice = 5;
-var HttpClientError = class _HttpClientError extends Error {
-  constructor(message2, statusCode) {
-    super(message2);
-    this.name = "HttpClientError";
-    this.statusCode = statusCode;
-    Object.setPrototypeOf(this, _HttpClientError.prototype);
-  }
-};
-var HttpClientResponse = class {
-  constructor(message2) {
-    this.message = message2;
-  }
-  readBody() {
-    return __awaiter(this, void 0, void 0, function* () {
-      return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-        let output = Buffer.alloc(0);
-        this.message.on("data", (chunk) => {
-          output = Buffer.concat([output, chunk]);
-        });
-        this.message.on("end", () => {
-          resolve(output.toString());
-        });
-      }));
-    });
-  }
-  readBodyBuffer() {
-    return __awaiter(this, void 0, void 0, function* () {
-      return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-        const chunks = [];
-        this.message.on("data", (chunk) => {
-          chunks.push(chunk);
-        });
-        this.message.on("end", () => {
-          resolve(Buffer.concat(chunks));
-        });
-      }));
-    });
-  }
-};
-var HttpClient = class {
-  constructor(userAgent, handlers, requestOptions) {
-    this._ignoreSslError = false;
-    this._allowRedirects = true;
-    this._allowRedirectDowngrade = false;
-    this._maxRedirects = 50;
-    this._allowRetries = false;
-    this._maxRetries = 1;
-    this._keepAlive = false;
-    this._disposed = false;
-    this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
-    this.handlers = handlers || [];
-    this.requestOptions = requestOptions;
-    if (requestOptions) {
-      if (requestOptions.ignoreSslError != null) {
-        this._ignoreSslError = requestOptions.ignoreSslError;
-      }
-      this._socketTimeout = requestOptions.socketTimeout;
-      if (requestOptions.allowRedirects != null) {
-        this._allowRedirects = requestOptions.allowRedirects;
-      }
-      if (requestOptions.allowRedirectDowngrade != null) {
-        this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
-      }
-      if (requestOptions.maxRedirects != null) {
-        this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
-      }
-      if (requestOptions.keepAlive != null) {
-        this._keepAlive = requestOptions.keepAlive;
-      }
-      if (requestOptions.allowRetries != null) {
-        this._allowRetries = requestOptions.allowRetries;
-      }
-      if (requestOptions.maxRetries != null) {
-        this._maxRetries = requestOptions.maxRetries;
-      }
-    }
-  }
-  options(requestUrl, additionalHeaders) {
-    return __awaiter(this, void 0, void 0, function* () {
-      return this.request("OPTIONS", requestUrl, null, additionalHeaders || {});
-    });
-  }
-  get(requestUrl, additionalHeaders) {
-    return __awaiter(this, void 0, void 0, function* () {
-      return this.request("GET", requestUrl, null, additionalHeaders || {});
-    });
-  }
-  del(requestUrl, additionalHeaders) {
-    return __awaiter(this, void 0, void 0, function* () {
-      return this.request("DELETE", requestUrl, null, additionalHeaders || {});
-    });
-  }
-  post(requestUrl, data, additionalHeaders) {
-    return __awaiter(this, void 0, void 0, function* () {
-      return this.request("POST", requestUrl, data, additionalHeaders || {});
-    });
-  }
-  patch(requestUrl, data, additionalHeaders) {
-    return __awaiter(this, void 0, void 0, function* () {
-      return this.request("PATCH", requestUrl, data, additionalHeaders || {});
-    });
-  }
-  put(requestUrl, data, additionalHeaders) {
-    return __awaiter(this, void 0, void 0, function* () {
-      return this.request("PUT", requestUrl, data, additionalHeaders || {});
-    });
-  }
-  head(requestUrl, additionalHeaders) {
-    return __awaiter(this, void 0, void 0, function* () {
-      return this.request("HEAD", requestUrl, null, additionalHeaders || {});
-    });
-  }
-  sendStream(verb, requestUrl, stream, additionalHeaders) {
-    return __awaiter(this, void 0, void 0, function* () {
-      return this.request(verb, requestUrl, stream, additionalHeaders);
-    });
-  }
-  /**
-   * Gets a typed object from an endpoint
-   * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
-   */
-  getJson(requestUrl_1) {
-    return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
-      additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-      const res = yield this.get(requestUrl, additionalHeaders);
-      return this._processResponse(res, this.requestOptions);
-    });
-  }
-  postJson(requestUrl_1, obj_1) {
-    return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-      const data = JSON.stringify(obj, null, 2);
-      additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-      additionalHeaders[Headers.ContentType] = this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-      const res = yield this.post(requestUrl, data, additionalHeaders);
-      return this._processResponse(res, this.requestOptions);
-    });
-  }
-  putJson(requestUrl_1, obj_1) {
-    return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-      const data = JSON.stringify(obj, null, 2);
-      additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-      additionalHeaders[Headers.ContentType] = this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-      const res = yield this.put(requestUrl, data, additionalHeaders);
-      return this._processResponse(res, this.requestOptions);
-    });
-  }
-  patchJson(requestUrl_1, obj_1) {
-    return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-      const data = JSON.stringify(obj, null, 2);
-      additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-      additionalHeaders[Headers.ContentType] = this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-      const res = yield this.patch(requestUrl, data, additionalHeaders);
-      return this._processResponse(res, this.requestOptions);
-    });
-  }
-  /**
-   * Makes a raw http request.
-   * All other methods such as get, post, patch, and request ultimately call this.
-   * Prefer get, del, post and patch
-   */
-  request(verb, requestUrl, data, headers) {
-    return __awaiter(this, void 0, void 0, function* () {
-      if (this._disposed) {
-        throw new Error("Client has already been disposed.");
-      }
-      const parsedUrl = new URL(requestUrl);
-      let info2 = this._prepareRequest(verb, parsedUrl, headers);
-      const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb) ? this._maxRetries + 1 : 1;
-      let numTries = 0;
-      let response;
-      do {
-        response = yield this.requestRaw(info2, data);
-        if (response && response.message && response.message.statusCode === HttpCodes.Unauthorized) {
-          let authenticationHandler;
-          for (const handler of this.handlers) {
-            if (handler.canHandleAuthentication(response)) {
-              authenticationHandler = handler;
-              break;
-            }
-          }
-          if (authenticationHandler) {
-            return authenticationHandler.handleAuthentication(this, info2, data);
-          } else {
-            return response;
-          }
-        }
-        let redirectsRemaining = this._maxRedirects;
-        while (response.message.statusCode && HttpRedirectCodes.includes(response.message.statusCode) && this._allowRedirects && redirectsRemaining > 0) {
-          const redirectUrl = response.message.headers["location"];
-          if (!redirectUrl) {
-            break;
-          }
-          const parsedRedirectUrl = new URL(redirectUrl);
-          if (parsedUrl.protocol === "https:" && parsedUrl.protocol !== parsedRedirectUrl.protocol && !this._allowRedirectDowngrade) {
-            throw new Error("Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.");
-          }
-          yield response.readBody();
-          if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
-            for (const header in headers) {
-              if (header.toLowerCase() === "authorization") {
-                delete headers[header];
-              }
-            }
-          }
-          info2 = this._prepareRequest(verb, parsedRedirectUrl, headers);
-          response = yield this.requestRaw(info2, data);
-          redirectsRemaining--;
-        }
-        if (!response.message.statusCode || !HttpResponseRetryCodes.includes(response.message.statusCode)) {
-          return response;
-        }
-        numTries += 1;
-        if (numTries < maxTries) {
-          yield response.readBody();
-          yield this._performExponentialBackoff(numTries);
-        }
-      } while (numTries < maxTries);
-      return response;
-    });
-  }
-  /**
-   * Needs to be called if keepAlive is set to true in request options.
-   */
-  dispose() {
-    if (this._agent) {
-      this._agent.destroy();
-    }
-    this._disposed = true;
-  }
-  /**
-   * Raw request.
-   * @param info
-   * @param data
-   */
-  requestRaw(info2, data) {
-    return __awaiter(this, void 0, void 0, function* () {
-      return new Promise((resolve, reject) => {
-        function callbackForResult(err, res) {
-          if (err) {
-            reject(err);
-          } else if (!res) {
-            reject(new Error("Unknown error"));
-          } else {
-            resolve(res);
-          }
-        }
-        this.requestRawWithCallback(info2, data, callbackForResult);
-      });
-    });
-  }
-  /**
-   * Raw request with callback.
-   * @param info
-   * @param data
-   * @param onResult
-   */
-  requestRawWithCallback(info2, data, onResult) {
-    if (typeof data === "string") {
-      if (!info2.options.headers) {
-        info2.options.headers = {};
-      }
-      info2.options.headers["Content-Length"] = Buffer.byteLength(data, "utf8");
-    }
-    let callbackCalled = false;
-    function handleResult(err, res) {
-      if (!callbackCalled) {
-        callbackCalled = true;
-        onResult(err, res);
-      }
-    }
-    const req = info2.httpModule.request(info2.options, (msg) => {
-      const res = new HttpClientResponse(msg);
-      handleResult(void 0, res);
-    });
-    let socket;
-    req.on("socket", (sock) => {
-      socket = sock;
-    });
-    req.setTimeout(this._socketTimeout || 3 * 6e4, () => {
-      if (socket) {
-        socket.end();
-      }
-      handleResult(new Error(`Request timeout: ${info2.options.path}`));
-    });
-    req.on("error", function(err) {
-      handleResult(err);
-    });
-    if (data && typeof data === "string") {
-      req.write(data, "utf8");
-    }
-    if (data && typeof data !== "string") {
-      data.on("close", function() {
-        req.end();
-      });
-      data.pipe(req);
-    } else {
-      req.end();
-    }
-  }
-  /**
-   * Gets an http agent. This function is useful when you need an http agent that handles
-   * routing through a proxy server - depending upon the url and proxy environment variables.
-   * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
-   */
-  getAgent(serverUrl) {
-    const parsedUrl = new URL(serverUrl);
-    return this._getAgent(parsedUrl);
-  }
-  getAgentDispatcher(serverUrl) {
-    const parsedUrl = new URL(serverUrl);
-    const proxyUrl = getProxyUrl(parsedUrl);
-    const useProxy = proxyUrl && proxyUrl.hostname;
-    if (!useProxy) {
-      return;
-    }
-    return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
-  }
-  _prepareRequest(method, requestUrl, headers) {
-    const info2 = {};
-    info2.parsedUrl = requestUrl;
-    const usingSsl = info2.parsedUrl.protocol === "https:";
-    info2.httpModule = usingSsl ? https : http;
-    const defaultPort = usingSsl ? 443 : 80;
-    info2.options = {};
-    info2.options.host = info2.parsedUrl.hostname;
-    info2.options.port = info2.parsedUrl.port ? parseInt(info2.parsedUrl.port) : defaultPort;
-    info2.options.path = (info2.parsedUrl.pathname || "") + (info2.parsedUrl.search || "");
-    info2.options.method = method;
-    info2.options.headers = this._mergeHeaders(headers);
-    if (this.userAgent != null) {
-      info2.options.headers["user-agent"] = this.userAgent;
-    }
-    info2.options.agent = this._getAgent(info2.parsedUrl);
-    if (this.handlers) {
-      for (const handler of this.handlers) {
-        handler.prepareRequest(info2.options);
-      }
-    }
-    return info2;
-  }
-  _mergeHeaders(headers) {
-    if (this.requestOptions && this.requestOptions.headers) {
-      return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
-    }
-    return lowercaseKeys(headers || {});
-  }
-  /**
-   * Gets an existing header value or returns a default.
-   * Handles converting number header values to strings since HTTP headers must be strings.
-   * Note: This returns string | string[] since some headers can have multiple values.
-   * For headers that must always be a single string (like Content-Type), use the
-   * specialized _getExistingOrDefaultContentTypeHeader method instead.
-   */
-  _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
-    let clientHeader;
-    if (this.requestOptions && this.requestOptions.headers) {
-      const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
-      if (headerValue) {
-        clientHeader = typeof headerValue === "number" ? headerValue.toString() : headerValue;
-      }
-    }
-    const additionalValue = additionalHeaders[header];
-    if (additionalValue !== void 0) {
-      return typeof additionalValue === "number" ? additionalValue.toString() : additionalValue;
-    }
-    if (clientHeader !== void 0) {
-      return clientHeader;
-    }
-    return _default;
-  }
-  /**
-   * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
-   * Always returns a single string (not an array) since Content-Type should be a single value.
-   * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
-   * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
-   * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
-   */
-  _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
-    let clientHeader;
-    if (this.requestOptions && this.requestOptions.headers) {
-      const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
-      if (headerValue) {
-        if (typeof headerValue === "number") {
-          clientHeader = String(headerValue);
-        } else if (Array.isArray(headerValue)) {
-          clientHeader = headerValue.join(", ");
-        } else {
-          clientHeader = headerValue;
-        }
-      }
-    }
-    const additionalValue = additionalHeaders[Headers.ContentType];
-    if (additionalValue !== void 0) {
-      if (typeof additionalValue === "number") {
-        return String(additionalValue);
-      } else if (Array.isArray(additionalValue)) {
-        return additionalValue.join(", ");
-      } else {
-        return additionalValue;
-      }
-    }
-    if (clientHeader !== void 0) {
-      return clientHeader;
-    }
-    return _default;
-  }
-  _getAgent(parsedUrl) {
-    let agent;
-    const proxyUrl = getProxyUrl(parsedUrl);
-    const useProxy = proxyUrl && proxyUrl.hostname;
-    if (this._keepAlive && useProxy) {
-      agent = this._proxyAgent;
-    }
-    if (!useProxy) {
-      agent = this._agent;
-    }
-    if (agent) {
-      return agent;
-    }
-    const usingSsl = parsedUrl.protocol === "https:";
-    let maxSockets = 100;
-    if (this.requestOptions) {
-      maxSockets = this.requestOptions.maxSockets || http.globalAgent.maxSockets;
-    }
-    if (proxyUrl && proxyUrl.hostname) {
-      const agentOptions = {
-        maxSockets,
-        keepAlive: this._keepAlive,
-        proxy: Object.assign(Object.assign({}, (proxyUrl.username || proxyUrl.password) && {
-          proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
-        }), { host: proxyUrl.hostname, port: proxyUrl.port })
-      };
-      let tunnelAgent;
-      const overHttps = proxyUrl.protocol === "https:";
-      if (usingSsl) {
-        tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
-      } else {
-        tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
-      }
-      agent = tunnelAgent(agentOptions);
-      this._proxyAgent = agent;
-    }
-    if (!agent) {
-      const options = { keepAlive: this._keepAlive, maxSockets };
-      agent = usingSsl ? new https.Agent(options) : new http.Agent(options);
-      this._agent = agent;
-    }
-    if (usingSsl && this._ignoreSslError) {
-      agent.options = Object.assign(agent.options || {}, {
-        rejectUnauthorized: false
-      });
-    }
-    return agent;
-  }
-  _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
-    let proxyAgent;
-    if (this._keepAlive) {
-      proxyAgent = this._proxyAgentDispatcher;
-    }
-    if (proxyAgent) {
-      return proxyAgent;
-    }
-    const usingSsl = parsedUrl.protocol === "https:";
-    proxyAgent = new import_undici.ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, (proxyUrl.username || proxyUrl.password) && {
-      token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString("base64")}`
-    }));
-    this._proxyAgentDispatcher = proxyAgent;
-    if (usingSsl && this._ignoreSslError) {
-      proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
-        rejectUnauthorized: false
-      });
-    }
-    return proxyAgent;
-  }
-  _getUserAgentWithOrchestrationId(userAgent) {
-    const baseUserAgent = userAgent || "actions/http-client";
-    const orchId = process.env["ACTIONS_ORCHESTRATION_ID"];
-    if (orchId) {
-      const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, "_");
-      return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
-    }
-    return baseUserAgent;
-  }
-  _performExponentialBackoff(retryNumber) {
-    return __awaiter(this, void 0, void 0, function* () {
-      retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
-      const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-      return new Promise((resolve) => setTimeout(() => resolve(), ms));
-    });
-  }
-  _processResponse(res, options) {
-    return __awaiter(this, void 0, void 0, function* () {
-      return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
-        const statusCode = res.message.statusCode || 0;
-        const response = {
-          statusCode,
-          result: null,
-          headers: {}
-        };
-        if (statusCode === HttpCodes.NotFound) {
-          resolve(response);
-        }
-        function dateTimeDeserializer(key, value) {
-          if (typeof value === "string") {
-            const a = new Date(value);
-            if (!isNaN(a.valueOf())) {
-              return a;
-            }
-          }
-          return value;
-        }
-        let obj;
-        let contents;
-        try {
-          contents = yield res.readBody();
-          if (contents && contents.length > 0) {
-            if (options && options.deserializeDates) {
-              obj = JSON.parse(contents, dateTimeDeserializer);
-            } else {
-              obj = JSON.parse(contents);
-            }
-            response.result = obj;
-          }
-          response.headers = res.message.headers;
-        } catch (err) {
-        }
-        if (statusCode > 299) {
-          let msg;
-          if (obj && obj.message) {
-            msg = obj.message;
-          } else if (contents && contents.length > 0) {
-            msg = contents;
-          } else {
-            msg = `Failed request: (${statusCode})`;
-          }
-          const err = new HttpClientError(msg, statusCode);
-          err.result = response.result;
-          reject(err);
-        } else {
-          resolve(response);
-        }
-      }));
-    });
-  }
-};
-var lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => (c[k.toLowerCase()] = obj[k], c), {});
-
-// node_modules/@actions/http-client/lib/auth.js
-var __awaiter2 = function(thisArg, _arguments, P, generator) {
-  function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve) {
-      resolve(value);
-    });
-  }
-  return new (P || (P = Promise))(function(resolve, reject) {
-    function fulfilled(value) {
-      try {
-        step(generator.next(value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function rejected(value) {
-      try {
-        step(generator["throw"](value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function step(result2) {
-      result2.done ? resolve(result2.value) : adopt(result2.value).then(fulfilled, rejected);
-    }
-    step((generator = generator.apply(thisArg, _arguments || [])).next());
-  });
-};
-var BearerCredentialHandler = class {
-  constructor(token) {
-    this.token = token;
-  }
-  // currently implements pre-authorization
-  // TODO: support preAuth = false where it hooks on 401
-  prepareRequest(options) {
-    if (!options.headers) {
-      throw Error("The request has no headers");
-    }
-    options.headers["Authorization"] = `Bearer ${this.token}`;
-  }
-  // This handler cannot handle 401
-  canHandleAuthentication() {
-    return false;
-  }
-  handleAuthentication() {
-    return __awaiter2(this, void 0, void 0, function* () {
-      throw new Error("not implemented");
-    });
-  }
-};
-
-// node_modules/@actions/core/lib/oidc-utils.js
-var __awaiter3 = function(thisArg, _arguments, P, generator) {
-  function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve) {
-      resolve(value);
-    });
-  }
-  return new (P || (P = Promise))(function(resolve, reject) {
-    function fulfilled(value) {
-      try {
-        step(generator.next(value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function rejected(value) {
-      try {
-        step(generator["throw"](value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function step(result2) {
-      result2.done ? resolve(result2.value) : adopt(result2.value).then(fulfilled, rejected);
-    }
-    step((generator = generator.apply(thisArg, _arguments || [])).next());
-  });
-};
-var OidcClient = class _OidcClient {
-  static createHttpClient(allowRetry = true, maxRetry = 10) {
-    const requestOptions = {
-      allowRetries: allowRetry,
-      maxRetries: maxRetry
-    };
-    return new HttpClient("actions/oidc-client", [new BearerCredentialHandler(_OidcClient.getRequestToken())], requestOptions);
-  }
-  static getRequestToken() {
-    const token = process.env["ACTIONS_ID_TOKEN_REQUEST_TOKEN"];
-    if (!token) {
-      throw new Error("Unable to get ACTIONS_ID_TOKEN_REQUEST_TOKEN env variable");
-    }
-    return token;
-  }
-  static getIDTokenUrl() {
-    const runtimeUrl = process.env["ACTIONS_ID_TOKEN_REQUEST_URL"];
-    if (!runtimeUrl) {
-      throw new Error("Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable");
-    }
-    return runtimeUrl;
-  }
-  static getCall(id_token_url) {
-    return __awaiter3(this, void 0, void 0, function* () {
-      var _a;
-      const httpclient = _OidcClient.createHttpClient();
-      const res = yield httpclient.getJson(id_token_url).catch((error2) => {
-        throw new Error(`Failed to get ID Token. 
- 
-        Error Code : ${error2.statusCode}
- 
-        Error Message: ${error2.message}`);
-      });
-      const id_token = (_a = res.result) === null || _a === void 0 ? void 0 : _a.value;
-      if (!id_token) {
-        throw new Error("Response json body do not have ID Token field");
-      }
-      return id_token;
-    });
-  }
-  static getIDToken(audience) {
-    return __awaiter3(this, void 0, void 0, function* () {
-      try {
-        let id_token_url = _OidcClient.getIDTokenUrl();
-        if (audience) {
-          const encodedAudience = encodeURIComponent(audience);
-          id_token_url = `${id_token_url}&audience=${encodedAudience}`;
-        }
-        debug(`ID token url is ${id_token_url}`);
-        const id_token = yield _OidcClient.getCall(id_token_url);
-        setSecret(id_token);
-        return id_token;
-      } catch (error2) {
-        throw new Error(`Error message: ${error2.message}`);
-      }
-    });
-  }
-};
 
 // node_modules/@actions/core/lib/summary.js
-import { EOL as EOL3 } from "os";
+import { EOL as EOL2 } from "os";
 import { constants, promises } from "fs";
-var __awaiter4 = function(thisArg, _arguments, P, generator) {
+var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
     return value instanceof P ? value : new P(function(resolve) {
       resolve(value);
@@ -20112,7 +19322,7 @@ var Summary = class {
    * @returns step summary file path
    */
   filePath() {
-    return __awaiter4(this, void 0, void 0, function* () {
+    return __awaiter(this, void 0, void 0, function* () {
       if (this._filePath) {
         return this._filePath;
       }
@@ -20153,7 +19363,7 @@ var Summary = class {
    * @returns {Promise<Summary>} summary instance
    */
   write(options) {
-    return __awaiter4(this, void 0, void 0, function* () {
+    return __awaiter(this, void 0, void 0, function* () {
       const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
       const filePath = yield this.filePath();
       const writeFunc = overwrite ? writeFile : appendFile;
@@ -20167,7 +19377,7 @@ var Summary = class {
    * @returns {Summary} summary instance
    */
   clear() {
-    return __awaiter4(this, void 0, void 0, function* () {
+    return __awaiter(this, void 0, void 0, function* () {
       return this.emptyBuffer().write({ overwrite: true });
     });
   }
@@ -20214,7 +19424,7 @@ var Summary = class {
    * @returns {Summary} summary instance
    */
   addEOL() {
-    return this.addRaw(EOL3);
+    return this.addRaw(EOL2);
   }
   /**
    * Adds an HTML codeblock to the summary buffer
@@ -20355,63 +19565,27 @@ var _summary = new Summary();
 var summary = _summary;
 
 // node_modules/@actions/core/lib/platform.js
-import os3 from "os";
+import os2 from "os";
 
 // node_modules/@actions/io/lib/io-util.js
-import * as fs2 from "fs";
-var { chmod, copyFile, lstat, mkdir, open, readdir, rename, rm, rmdir, stat, symlink, unlink } = fs2.promises;
+import * as fs from "fs";
+var { chmod, copyFile, lstat, mkdir, open, readdir, rename, rm, rmdir, stat, symlink, unlink } = fs.promises;
 var IS_WINDOWS = process.platform === "win32";
-var READONLY = fs2.constants.O_RDONLY;
+var READONLY = fs.constants.O_RDONLY;
 
 // node_modules/@actions/exec/lib/toolrunner.js
 var IS_WINDOWS2 = process.platform === "win32";
 
 // node_modules/@actions/core/lib/platform.js
-var platform = os3.platform();
-var arch = os3.arch();
+var platform = os2.platform();
+var arch = os2.arch();
 
 // node_modules/@actions/core/lib/core.js
-var __awaiter5 = function(thisArg, _arguments, P, generator) {
-  function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve) {
-      resolve(value);
-    });
-  }
-  return new (P || (P = Promise))(function(resolve, reject) {
-    function fulfilled(value) {
-      try {
-        step(generator.next(value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function rejected(value) {
-      try {
-        step(generator["throw"](value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function step(result2) {
-      result2.done ? resolve(result2.value) : adopt(result2.value).then(fulfilled, rejected);
-    }
-    step((generator = generator.apply(thisArg, _arguments || [])).next());
-  });
-};
 var ExitCode;
 (function(ExitCode2) {
   ExitCode2[ExitCode2["Success"] = 0] = "Success";
   ExitCode2[ExitCode2["Failure"] = 1] = "Failure";
 })(ExitCode || (ExitCode = {}));
-function exportVariable(name, val) {
-  const convertedVal = toCommandValue(val);
-  process.env[name] = convertedVal;
-  const filePath = process.env["GITHUB_ENV"] || "";
-  if (filePath) {
-    return issueFileCommand("ENV", prepareKeyValueMessage(name, val));
-  }
-  issueCommand("set-env", { name }, convertedVal);
-}
 function setSecret(secret) {
   issueCommand("add-mask", {}, secret);
 }
@@ -20425,31 +19599,9 @@ function getInput(name, options) {
   }
   return val.trim();
 }
-function getBooleanInput(name, options) {
-  const trueValue = ["true", "True", "TRUE"];
-  const falseValue = ["false", "False", "FALSE"];
-  const val = getInput(name, options);
-  if (trueValue.includes(val))
-    return true;
-  if (falseValue.includes(val))
-    return false;
-  throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}
-Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
-}
-function setOutput(name, value) {
-  const filePath = process.env["GITHUB_OUTPUT"] || "";
-  if (filePath) {
-    return issueFileCommand("OUTPUT", prepareKeyValueMessage(name, value));
-  }
-  process.stdout.write(os4.EOL);
-  issueCommand("set-output", { name }, toCommandValue(value));
-}
 function setFailed(message2) {
   process.exitCode = ExitCode.Failure;
   error(message2);
-}
-function debug(message2) {
-  issueCommand("debug", {}, message2);
 }
 function error(message2, properties = {}) {
   issueCommand("error", toCommandProperties(properties), message2 instanceof Error ? message2.toString() : message2);
@@ -20458,42 +19610,16 @@ function warning(message2, properties = {}) {
   issueCommand("warning", toCommandProperties(properties), message2 instanceof Error ? message2.toString() : message2);
 }
 function info(message2) {
-  process.stdout.write(message2 + os4.EOL);
-}
-function saveState(name, value) {
-  const filePath = process.env["GITHUB_STATE"] || "";
-  if (filePath) {
-    return issueFileCommand("STATE", prepareKeyValueMessage(name, value));
-  }
-  issueCommand("save-state", { name }, toCommandValue(value));
-}
-function getState(name) {
-  return process.env[`STATE_${name}`] || "";
-}
-function getIDToken(aud) {
-  return __awaiter5(this, void 0, void 0, function* () {
-    return yield OidcClient.getIDToken(aud);
-  });
+  process.stdout.write(message2 + os3.EOL);
 }
 
 // src/background-renewer.ts
-import { spawn } from "node:child_process";
-import { existsSync as existsSync2, readFileSync, rmSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 var PID_FILE = ".taskbound-renewer.pid";
 var RENEWER_SCRIPT = "renewer.js";
-function startRenewer(directory, renewAfter) {
-  const script = join(dirname(process.argv[1]), RENEWER_SCRIPT);
-  const child = spawn(process.execPath, [script, directory.path, renewAfter], { detached: true, stdio: "ignore" });
-  child.unref();
-  if (child.pid !== void 0) {
-    directory.writeAtomically(PID_FILE, String(child.pid));
-  }
-  return child.pid;
-}
 function stopRenewer(directory) {
   const pidFile = directory.file(PID_FILE);
-  if (!existsSync2(pidFile)) {
+  if (!existsSync(pidFile)) {
     return;
   }
   const pid = Number(readFileSync(pidFile, "utf8"));
@@ -20510,9 +19636,143 @@ function isOurRenewer(pid) {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(RENEWER_SCRIPT);
   } catch {
-    return !existsSync2("/proc/self");
+    return !existsSync("/proc/self");
   }
 }
+
+// src/credential-directory.ts
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync as existsSync2, mkdtempSync, readdirSync, readFileSync as readFileSync2, renameSync, rmSync as rmSync2, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+// src/audience-names.ts
+import { createHash } from "node:crypto";
+var MAX_FILE_PART = 180;
+function tokenFileName(audience) {
+  return `jwt_svid.${filePart(audience)}.token`;
+}
+function downstreamFileName(audience) {
+  return `downstream.${filePart(audience)}.token`;
+}
+function filePart(audience) {
+  const part = escape(audience, (c) => /[A-Za-z0-9.-]/.test(c), false);
+  return part.length > MAX_FILE_PART ? "_h" + createHash("sha256").update(audience, "utf8").digest("hex") : part;
+}
+function environmentSuffix(audience) {
+  return escape(audience, (c) => /[a-z0-9]/.test(c), true);
+}
+function escape(audience, keep, upperCase) {
+  let out = "";
+  for (const byte of Buffer.from(audience, "utf8")) {
+    const c = String.fromCharCode(byte);
+    if (byte < 128 && keep(c)) {
+      out += upperCase ? c.toUpperCase() : c;
+    } else {
+      out += "_" + byte.toString(16).toUpperCase().padStart(2, "0");
+    }
+  }
+  return out;
+}
+
+// src/credential-directory.ts
+var SVID_FILE = "svid.pem";
+var KEY_FILE = "svid_key.pem";
+var BUNDLE_FILE = "bundle.pem";
+var DEFAULT_JWT_FILE = "jwt_svid.token";
+var STATE_FILE = ".taskbound-state.json";
+var DOWNSTREAM_STATE_FILE = ".taskbound-downstream.json";
+var CredentialDirectory = class _CredentialDirectory {
+  constructor(path) {
+    this.path = path;
+  }
+  path;
+  static create(parent) {
+    const path = mkdtempSync(join(parent, "taskbound-"));
+    chmodSync(path, 448);
+    return new _CredentialDirectory(path);
+  }
+  /** A directory made earlier (maybe already wiped); refused when it exists and others can enter it. */
+  static fromPath(path) {
+    if (existsSync2(path)) {
+      const mode = statSync(path).mode & 511;
+      if (mode !== 448) {
+        throw new Error(`credential directory ${path} has mode ${mode.toString(8)}, expected 700`);
+      }
+    }
+    return new _CredentialDirectory(path);
+  }
+  exists() {
+    return existsSync2(this.path);
+  }
+  /** Writes (or rewrites, on renewal) every credential file; the key is written once, at begin. */
+  writeSvids(svids, audiences) {
+    this.writeAtomically(SVID_FILE, svids.x509_svid_chain_pem);
+    this.writeAtomically(BUNDLE_FILE, svids.bundle_pem);
+    for (const jwt of svids.jwt_svids) {
+      this.writeAtomically(tokenFileName(jwt.audience), jwt.token);
+      if (jwt.audience === audiences[0]) {
+        this.writeAtomically(DEFAULT_JWT_FILE, jwt.token);
+      }
+    }
+  }
+  /** Writes (or rewrites, on refresh) `downstream.<audience>.token` for each token. */
+  writeDownstream(tokens) {
+    for (const t of tokens) {
+      this.writeAtomically(downstreamFileName(t.audience), t.token);
+    }
+  }
+  downstreamFile(audience) {
+    return this.file(downstreamFileName(audience));
+  }
+  writeDownstreamLifetimes(lifetimes) {
+    this.writeAtomically(DOWNSTREAM_STATE_FILE, JSON.stringify(lifetimes));
+  }
+  readDownstreamLifetimes() {
+    try {
+      return JSON.parse(readFileSync2(this.file(DOWNSTREAM_STATE_FILE), "utf8"));
+    } catch {
+      return [];
+    }
+  }
+  writePrivateKey(pem) {
+    this.writeAtomically(KEY_FILE, pem);
+  }
+  /** audience → token file path, in request order, for the audiences the issuer minted. */
+  tokenFiles(svids, audiences) {
+    const minted = new Set(svids.jwt_svids.map((j) => j.audience));
+    return new Map(audiences.filter((a) => minted.has(a)).map((a) => [a, this.file(tokenFileName(a))]));
+  }
+  writeState(state) {
+    this.writeAtomically(STATE_FILE, JSON.stringify(state));
+  }
+  readState() {
+    try {
+      return JSON.parse(readFileSync2(this.file(STATE_FILE), "utf8"));
+    } catch {
+      return null;
+    }
+  }
+  /** Every JWT-SVID and downstream token the directory holds now (`*.token`), for masking. */
+  currentTokens() {
+    try {
+      return readdirSync(this.path).filter((n) => n.endsWith(".token") && !n.startsWith(".")).map((n) => readFileSync2(this.file(n), "utf8").trim()).filter((t) => t !== "");
+    } catch {
+      return [];
+    }
+  }
+  file(name) {
+    return join(this.path, name);
+  }
+  writeAtomically(name, content) {
+    const temp = this.file(`.${name}.${randomBytes(6).toString("hex")}.tmp`);
+    writeFileSync(temp, content, { mode: 384, flag: "wx" });
+    renameSync(temp, this.file(name));
+  }
+  /** Deletes the directory and everything in it. Overwriting first buys nothing on journaling file systems. */
+  wipe() {
+    rmSync2(this.path, { recursive: true, force: true });
+  }
+};
 
 // src/canonical-json.ts
 var InvalidEvidenceError = class extends Error {
@@ -20643,15 +19903,15 @@ function openEnvelope(envelope, key, expectedType) {
 }
 
 // src/evidence.ts
-import { createHash, timingSafeEqual } from "node:crypto";
+import { createHash as createHash2, timingSafeEqual } from "node:crypto";
 var HASH_SIZE = 32;
 var LEAF_PREFIX = Buffer.of(0);
 var NODE_PREFIX = Buffer.of(1);
 function leafHash(entry) {
-  return createHash("sha256").update(LEAF_PREFIX).update(entry).digest();
+  return createHash2("sha256").update(LEAF_PREFIX).update(entry).digest();
 }
 function nodeHash(left, right) {
-  return createHash("sha256").update(NODE_PREFIX).update(left).update(right).digest();
+  return createHash2("sha256").update(NODE_PREFIX).update(left).update(right).digest();
 }
 function verifyInclusion(index, treeSize, leaf, proof, root) {
   const idx = BigInt(index);
@@ -20688,7 +19948,7 @@ function sameHash(a, b) {
 }
 
 // src/signed-note.ts
-import { createHash as createHash2, createPublicKey, verify } from "node:crypto";
+import { createHash as createHash3, createPublicKey, verify } from "node:crypto";
 var ALG_ED25519 = 1;
 var ED25519_SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
 var DASH = "\u2014 ";
@@ -20721,7 +19981,7 @@ var NoteKey = class _NoteKey {
       throw new InvalidEvidenceError("verifier key is not an Ed25519 signed-note key");
     }
     const rawKey = data.subarray(1);
-    const keyHash = createHash2("sha256").update(name, "utf8").update("\n").update(data).digest().subarray(0, 4);
+    const keyHash = createHash3("sha256").update(name, "utf8").update("\n").update(data).digest().subarray(0, 4);
     if (keyHash.toString("hex") !== hash) {
       throw new InvalidEvidenceError("verifier key hash does not match its name and key");
     }
@@ -20734,7 +19994,7 @@ var NoteKey = class _NoteKey {
   }
   /** The DSSE `keyid`: hex SHA-256 of the raw public key. */
   get keyId() {
-    return createHash2("sha256").update(this.rawKey).digest("hex");
+    return createHash3("sha256").update(this.rawKey).digest("hex");
   }
   verify(message2, signature) {
     try {
@@ -20808,7 +20068,7 @@ function validKeyName(name) {
 }
 
 // src/task-statement.ts
-import { createHash as createHash3 } from "node:crypto";
+import { createHash as createHash4 } from "node:crypto";
 var STATEMENT_TYPE = "https://in-toto.io/Statement/v1";
 var PREDICATE_TYPE = "https://taskbound.dev/evidence/v1";
 function entryBytes(e) {
@@ -20880,7 +20140,7 @@ function residualExposureSeconds(statement) {
 function statementJson(s) {
   return {
     _type: STATEMENT_TYPE,
-    subject: [{ name: s.taskId, digest: { sha256: createHash3("sha256").update(entryBytes(s.entries[0])).digest("hex") } }],
+    subject: [{ name: s.taskId, digest: { sha256: createHash4("sha256").update(entryBytes(s.entries[0])).digest("hex") } }],
     predicateType: PREDICATE_TYPE,
     predicate: {
       task_id: s.taskId,
@@ -21063,6 +20323,463 @@ function message(e) {
   return e instanceof Error ? e.message : String(e);
 }
 
+// src/credential-environment.ts
+var AWS_STS_AUDIENCE = "sts.amazonaws.com";
+function credentialEnvironment(c) {
+  const env = {
+    TASKBOUND_SVID_DIR: c.directory,
+    TASKBOUND_TASK_ID: c.taskId,
+    TASKBOUND_SPIFFE_ID: c.spiffeId,
+    TASKBOUND_ISSUER_URL: c.issuerUrl
+  };
+  for (const [audience, file] of c.tokenFiles) {
+    env[`TASKBOUND_JWT_${environmentSuffix(audience)}_FILE`] = file;
+  }
+  if (c.tokenFiles.size > 0) {
+    env.TASKBOUND_JWT_SVID_FILE = `${c.directory}/${DEFAULT_JWT_FILE}`;
+  }
+  for (const [audience, file] of c.downstreamFiles ?? []) {
+    env[`TASKBOUND_DOWNSTREAM_${environmentSuffix(audience)}_FILE`] = file;
+  }
+  const sts = c.downstreamFiles?.get(AWS_STS_AUDIENCE) ?? c.tokenFiles.get(AWS_STS_AUDIENCE);
+  if (sts !== void 0) {
+    env.AWS_WEB_IDENTITY_TOKEN_FILE = sts;
+  }
+  if (c.awsRoleArn) {
+    env.AWS_ROLE_ARN = c.awsRoleArn;
+  }
+  return env;
+}
+
+// src/issuer-client.ts
+function refreshAt(t) {
+  return t.issuedAt + (t.expiresAt - t.issuedAt) / 2;
+}
+var TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
+var JWT_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:jwt";
+var IssuerError = class extends Error {
+  constructor(message2, problemType = null, status = null) {
+    super(message2);
+    this.problemType = problemType;
+    this.status = status;
+  }
+  problemType;
+  status;
+  name = "IssuerError";
+  /** True when retrying cannot help: the issuer understood and refused. */
+  get isRefusal() {
+    return this.status !== null && this.status >= 400 && this.status < 500;
+  }
+};
+var IssuerClient = class {
+  constructor(issuerUrl, timeoutMs = 3e4) {
+    this.timeoutMs = timeoutMs;
+    this.issuerUrl = normaliseIssuerUrl(issuerUrl);
+  }
+  timeoutMs;
+  issuerUrl;
+  begin(request) {
+    return this.json("begin the task", "POST", "/v1/tasks", null, request);
+  }
+  renew(taskId, controlToken) {
+    return this.json("renew the task", "POST", `/v1/tasks/${encodeURIComponent(taskId)}/renew`, controlToken);
+  }
+  end(taskId, controlToken, outcome, reason) {
+    const body = reason ? { outcome, reason: reason.slice(0, 1024) } : { outcome };
+    return this.json("end the task", "POST", `/v1/tasks/${encodeURIComponent(taskId)}/end`, controlToken, body);
+  }
+  /**
+   * Exchanges a JWT-SVID whose `aud` is this issuer for a downstream token for `audience` (RFC 8693, `POST /token`).
+   * The issuer records it as a credential of the task and revokes it when the task ends. Errors are RFC 6749 JSON.
+   */
+  async exchange(subjectJwtSvid, audience) {
+    const what = `exchange the task's JWT-SVID for a token for ${audience}`;
+    const form = new URLSearchParams({
+      grant_type: TOKEN_EXCHANGE,
+      subject_token_type: JWT_TOKEN_TYPE,
+      subject_token: subjectJwtSvid,
+      audience
+    });
+    const issuedAt = Date.now();
+    let response;
+    try {
+      response = await fetch(this.issuerUrl + "/token", {
+        method: "POST",
+        headers: { accept: "application/json", "content-type": "application/x-www-form-urlencoded" },
+        body: form.toString(),
+        signal: AbortSignal.timeout(this.timeoutMs),
+        redirect: "error"
+      });
+    } catch (e) {
+      throw new IssuerError(`could not reach the issuer at ${this.issuerUrl} to ${what}: ${networkCause(e)}`);
+    }
+    if (!response.ok) {
+      throw await oauthError(what, response);
+    }
+    const answer = await response.json();
+    if (typeof answer.access_token !== "string" || typeof answer.expires_in !== "number" || answer.expires_in <= 0) {
+      throw new IssuerError(`the issuer's answer to ${what} has no access_token or expires_in`);
+    }
+    return { audience, token: answer.access_token, issuedAt, expiresAt: issuedAt + answer.expires_in * 1e3 };
+  }
+  async evidenceBundle(taskId) {
+    const response = await this.send("download the evidence bundle", "GET", `/evidence/tasks/${encodeURIComponent(taskId)}`);
+    return Buffer.from(await response.arrayBuffer());
+  }
+  async evidenceKey() {
+    const response = await this.send("download the evidence key", "GET", "/evidence/key");
+    return (await response.text()).trim();
+  }
+  async json(what, method, path, bearer, body) {
+    const response = await this.send(what, method, path, bearer, body);
+    return await response.json();
+  }
+  async send(what, method, path, bearer = null, body) {
+    const headers = { accept: "application/json" };
+    if (bearer !== null) {
+      headers.authorization = `Bearer ${bearer}`;
+    }
+    if (body !== void 0) {
+      headers["content-type"] = "application/json";
+    }
+    let response;
+    try {
+      response = await fetch(this.issuerUrl + path, {
+        method,
+        headers,
+        body: body === void 0 ? void 0 : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+        redirect: "error"
+      });
+    } catch (e) {
+      throw new IssuerError(`could not reach the issuer at ${this.issuerUrl} to ${what}: ${networkCause(e)}`);
+    }
+    if (!response.ok) {
+      throw await problem(what, response);
+    }
+    return response;
+  }
+};
+function normaliseIssuerUrl(url) {
+  const parsed = new URL(url.trim());
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
+    throw new Error(`issuer-url must be an https URL, got ${parsed.protocol}`);
+  }
+  if (parsed.search || parsed.hash || parsed.username || parsed.password) {
+    throw new Error("issuer-url must not carry a query, fragment or credentials");
+  }
+  return parsed.toString().replace(/\/+$/, "");
+}
+async function problem(what, response) {
+  let type = null;
+  let detail = "";
+  try {
+    const body = await response.json();
+    if (typeof body.type === "string") {
+      type = body.type.replace(/^.*\//, "");
+    }
+    if (typeof body.detail === "string") {
+      detail = body.detail;
+    }
+  } catch {
+  }
+  const named = type ?? `HTTP ${response.status}`;
+  const message2 = `the issuer refused to ${what}: ${named} (${response.status})${detail ? `: ${detail}` : ""}`;
+  return new IssuerError(message2, type, response.status);
+}
+async function oauthError(what, response) {
+  let error2 = null;
+  let description = "";
+  try {
+    const body = await response.json();
+    if (typeof body.error === "string") {
+      error2 = body.error;
+    }
+    if (typeof body.error_description === "string") {
+      description = body.error_description;
+    }
+  } catch {
+  }
+  const named = error2 ?? `HTTP ${response.status}`;
+  return new IssuerError(
+    `the issuer refused to ${what}: ${named} (${response.status})${description ? `: ${description}` : ""}`,
+    error2,
+    response.status
+  );
+}
+function networkCause(e) {
+  if (e instanceof Error && e.name === "TimeoutError") {
+    return "timed out";
+  }
+  const cause = e instanceof Error ? e.cause : void 0;
+  return cause?.code ?? cause?.message ?? (e instanceof Error ? e.message : String(e));
+}
+
+// src/task-key.ts
+import { createHash as createHash5, generateKeyPairSync, randomUUID, sign } from "node:crypto";
+var PROOF_TYPE = "taskbound-pop+jwt";
+var TaskKey = class _TaskKey {
+  constructor(privateKey, publicJwk) {
+    this.privateKey = privateKey;
+    this.publicJwk = publicJwk;
+  }
+  privateKey;
+  publicJwk;
+  static generate() {
+    const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const jwk = publicKey.export({ format: "jwk" });
+    return new _TaskKey(privateKey, { kty: "EC", crv: "P-256", x: String(jwk.x), y: String(jwk.y) });
+  }
+  /** Unencrypted PKCS#8 PEM, for `svid_key.pem`. */
+  privateKeyPem() {
+    return this.privateKey.export({ format: "pem", type: "pkcs8" }).toString();
+  }
+  /**
+   * A compact ES256 JWS over {aud, iat, jti, attestation_sha256}: binds this key to one attestation and one issuer,
+   * so the pair cannot be replayed elsewhere. JOSE wants the raw r‖s signature, not DER (RFC 7518 §3.4).
+   */
+  proofOfPossession(issuerUrl, attestationToken, now = /* @__PURE__ */ new Date()) {
+    const header = { alg: "ES256", typ: PROOF_TYPE };
+    const claims = {
+      aud: issuerUrl,
+      iat: Math.floor(now.getTime() / 1e3),
+      jti: randomUUID(),
+      attestation_sha256: createHash5("sha256").update(attestationToken, "utf8").digest("base64url")
+    };
+    const signingInput = `${base64UrlJson(header)}.${base64UrlJson(claims)}`;
+    const signature = sign("sha256", Buffer.from(signingInput, "ascii"), {
+      key: this.privateKey,
+      dsaEncoding: "ieee-p1363"
+    });
+    return `${signingInput}.${signature.toString("base64url")}`;
+  }
+  toString() {
+    return "TaskKey[P-256, private=<redacted>]";
+  }
+};
+function base64UrlJson(value) {
+  return Buffer.from(JSON.stringify(value), "utf8").toString("base64url");
+}
+
+// src/task-session.ts
+var RENEW_RETRY_MIN_MS = 5e3;
+var RENEW_RETRY_MAX_MS = 6e4;
+var END_RETRY_MIN_MS = 500;
+var END_RETRY_MAX_MS = 15e3;
+var TaskSession = class _TaskSession {
+  constructor(client, directory, state, current, hooks) {
+    this.client = client;
+    this.directory = directory;
+    this.state = state;
+    this.current = current;
+    this.hooks = hooks;
+    for (const d of directory.readDownstreamLifetimes()) {
+      this.downstream.set(d.audience, d);
+    }
+  }
+  client;
+  directory;
+  state;
+  current;
+  hooks;
+  renewTimer = null;
+  ended = null;
+  /** downstream audience → the lifetime of its current token, in the order asked for. */
+  downstream = /* @__PURE__ */ new Map();
+  static async begin(o) {
+    const key = TaskKey.generate();
+    const exchange = o.exchangeAudiences ?? [];
+    const audiences = exchange.length > 0 && !o.audiences.includes(o.client.issuerUrl) ? [...o.audiences, o.client.issuerUrl] : o.audiences;
+    const begun = await o.client.begin({
+      attestation: { type: "github", token: o.attestationToken },
+      public_key: key.publicJwk,
+      proof: key.proofOfPossession(o.client.issuerUrl, o.attestationToken),
+      audiences,
+      ...o.ttl ? { ttl: o.ttl } : {}
+    });
+    o.hooks.mask(begun.control_token);
+    maskSvids(begun, o.hooks);
+    const keyPem = key.privateKeyPem();
+    maskPem(keyPem, o.hooks);
+    const directory = CredentialDirectory.create(o.directoryParent);
+    const state = {
+      issuer_url: o.client.issuerUrl,
+      task_id: begun.task_id,
+      spiffe_id: begun.spiffe_id,
+      control_token: begun.control_token,
+      audiences,
+      end_retry_seconds: o.endRetrySeconds ?? 30
+    };
+    const session = new _TaskSession(o.client, directory, state, begun, o.hooks);
+    try {
+      directory.writePrivateKey(keyPem);
+      directory.writeSvids(begun, audiences);
+      directory.writeState(state);
+    } catch (e) {
+      await session.end("aborted", "the action could not write the credential files").catch(() => void 0);
+      throw e;
+    }
+    try {
+      for (const audience of exchange) {
+        session.keepDownstream(await session.exchange(begun, audience));
+      }
+    } catch (e) {
+      await session.end("failed", "a token exchange the step asked for was refused").catch(() => void 0);
+      throw e;
+    }
+    return session;
+  }
+  /** The session a directory's state file describes (the end action, post, the background renewer); null when gone. */
+  static resume(directory, hooks) {
+    const state = directory.exists() ? directory.readState() : null;
+    if (state === null) {
+      return null;
+    }
+    hooks.mask(state.control_token);
+    for (const token of directory.currentTokens()) {
+      hooks.mask(token);
+    }
+    return new _TaskSession(new IssuerClient(state.issuer_url), directory, state, null, hooks);
+  }
+  get taskId() {
+    return this.state.task_id;
+  }
+  get spiffeId() {
+    return this.state.spiffe_id;
+  }
+  get audiences() {
+    return this.state.audiences;
+  }
+  /** The SVIDs of this process's begin or last renewal; null for a resumed session that has not renewed. */
+  get svids() {
+    return this.current;
+  }
+  tokenFiles() {
+    return this.current === null ? /* @__PURE__ */ new Map() : this.directory.tokenFiles(this.current, this.state.audiences);
+  }
+  /** downstream audience → the file of its exchanged token, in the order asked for. */
+  downstreamFiles() {
+    return new Map([...this.downstream.keys()].map((a) => [a, this.directory.downstreamFile(a)]));
+  }
+  environment(awsRoleArn = null) {
+    return credentialEnvironment({
+      directory: this.directory.path,
+      taskId: this.taskId,
+      spiffeId: this.spiffeId,
+      issuerUrl: this.client.issuerUrl,
+      tokenFiles: this.tokenFiles(),
+      downstreamFiles: this.downstreamFiles(),
+      awsRoleArn
+    });
+  }
+  /**
+   * Renews now: fresh SVIDs over the same key, files rewritten atomically, new secrets masked; then exchanges the
+   * fresh issuer JWT-SVID again for each downstream token past half its life. A refused or failed refresh keeps the
+   * old token (valid until it expires) and is reported as a warning: it must not keep the fresh SVIDs from the step.
+   */
+  async renew() {
+    const fresh = await this.client.renew(this.taskId, this.state.control_token);
+    maskSvids(fresh, this.hooks);
+    this.directory.writeSvids(fresh, this.state.audiences);
+    this.current = fresh;
+    for (const old of [...this.downstream.values()].filter((d) => refreshAt(d) <= Date.now())) {
+      try {
+        this.keepDownstream(await this.exchange(fresh, old.audience));
+      } catch (e) {
+        this.hooks.warning(
+          `Taskbound: could not refresh the downstream token for ${old.audience}; the old one stays until it expires at ${new Date(old.expiresAt).toISOString()}: ${errorMessage(e)}`
+        );
+      }
+    }
+    return fresh;
+  }
+  async exchange(svids, audience) {
+    const subject = svids.jwt_svids.find((j) => j.audience === this.client.issuerUrl);
+    if (subject === void 0) {
+      throw new Error(`the task holds no JWT-SVID for the issuer (${this.client.issuerUrl}) to exchange`);
+    }
+    const token = await this.client.exchange(subject.token, audience);
+    this.hooks.mask(token.token);
+    return token;
+  }
+  /** Writes a downstream token's file and records its lifetime (masked already by `exchange`). */
+  keepDownstream(token) {
+    this.directory.writeDownstream([token]);
+    this.downstream.set(token.audience, { audience: token.audience, issuedAt: token.issuedAt, expiresAt: token.expiresAt });
+    this.directory.writeDownstreamLifetimes([...this.downstream.values()]);
+  }
+  /** Keeps renewing at each `renew_after` until the task ends; `onStopped` hears why renewal gave up. */
+  startRenewing(renewAfter, onStopped = () => void 0) {
+    const schedule = (at, retryMs) => {
+      this.renewTimer = setTimeout(async () => {
+        this.renewTimer = null;
+        try {
+          const fresh = await this.renew();
+          this.hooks.info(`Taskbound: renewed the task's credentials; next renewal after ${fresh.renew_after}`);
+          schedule(Date.parse(fresh.renew_after), RENEW_RETRY_MIN_MS);
+        } catch (e) {
+          if (this.ended !== null) {
+            return;
+          }
+          if (e instanceof IssuerError && e.isRefusal) {
+            onStopped(e.message);
+            return;
+          }
+          this.hooks.warning(`Taskbound: renewal failed, retrying in ${retryMs / 1e3}s: ${errorMessage(e)}`);
+          schedule(Date.now() + retryMs, Math.min(retryMs * 2, RENEW_RETRY_MAX_MS));
+        }
+      }, Math.max(0, at - Date.now()));
+    };
+    this.stopRenewing();
+    schedule(Date.parse(renewAfter), RENEW_RETRY_MIN_MS);
+  }
+  stopRenewing() {
+    if (this.renewTimer !== null) {
+      clearTimeout(this.renewTimer);
+      this.renewTimer = null;
+    }
+  }
+  /**
+   * Ends the task with `outcome`, retrying while the issuer is unreachable, and wipes the directory whatever
+   * happens. End is idempotent at the issuer: a repeat returns the first end's document.
+   */
+  async end(outcome, reason, retrySeconds = this.state.end_retry_seconds) {
+    this.stopRenewing();
+    try {
+      const deadline = Date.now() + retrySeconds * 1e3;
+      for (let wait = END_RETRY_MIN_MS; ; wait = Math.min(wait * 2, END_RETRY_MAX_MS)) {
+        try {
+          this.ended = await this.client.end(this.taskId, this.state.control_token, outcome, reason);
+          return this.ended;
+        } catch (e) {
+          if (e instanceof IssuerError && e.isRefusal || Date.now() + wait > deadline) {
+            throw e;
+          }
+          this.hooks.warning(`Taskbound: could not end the task yet, retrying: ${errorMessage(e)}`);
+          await new Promise((resolve) => setTimeout(resolve, wait));
+        }
+      }
+    } finally {
+      this.directory.wipe();
+    }
+  }
+};
+function maskSvids(svids, hooks) {
+  for (const jwt of svids.jwt_svids) {
+    hooks.mask(jwt.token);
+  }
+}
+function maskPem(pem, hooks) {
+  for (const line of pem.split("\n")) {
+    if (line.trim() !== "" && !line.startsWith("-----")) {
+      hooks.mask(line.trim());
+    }
+  }
+}
+function errorMessage(e) {
+  return e instanceof Error ? e.message : String(e);
+}
+
 // src/evidence-check.ts
 async function checkEvidence(client, ended) {
   const report = { verifierKey: null, bundle: null, receipt: null, problems: [] };
@@ -21209,22 +20926,28 @@ var actionHooks = {
   warning: (message2) => warning(message2)
 };
 
-export {
-  exportVariable,
-  getInput,
-  getBooleanInput,
-  setOutput,
-  setFailed,
-  warning,
-  info,
-  saveState,
-  getState,
-  getIDToken,
-  startRenewer,
-  stopRenewer,
-  endAndReport,
-  actionHooks
-};
+// src/end.ts
+var OUTCOMES = ["succeeded", "failed", "aborted", "timed_out"];
+async function end() {
+  const outcome = getInput("outcome") || "succeeded";
+  if (!OUTCOMES.includes(outcome)) {
+    throw new Error(`outcome must be one of ${OUTCOMES.join(", ")}, got '${outcome}'`);
+  }
+  const path = getInput("svid-dir") || process.env.TASKBOUND_SVID_DIR || "";
+  if (path === "") {
+    warning("Taskbound: no job-scoped task to end (TASKBOUND_SVID_DIR is not set; did the main action run without `run:`?)");
+    return;
+  }
+  const directory = CredentialDirectory.fromPath(path);
+  const session = TaskSession.resume(directory, actionHooks);
+  if (session === null) {
+    info("Taskbound: the task has already ended");
+    return;
+  }
+  stopRenewer(directory);
+  await endAndReport(session, "job", outcome, getInput("reason") || "ended by the end action", "the end action");
+}
+end().catch((e) => setFailed(`Taskbound: ${errorMessage(e)}`));
 /*! Bundled license information:
 
 undici/lib/web/fetch/body.js:

@@ -37,6 +37,11 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
 ));
 
 // src/issuer-client.ts
+function refreshAt(t) {
+  return t.issuedAt + (t.expiresAt - t.issuedAt) / 2;
+}
+var TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
+var JWT_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:jwt";
 var IssuerError = class extends Error {
   constructor(message, problemType = null, status = null) {
     super(message);
@@ -67,6 +72,40 @@ var IssuerClient = class {
   end(taskId, controlToken, outcome, reason) {
     const body = reason ? { outcome, reason: reason.slice(0, 1024) } : { outcome };
     return this.json("end the task", "POST", `/v1/tasks/${encodeURIComponent(taskId)}/end`, controlToken, body);
+  }
+  /**
+   * Exchanges a JWT-SVID whose `aud` is this issuer for a downstream token for `audience` (RFC 8693, `POST /token`).
+   * The issuer records it as a credential of the task and revokes it when the task ends. Errors are RFC 6749 JSON.
+   */
+  async exchange(subjectJwtSvid, audience) {
+    const what = `exchange the task's JWT-SVID for a token for ${audience}`;
+    const form = new URLSearchParams({
+      grant_type: TOKEN_EXCHANGE,
+      subject_token_type: JWT_TOKEN_TYPE,
+      subject_token: subjectJwtSvid,
+      audience
+    });
+    const issuedAt = Date.now();
+    let response;
+    try {
+      response = await fetch(this.issuerUrl + "/token", {
+        method: "POST",
+        headers: { accept: "application/json", "content-type": "application/x-www-form-urlencoded" },
+        body: form.toString(),
+        signal: AbortSignal.timeout(this.timeoutMs),
+        redirect: "error"
+      });
+    } catch (e) {
+      throw new IssuerError(`could not reach the issuer at ${this.issuerUrl} to ${what}: ${networkCause(e)}`);
+    }
+    if (!response.ok) {
+      throw await oauthError(what, response);
+    }
+    const answer = await response.json();
+    if (typeof answer.access_token !== "string" || typeof answer.expires_in !== "number" || answer.expires_in <= 0) {
+      throw new IssuerError(`the issuer's answer to ${what} has no access_token or expires_in`);
+    }
+    return { audience, token: answer.access_token, issuedAt, expiresAt: issuedAt + answer.expires_in * 1e3 };
   }
   async evidenceBundle(taskId) {
     const response = await this.send("download the evidence bundle", "GET", `/evidence/tasks/${encodeURIComponent(taskId)}`);
@@ -133,6 +172,26 @@ async function problem(what, response) {
   const message = `the issuer refused to ${what}: ${named} (${response.status})${detail ? `: ${detail}` : ""}`;
   return new IssuerError(message, type, response.status);
 }
+async function oauthError(what, response) {
+  let error = null;
+  let description = "";
+  try {
+    const body = await response.json();
+    if (typeof body.error === "string") {
+      error = body.error;
+    }
+    if (typeof body.error_description === "string") {
+      description = body.error_description;
+    }
+  } catch {
+  }
+  const named = error ?? `HTTP ${response.status}`;
+  return new IssuerError(
+    `the issuer refused to ${what}: ${named} (${response.status})${description ? `: ${description}` : ""}`,
+    error,
+    response.status
+  );
+}
 function networkCause(e) {
   if (e instanceof Error && e.name === "TimeoutError") {
     return "timed out";
@@ -143,18 +202,21 @@ function networkCause(e) {
 
 // src/credential-directory.ts
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 // src/audience-names.ts
 import { createHash } from "node:crypto";
 var MAX_FILE_PART = 180;
 function tokenFileName(audience) {
-  let part = escape(audience, (c) => /[A-Za-z0-9.-]/.test(c), false);
-  if (part.length > MAX_FILE_PART) {
-    part = "_h" + createHash("sha256").update(audience, "utf8").digest("hex");
-  }
-  return `jwt_svid.${part}.token`;
+  return `jwt_svid.${filePart(audience)}.token`;
+}
+function downstreamFileName(audience) {
+  return `downstream.${filePart(audience)}.token`;
+}
+function filePart(audience) {
+  const part = escape(audience, (c) => /[A-Za-z0-9.-]/.test(c), false);
+  return part.length > MAX_FILE_PART ? "_h" + createHash("sha256").update(audience, "utf8").digest("hex") : part;
 }
 function environmentSuffix(audience) {
   return escape(audience, (c) => /[a-z0-9]/.test(c), true);
@@ -178,6 +240,7 @@ var KEY_FILE = "svid_key.pem";
 var BUNDLE_FILE = "bundle.pem";
 var DEFAULT_JWT_FILE = "jwt_svid.token";
 var STATE_FILE = ".taskbound-state.json";
+var DOWNSTREAM_STATE_FILE = ".taskbound-downstream.json";
 var CredentialDirectory = class _CredentialDirectory {
   constructor(path) {
     this.path = path;
@@ -212,6 +275,25 @@ var CredentialDirectory = class _CredentialDirectory {
       }
     }
   }
+  /** Writes (or rewrites, on refresh) `downstream.<audience>.token` for each token. */
+  writeDownstream(tokens) {
+    for (const t of tokens) {
+      this.writeAtomically(downstreamFileName(t.audience), t.token);
+    }
+  }
+  downstreamFile(audience) {
+    return this.file(downstreamFileName(audience));
+  }
+  writeDownstreamLifetimes(lifetimes) {
+    this.writeAtomically(DOWNSTREAM_STATE_FILE, JSON.stringify(lifetimes));
+  }
+  readDownstreamLifetimes() {
+    try {
+      return JSON.parse(readFileSync(this.file(DOWNSTREAM_STATE_FILE), "utf8"));
+    } catch {
+      return [];
+    }
+  }
   writePrivateKey(pem) {
     this.writeAtomically(KEY_FILE, pem);
   }
@@ -228,6 +310,14 @@ var CredentialDirectory = class _CredentialDirectory {
       return JSON.parse(readFileSync(this.file(STATE_FILE), "utf8"));
     } catch {
       return null;
+    }
+  }
+  /** Every JWT-SVID and downstream token the directory holds now (`*.token`), for masking. */
+  currentTokens() {
+    try {
+      return readdirSync(this.path).filter((n) => n.endsWith(".token") && !n.startsWith(".")).map((n) => readFileSync(this.file(n), "utf8").trim()).filter((t) => t !== "");
+    } catch {
+      return [];
     }
   }
   file(name) {
@@ -259,9 +349,15 @@ function credentialEnvironment(c) {
   if (c.tokenFiles.size > 0) {
     env.TASKBOUND_JWT_SVID_FILE = `${c.directory}/${DEFAULT_JWT_FILE}`;
   }
-  const sts = c.tokenFiles.get(AWS_STS_AUDIENCE);
+  for (const [audience, file] of c.downstreamFiles ?? []) {
+    env[`TASKBOUND_DOWNSTREAM_${environmentSuffix(audience)}_FILE`] = file;
+  }
+  const sts = c.downstreamFiles?.get(AWS_STS_AUDIENCE) ?? c.tokenFiles.get(AWS_STS_AUDIENCE);
   if (sts !== void 0) {
     env.AWS_WEB_IDENTITY_TOKEN_FILE = sts;
+  }
+  if (c.awsRoleArn) {
+    env.AWS_ROLE_ARN = c.awsRoleArn;
   }
   return env;
 }
@@ -324,6 +420,9 @@ var TaskSession = class _TaskSession {
     this.state = state;
     this.current = current;
     this.hooks = hooks;
+    for (const d of directory.readDownstreamLifetimes()) {
+      this.downstream.set(d.audience, d);
+    }
   }
   client;
   directory;
@@ -332,13 +431,17 @@ var TaskSession = class _TaskSession {
   hooks;
   renewTimer = null;
   ended = null;
+  /** downstream audience → the lifetime of its current token, in the order asked for. */
+  downstream = /* @__PURE__ */ new Map();
   static async begin(o) {
     const key = TaskKey.generate();
+    const exchange = o.exchangeAudiences ?? [];
+    const audiences = exchange.length > 0 && !o.audiences.includes(o.client.issuerUrl) ? [...o.audiences, o.client.issuerUrl] : o.audiences;
     const begun = await o.client.begin({
       attestation: { type: "github", token: o.attestationToken },
       public_key: key.publicJwk,
       proof: key.proofOfPossession(o.client.issuerUrl, o.attestationToken),
-      audiences: o.audiences,
+      audiences,
       ...o.ttl ? { ttl: o.ttl } : {}
     });
     o.hooks.mask(begun.control_token);
@@ -351,16 +454,24 @@ var TaskSession = class _TaskSession {
       task_id: begun.task_id,
       spiffe_id: begun.spiffe_id,
       control_token: begun.control_token,
-      audiences: o.audiences,
+      audiences,
       end_retry_seconds: o.endRetrySeconds ?? 30
     };
     const session = new _TaskSession(o.client, directory, state, begun, o.hooks);
     try {
       directory.writePrivateKey(keyPem);
-      directory.writeSvids(begun, o.audiences);
+      directory.writeSvids(begun, audiences);
       directory.writeState(state);
     } catch (e) {
       await session.end("aborted", "the action could not write the credential files").catch(() => void 0);
+      throw e;
+    }
+    try {
+      for (const audience of exchange) {
+        session.keepDownstream(await session.exchange(begun, audience));
+      }
+    } catch (e) {
+      await session.end("failed", "a token exchange the step asked for was refused").catch(() => void 0);
       throw e;
     }
     return session;
@@ -372,6 +483,9 @@ var TaskSession = class _TaskSession {
       return null;
     }
     hooks.mask(state.control_token);
+    for (const token of directory.currentTokens()) {
+      hooks.mask(token);
+    }
     return new _TaskSession(new IssuerClient(state.issuer_url), directory, state, null, hooks);
   }
   get taskId() {
@@ -390,22 +504,56 @@ var TaskSession = class _TaskSession {
   tokenFiles() {
     return this.current === null ? /* @__PURE__ */ new Map() : this.directory.tokenFiles(this.current, this.state.audiences);
   }
-  environment() {
+  /** downstream audience → the file of its exchanged token, in the order asked for. */
+  downstreamFiles() {
+    return new Map([...this.downstream.keys()].map((a) => [a, this.directory.downstreamFile(a)]));
+  }
+  environment(awsRoleArn = null) {
     return credentialEnvironment({
       directory: this.directory.path,
       taskId: this.taskId,
       spiffeId: this.spiffeId,
       issuerUrl: this.client.issuerUrl,
-      tokenFiles: this.tokenFiles()
+      tokenFiles: this.tokenFiles(),
+      downstreamFiles: this.downstreamFiles(),
+      awsRoleArn
     });
   }
-  /** Renews now: fresh SVIDs over the same key, files rewritten atomically, new secrets masked. */
+  /**
+   * Renews now: fresh SVIDs over the same key, files rewritten atomically, new secrets masked; then exchanges the
+   * fresh issuer JWT-SVID again for each downstream token past half its life. A refused or failed refresh keeps the
+   * old token (valid until it expires) and is reported as a warning: it must not keep the fresh SVIDs from the step.
+   */
   async renew() {
     const fresh = await this.client.renew(this.taskId, this.state.control_token);
     maskSvids(fresh, this.hooks);
     this.directory.writeSvids(fresh, this.state.audiences);
     this.current = fresh;
+    for (const old of [...this.downstream.values()].filter((d) => refreshAt(d) <= Date.now())) {
+      try {
+        this.keepDownstream(await this.exchange(fresh, old.audience));
+      } catch (e) {
+        this.hooks.warning(
+          `Taskbound: could not refresh the downstream token for ${old.audience}; the old one stays until it expires at ${new Date(old.expiresAt).toISOString()}: ${errorMessage(e)}`
+        );
+      }
+    }
     return fresh;
+  }
+  async exchange(svids, audience) {
+    const subject = svids.jwt_svids.find((j) => j.audience === this.client.issuerUrl);
+    if (subject === void 0) {
+      throw new Error(`the task holds no JWT-SVID for the issuer (${this.client.issuerUrl}) to exchange`);
+    }
+    const token = await this.client.exchange(subject.token, audience);
+    this.hooks.mask(token.token);
+    return token;
+  }
+  /** Writes a downstream token's file and records its lifetime (masked already by `exchange`). */
+  keepDownstream(token) {
+    this.directory.writeDownstream([token]);
+    this.downstream.set(token.audience, { audience: token.audience, issuedAt: token.issuedAt, expiresAt: token.expiresAt });
+    this.directory.writeDownstreamLifetimes([...this.downstream.values()]);
   }
   /** Keeps renewing at each `renew_after` until the task ends; `onStopped` hears why renewal gave up. */
   startRenewing(renewAfter, onStopped = () => void 0) {
