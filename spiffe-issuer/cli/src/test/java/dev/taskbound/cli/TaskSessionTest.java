@@ -112,13 +112,12 @@ class TaskSessionTest {
     });
     doomed.close();
 
-    long t0 = System.nanoTime();
     EndResult r = session.end(TaskOutcome.SUCCEEDED, null);
-    Duration took = Duration.ofNanos(System.nanoTime() - t0);
 
     assertThat(r.ended()).isFalse();
-    assertThat(r.attempts()).isGreaterThanOrEqualTo(4);
-    assertThat(took).isBetween(Duration.ofMillis(1200), Duration.ofSeconds(6));
+    // Retried with back-off (100 ms doubling to 400 ms) within the 2 s window: several tries, never a hot loop. The
+    // count, not the time taken, is what a loaded machine cannot disturb.
+    assertThat(r.attempts()).isBetween(4, 20);
     assertThat(session.directory().path()).doesNotExist();
     assertThat(told).containsExactly(r);
     try (Issuer.Offline offline = Issuer.offline(cfg, Clock.systemUTC())) {
