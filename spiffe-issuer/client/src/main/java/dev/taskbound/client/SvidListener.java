@@ -7,7 +7,7 @@ public interface SvidListener {
   /** Fresh SVIDs are in place (files already rewritten). */
   void rotated(Svids svids);
 
-  /** A renewal failed; the session tries again at {@code nextAttempt}, or never when null (task no longer active). */
+  /** A renewal failed; the session tries again at {@code nextAttempt}, or never when null (refused, or the task's end is nearer). */
   default void renewalFailed(IssuerException error, Instant nextAttempt) {}
 
   /** The session ended (or gave up ending); the credentials must no longer be used. */

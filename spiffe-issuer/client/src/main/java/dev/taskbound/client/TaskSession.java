@@ -20,8 +20,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One task seen from the step that runs it: the key is generated here and never sent; begin, renew at the
- * issuer's {@code renew_after} (half-life) with backoff on failure, credential files rewritten atomically on every
- * renewal, end with bounded retry, files wiped. What every CI adapter does, in one place.
+ * issuer's {@code renew_after} with backoff on failure (no more once {@code renew_after} reaches {@code expires_at} or
+ * the issuer refuses), credential files rewritten atomically on every renewal, end with bounded retry, files wiped.
+ * What every CI adapter does, in one place.
  *
  * <p>Thread-safe. {@link #close()} ends the task as {@code aborted} when no outcome was reported, so a
  * try-with-resources block never leaves a task running.
@@ -227,12 +228,18 @@ public final class TaskSession implements AutoCloseable {
 
   // ---- renewal ------------------------------------------------------------------------------------------
 
-  private void scheduleRenewalAt(Instant at) {
-    if (ending) {
-      return;
+  /**
+   * Schedules the next renewal at {@code at}; false when there is none: the session is ending, or {@code at} is not
+   * before the task's end ({@code renew_after == expires_at} is the issuer's "no further renewal", and a retry past
+   * the end could only be refused).
+   */
+  private boolean scheduleRenewalAt(Instant at) {
+    if (ending || !at.isBefore(current.expiresAt())) {
+      return false;
     }
     long delayMs = Math.max(0, Duration.between(clock.instant(), at).toMillis());
     nextRenewal = scheduler.schedule(this::renewOnSchedule, delayMs, TimeUnit.MILLISECONDS);
+    return true;
   }
 
   private void cancelRenewal() {
@@ -263,10 +270,10 @@ public final class TaskSession implements AutoCloseable {
       }
       if (failure.retryable()) {
         failedRenewals++;
-        retryAt = clock.instant().plus(options.renewBackoff().delayAfter(failedRenewals));
-        scheduleRenewalAt(retryAt);
+        Instant at = clock.instant().plus(options.renewBackoff().delayAfter(failedRenewals));
+        retryAt = scheduleRenewalAt(at) ? at : null;
       } else {
-        // 401/404/409: the task was ended elsewhere (reaper, operator); retrying cannot help.
+        // 401/404/409: the task was ended elsewhere (reaper, operator) or is at its end of life; retrying cannot help.
         retryAt = null;
       }
     }

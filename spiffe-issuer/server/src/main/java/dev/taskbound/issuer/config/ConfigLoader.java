@@ -162,16 +162,24 @@ public final class ConfigLoader {
             s.text("password_env", "TASKBOUND_DB_PASSWORD"));
 
     Node l = n.childOrEmpty("ttl");
-    l.only("task_default", "task_max", "x509_svid", "jwt_svid", "heartbeat");
+    l.only("task_default", "task_max", "x509_svid", "jwt_svid", "heartbeat", "renew_interval");
     IssuerConfig.Ttl ttl =
         new IssuerConfig.Ttl(
             l.duration("task_default", Duration.ofMinutes(15)),
             l.duration("task_max", Duration.ofHours(6)),
             l.duration("x509_svid", Duration.ofMinutes(10)),
             l.duration("jwt_svid", Duration.ofMinutes(5)),
-            l.duration("heartbeat", Duration.ofMinutes(10)));
+            l.duration("heartbeat", null),
+            l.duration("renew_interval", IssuerConfig.Ttl.DEFAULT_RENEW_INTERVAL));
     if (ttl.taskDefault().compareTo(ttl.taskMax()) > 0) {
       throw new ConfigException("ttl.task_default must not exceed ttl.task_max");
+    }
+    if (ttl.renewInterval().compareTo(IssuerConfig.Ttl.RENEWAL_FLOOR) < 0) {
+      throw new ConfigException("ttl.renew_interval must be at least " + HumanDuration.format(IssuerConfig.Ttl.RENEWAL_FLOOR));
+    }
+    if (ttl.heartbeat().compareTo(ttl.renewInterval().multipliedBy(2)) < 0) {
+      // One late renewal must not cost a running step its identity.
+      throw new ConfigException("ttl.heartbeat must be at least twice ttl.renew_interval");
     }
 
     Node pol = n.childOrEmpty("policy");

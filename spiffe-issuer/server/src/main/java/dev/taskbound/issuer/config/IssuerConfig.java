@@ -136,10 +136,37 @@ public record IssuerConfig(
    * @param taskMax the longest a task may live, renewals included
    * @param x509Svid lifetime of one X.509-SVID (renewed at half-life)
    * @param jwtSvid lifetime of one JWT-SVID
-   * @param heartbeat a task not renewed within this window is abandoned by the reaper
+   * @param heartbeat a task not renewed within this window is abandoned by the reaper; null for
+   *     {@link #defaultHeartbeat} of {@code renewInterval}
+   * @param renewInterval the longest a client waits between renewals (each renewal is also its heartbeat); null for
+   *     {@link #DEFAULT_RENEW_INTERVAL}
    */
   public record Ttl(
-      Duration taskDefault, Duration taskMax, Duration x509Svid, Duration jwtSvid, Duration heartbeat) {}
+      Duration taskDefault, Duration taskMax, Duration x509Svid, Duration jwtSvid, Duration heartbeat,
+      Duration renewInterval) {
+    public static final Duration DEFAULT_RENEW_INTERVAL = Duration.ofSeconds(20);
+    /** Renewals missed before the reaper calls a task abandoned, when {@code heartbeat} is not set. */
+    public static final int MISSED_RENEWALS = 3;
+    public static final Duration MIN_HEARTBEAT = Duration.ofSeconds(30);
+    /** No renewal is scheduled into a task's last this-much: its credentials then last to its end. */
+    public static final Duration RENEWAL_FLOOR = Duration.ofSeconds(5);
+
+    public Ttl {
+      renewInterval = renewInterval == null ? DEFAULT_RENEW_INTERVAL : renewInterval;
+      heartbeat = heartbeat == null ? defaultHeartbeat(renewInterval) : heartbeat;
+    }
+
+    /** Lifetimes with the default renewal interval. */
+    public Ttl(Duration taskDefault, Duration taskMax, Duration x509Svid, Duration jwtSvid, Duration heartbeat) {
+      this(taskDefault, taskMax, x509Svid, jwtSvid, heartbeat, null);
+    }
+
+    /** A few missed renewals, not less than {@link #MIN_HEARTBEAT}: a lost client's task is revoked within about a minute. */
+    public static Duration defaultHeartbeat(Duration renewInterval) {
+      Duration missed = renewInterval.multipliedBy(MISSED_RENEWALS);
+      return missed.compareTo(MIN_HEARTBEAT) < 0 ? MIN_HEARTBEAT : missed;
+    }
+  }
 
   /**
    * The CRL at {@code GET /crl}.

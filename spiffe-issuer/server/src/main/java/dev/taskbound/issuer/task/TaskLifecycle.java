@@ -82,6 +82,8 @@ public final class TaskLifecycle {
   private static final int MAX_AUDIENCES = 16;
   private static final int MAX_AUDIENCE_LENGTH = 512;
   private static final int MAX_TOKEN_LENGTH = 16 * 1024;
+  /** Less than this cannot carry a JWT-SVID (whole-second times) with a margin for the minting itself. */
+  static final Duration MIN_CREDENTIAL_LIFETIME = Duration.ofSeconds(2);
 
   private final IssuerConfig config;
   private final String issuerUrl;
@@ -169,6 +171,12 @@ public final class TaskLifecycle {
     if (decision.ttlCap() != null) {
       lifetime = min(lifetime, decision.ttlCap());
     }
+    if (lifetime.compareTo(MIN_CREDENTIAL_LIFETIME) < 0) {
+      throw new TaskException(
+          ProblemType.POLICY_DENIED,
+          "rule '" + decision.rule() + "' and ttl.task_max leave the task " + lifetime.toMillis() + "ms, less than the "
+              + HumanDuration.format(MIN_CREDENTIAL_LIFETIME) + " its credentials need");
+    }
     Instant expiresAt = now.plus(lifetime);
     String taskId = newTaskId();
     Minted minted = mint(taskId, decision.spiffeId(), taskKey, audiences, who.context(), now, expiresAt);
@@ -244,8 +252,11 @@ public final class TaskLifecycle {
     if (!task.active()) {
       throw new TaskException(ProblemType.TASK_NOT_ACTIVE, "task " + taskId + " has ended (" + task.outcome().wire() + ")");
     }
-    if (!now.isBefore(task.expiresAt())) {
-      throw new TaskException(ProblemType.TASK_NOT_ACTIVE, "task " + taskId + " reached its maximum lifetime");
+    if (Duration.between(now, task.expiresAt()).compareTo(MIN_CREDENTIAL_LIFETIME) < 0) {
+      throw new TaskException(
+          ProblemType.TASK_NOT_ACTIVE,
+          "task " + taskId + " is at the end of its lifetime (expires_at " + task.expiresAt()
+              + "): too little is left for fresh credentials; it cannot be renewed any more");
     }
     ECKey taskKey;
     try {
@@ -472,9 +483,23 @@ public final class TaskLifecycle {
       records.add(new CredentialRecord(taskId, CredentialKind.JWT_SVID, jwt.jti(), audience, jwt.issuedAt(), jwt.expiresAt(), null));
       soonest = earliest(soonest, jwt.expiresAt());
     }
-    // Renew at half-life of the shortest-lived credential so a slow renewal never leaves the step without one.
-    Instant renewAfter = now.plus(Duration.between(now, soonest).dividedBy(2));
-    return new Minted(x509, jwts, records, renewAfter);
+    return new Minted(x509, jwts, records, renewAfter(now, soonest, taskExpiresAt));
+  }
+
+  /**
+   * Half-life of the shortest-lived credential, so a slow renewal never leaves the step without one, and at most
+   * {@code ttl.renew_interval} apart, since each renewal is also the task's heartbeat. When the credentials already
+   * last to the task's end and less than {@code RENEWAL_FLOOR} would be left, {@code taskExpiresAt}: no further
+   * renewal (else the halving mints a burst of SVIDs in the task's last seconds).
+   */
+  private Instant renewAfter(Instant now, Instant soonest, Instant taskExpiresAt) {
+    Instant renewAfter = now.plus(min(Duration.between(now, soonest).dividedBy(2), config.ttl().renewInterval()));
+    // JWT-SVID times are whole seconds: one capped at the task's end expires up to a second before it.
+    boolean lastsToTheEnd = !soonest.isBefore(taskExpiresAt.truncatedTo(ChronoUnit.SECONDS));
+    if (lastsToTheEnd && Duration.between(renewAfter, taskExpiresAt).compareTo(IssuerConfig.Ttl.RENEWAL_FLOOR) < 0) {
+      return taskExpiresAt;
+    }
+    return renewAfter;
   }
 
   private TaskRecord authorize(String taskId, String controlToken) {
@@ -544,11 +569,16 @@ public final class TaskLifecycle {
     if (ttl == null) {
       return null;
     }
+    Duration parsed;
     try {
-      return HumanDuration.parse(ttl);
+      parsed = HumanDuration.parse(ttl);
     } catch (IllegalArgumentException e) {
       throw malformed("ttl: " + e.getMessage());
     }
+    if (parsed.compareTo(MIN_CREDENTIAL_LIFETIME) < 0) {
+      throw malformed("ttl must be at least " + HumanDuration.format(MIN_CREDENTIAL_LIFETIME));
+    }
+    return parsed;
   }
 
   private static String denialDetail(Decision d) {

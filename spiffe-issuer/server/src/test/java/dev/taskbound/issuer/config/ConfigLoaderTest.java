@@ -69,6 +69,17 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void heartbeatIsThreeRenewalIntervalsAtLeastThirtySecondsUnlessSet() throws Exception {
+    assertThat(ConfigLoader.dev(dir).ttl().renewInterval()).isEqualTo(Duration.ofSeconds(20));
+    assertThat(ConfigLoader.dev(dir).ttl().heartbeat()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(load("dev: true\nttl: {renew_interval: 1m}\n").ttl().heartbeat()).isEqualTo(Duration.ofMinutes(3));
+    assertThat(load("dev: true\nttl: {renew_interval: 5s}\n").ttl().heartbeat()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(load("dev: true\nttl: {heartbeat: 10m}\n").ttl().heartbeat()).isEqualTo(Duration.ofMinutes(10));
+    assertThatThrownBy(() -> load("dev: true\nttl: {renew_interval: 1s}\n")).hasMessageContaining("ttl.renew_interval");
+    assertThatThrownBy(() -> load("dev: true\nttl: {heartbeat: 30s, renew_interval: 20s}\n")).hasMessageContaining("ttl.heartbeat");
+  }
+
+  @Test
   void unknownKeysAreErrorsNamingTheKey() {
     assertThatThrownBy(() -> load("trust_domain: a.b\nissuer_url: https://x\ntls: {cert_file: a, key_file: b}\nttl: {jwt_svd: 5m}\n"))
         .isInstanceOf(ConfigException.class)
