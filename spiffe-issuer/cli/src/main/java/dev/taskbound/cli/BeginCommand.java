@@ -59,7 +59,7 @@ final class BeginCommand implements Callable<Integer>, TaskboundCli.NeedsEnv {
   public Integer call() {
     String issuerUrl = issuerOptions.issuerUrl(env);
     Attestation attestation = issuerOptions.attestation(env, issuerUrl);
-    IssuerClient client = new IssuerClient(issuerUrl);
+    IssuerClient client = issuerOptions.ca.client(issuerUrl);
     TaskKey key = TaskKey.generate();
     BeginTaskResponse begun;
     try {
@@ -76,7 +76,7 @@ final class BeginCommand implements Callable<Integer>, TaskboundCli.NeedsEnv {
       cd.writeKey(key.privateKeyPem());
       cd.write(svids);
       new ShellState(issuerUrl, begun.taskId(), begun.spiffeId(), begun.controlToken(),
-          begun.jwtSvids().stream().map(JwtSvidCredential::audience).toList(), endRetry.toSeconds()).write(cd);
+          begun.jwtSvids().stream().map(JwtSvidCredential::audience).toList(), endRetry.toSeconds(), issuerOptions.ca.pem()).write(cd);
       failure = "token exchange at begin failed";
       for (DownstreamToken token : DownstreamExchange.exchange(client, svids, exchangeOptions.audiences)) {
         cd.writeDownstream(token);

@@ -3,7 +3,6 @@ package dev.taskbound.cli;
 import dev.taskbound.client.AudienceNames;
 import dev.taskbound.client.CredentialDirectory;
 import dev.taskbound.client.DownstreamToken;
-import dev.taskbound.client.IssuerClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -24,6 +23,7 @@ import picocli.CommandLine.Parameters;
     description = "Exchange the JWT-SVID of a task begun with 'taskbound begin' for a downstream token for AUD; prints the token file's path.")
 final class ExchangeCommand implements Callable<Integer>, TaskboundCli.NeedsEnv {
   @Mixin StateDirOption dirOption;
+  @Mixin IssuerCaOption ca;
 
   @Parameters(index = "0", paramLabel = "AUD", description = "The downstream audience (sts.amazonaws.com, a Vault role's bound audience …).")
   String audience;
@@ -54,7 +54,7 @@ final class ExchangeCommand implements Callable<Integer>, TaskboundCli.NeedsEnv 
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + subject, e);
     }
-    DownstreamToken token = new IssuerClient(state.issuerUrl()).exchange(subjectToken, audience);
+    DownstreamToken token = ca.client(state.issuerUrl(), state.issuerCaPem()).exchange(subjectToken, audience);
     Path file = CredentialDirectory.at(dir).writeDownstream(token);
     System.out.println(printToken ? token.token() : file.toAbsolutePath().toString());
     System.err.printf("taskbound: downstream token for %s valid until %s; after %s run 'taskbound renew' and this again for a fresh one%n",

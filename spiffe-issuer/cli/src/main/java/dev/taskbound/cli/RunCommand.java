@@ -5,7 +5,6 @@ import dev.taskbound.api.TaskOutcome;
 import dev.taskbound.cli.workload.WorkloadApiServer;
 import dev.taskbound.client.Backoff;
 import dev.taskbound.client.EndResult;
-import dev.taskbound.client.IssuerClient;
 import dev.taskbound.client.IssuerException;
 import dev.taskbound.client.SessionOptions;
 import dev.taskbound.client.SvidListener;
@@ -84,7 +83,7 @@ final class RunCommand implements Callable<Integer>, TaskboundCli.NeedsEnv {
     }
     TaskSession session;
     try {
-      session = TaskSession.begin(new IssuerClient(issuerUrl), attestation, options);
+      session = TaskSession.begin(issuerOptions.ca.client(issuerUrl), attestation, options);
     } catch (IssuerException e) {
       throw new TaskboundCli.BeginFailed(e.getMessage(), e);
     }

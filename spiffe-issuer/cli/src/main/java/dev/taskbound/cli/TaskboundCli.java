@@ -30,7 +30,7 @@ public final class TaskboundCli {
     cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
       // Messages only: a stack trace could carry a request body, and users need the sentence, not the frames.
       PrintWriter err = cmd.getErr();
-      err.println("taskbound: " + e.getMessage());
+      err.println("taskbound: " + e.getMessage() + IssuerCaOption.hint(e));
       return e instanceof BeginFailed ? EXIT_BEGIN_FAILED : 1;
     });
     return cl;

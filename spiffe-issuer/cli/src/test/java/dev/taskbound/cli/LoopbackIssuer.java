@@ -39,21 +39,39 @@ public final class LoopbackIssuer implements AutoCloseable {
    * {@code extraConfig} may name the issuer's URL as {@code {url}}; {@code env} answers {@code secret_env} lookups.
    */
   public static LoopbackIssuer withPolicy(Path dir, String policy, Map<String, String> env, String... extraConfig) throws Exception {
+    List<String> lines = new ArrayList<>(List.of("dev: true"));
+    lines.addAll(List.of(extraConfig));
+    return fromConfig(dir, "http", policy, env, lines);
+  }
+
+  /**
+   * A production-mode issuer over HTTPS with the TLS certificate and key in {@code certFile}/{@code keyFile} (PEM),
+   * governed by {@code policy}, with {@code extraConfig} (attestors …) as in {@link #withPolicy}.
+   */
+  public static LoopbackIssuer overTls(Path dir, Path certFile, Path keyFile, String policy, String... extraConfig) throws Exception {
+    List<String> lines = new ArrayList<>(List.of(
+        "trust_domain: taskbound.test", "issuer_url: {url}", "tls: {cert_file: " + certFile + ", key_file: " + keyFile + "}"));
+    lines.addAll(List.of(extraConfig));
+    return fromConfig(dir, "https", policy, Map.of(), lines);
+  }
+
+  private static LoopbackIssuer fromConfig(Path dir, String scheme, String policy, Map<String, String> env, List<String> config)
+      throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = s.getLocalPort();
     }
-    String url = "http://127.0.0.1:" + port;
+    String url = scheme + "://127.0.0.1:" + port;
     Path policyFile = dir.resolve("policy.yaml");
     Files.writeString(policyFile, policy.replace("{url}", url));
     List<String> lines = new ArrayList<>(List.of(
-        "dev: true", "listen: 127.0.0.1:" + port, "data_dir: " + dir.resolve("data"), "policy: {file: " + policyFile + "}"));
-    for (String line : extraConfig) {
+        "listen: 127.0.0.1:" + port, "data_dir: " + dir.resolve("data"), "policy: {file: " + policyFile + "}"));
+    for (String line : config) {
       lines.add(line.replace("{url}", url));
     }
-    Path config = dir.resolve("issuer.yaml");
-    Files.writeString(config, String.join("\n", lines) + "\n");
-    return new LoopbackIssuer(Issuer.start(ConfigLoader.load(config), Clock.systemUTC(), env::get));
+    Path file = dir.resolve("issuer.yaml");
+    Files.writeString(file, String.join("\n", lines) + "\n");
+    return new LoopbackIssuer(Issuer.start(ConfigLoader.load(file), Clock.systemUTC(), env::get));
   }
 
   public String url() {
