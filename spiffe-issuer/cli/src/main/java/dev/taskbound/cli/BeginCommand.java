@@ -5,6 +5,8 @@ import dev.taskbound.api.BeginTaskResponse;
 import dev.taskbound.api.JwtSvidCredential;
 import dev.taskbound.api.TaskOutcome;
 import dev.taskbound.client.CredentialDirectory;
+import dev.taskbound.client.DownstreamExchange;
+import dev.taskbound.client.DownstreamToken;
 import dev.taskbound.client.EndRetry;
 import dev.taskbound.client.Backoff;
 import dev.taskbound.client.IssuerClient;
@@ -37,6 +39,8 @@ final class BeginCommand implements Callable<Integer>, TaskboundCli.NeedsEnv {
   @Option(names = "--ttl", paramLabel = "D", description = "Requested task lifetime; capped by the issuer.")
   String ttl;
 
+  @Mixin ExchangeOptions exchangeOptions;
+
   @Option(names = "--dir", paramLabel = "DIR", description = "Private credential directory (default: a fresh one under $TMPDIR).")
   Path dir;
 
@@ -55,15 +59,16 @@ final class BeginCommand implements Callable<Integer>, TaskboundCli.NeedsEnv {
   public Integer call() {
     String issuerUrl = issuerOptions.issuerUrl(env);
     Attestation attestation = issuerOptions.attestation(env, issuerUrl);
-    IssuerClient client = new IssuerClient(issuerUrl);
+    IssuerClient client = issuerOptions.ca.client(issuerUrl);
     TaskKey key = TaskKey.generate();
     BeginTaskResponse begun;
     try {
-      begun = client.begin(attestation, key, audiences, ttl);
+      begun = client.begin(attestation, key, DownstreamExchange.jwtAudiences(audiences, exchangeOptions.audiences, issuerUrl), ttl);
     } catch (IssuerException e) {
       throw new TaskboundCli.BeginFailed(e.getMessage(), e);
     }
     CredentialDirectory cd = null;
+    String failure = "client could not store credentials";
     try {
       cd = dir != null ? CredentialDirectory.at(dir) : CredentialDirectory.createTemp();
       Svids svids = new Svids(begun.taskId(), begun.spiffeId(), begun.x509SvidChainPem(), begun.jwtSvids(), begun.bundlePem(),
@@ -71,18 +76,25 @@ final class BeginCommand implements Callable<Integer>, TaskboundCli.NeedsEnv {
       cd.writeKey(key.privateKeyPem());
       cd.write(svids);
       new ShellState(issuerUrl, begun.taskId(), begun.spiffeId(), begun.controlToken(),
-          begun.jwtSvids().stream().map(JwtSvidCredential::audience).toList(), endRetry.toSeconds()).write(cd);
+          begun.jwtSvids().stream().map(JwtSvidCredential::audience).toList(), endRetry.toSeconds(), issuerOptions.ca.pem()).write(cd);
+      failure = "token exchange at begin failed";
+      for (DownstreamToken token : DownstreamExchange.exchange(client, svids, exchangeOptions.audiences)) {
+        cd.writeDownstream(token);
+      }
     } catch (RuntimeException e) {
       new EndRetry(client, new Backoff(Duration.ofMillis(500), Duration.ofSeconds(5)), Duration.ofSeconds(30), Clock.systemUTC())
-          .end(begun.taskId(), begun.controlToken(), TaskOutcome.FAILED.wire(), "client could not store credentials");
+          .end(begun.taskId(), begun.controlToken(), TaskOutcome.FAILED.wire(), failure);
       if (cd != null) {
         cd.wipe();
+      }
+      if (e instanceof IssuerException refused) {
+        throw new TaskboundCli.BeginFailed(failure + ": " + refused.getMessage(), refused);
       }
       throw e;
     }
     System.out.print(ChildEnvironment.exportLines(ChildEnvironment.of(
         issuerUrl, begun.taskId(), begun.spiffeId(), cd.path(),
-        begun.jwtSvids().stream().map(JwtSvidCredential::audience).toList(), null)));
+        begun.jwtSvids().stream().map(JwtSvidCredential::audience).toList(), exchangeOptions.audiences, exchangeOptions.awsRoleArn, null)));
     System.err.printf("taskbound: task %s as %s; renew before %s with 'taskbound renew', end with 'taskbound end --outcome …'%n",
         begun.taskId(), begun.spiffeId(), begun.renewAfter());
     return 0;

@@ -5,7 +5,6 @@ import dev.taskbound.client.Backoff;
 import dev.taskbound.client.CredentialDirectory;
 import dev.taskbound.client.EndResult;
 import dev.taskbound.client.EndRetry;
-import dev.taskbound.client.IssuerClient;
 import dev.taskbound.client.evidence.NoteKey;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -20,6 +19,7 @@ import picocli.CommandLine.Option;
 @Command(name = "end", description = "End a task begun with 'taskbound begin' and delete its credentials.")
 final class EndCommand implements Callable<Integer>, TaskboundCli.NeedsEnv {
   @Mixin StateDirOption dirOption;
+  @Mixin IssuerCaOption ca;
 
   @Option(names = "--outcome", paramLabel = "O", defaultValue = "succeeded",
       description = "succeeded, failed, aborted or timed_out (default: ${DEFAULT-VALUE}).")
@@ -50,7 +50,7 @@ final class EndCommand implements Callable<Integer>, TaskboundCli.NeedsEnv {
     ShellState state = ShellState.read(dir);
     EndResult result;
     try {
-      result = new EndRetry(new IssuerClient(state.issuerUrl()), new Backoff(Duration.ofMillis(500), Duration.ofSeconds(15)),
+      result = new EndRetry(ca.client(state.issuerUrl(), state.issuerCaPem()), new Backoff(Duration.ofMillis(500), Duration.ofSeconds(15)),
           state.endRetry(), Clock.systemUTC()).end(state.taskId(), state.controlToken(), o.wire(), reason);
     } finally {
       CredentialDirectory.at(dir).wipe();

@@ -5,15 +5,18 @@ import dev.taskbound.client.Attestations;
 import java.nio.file.Path;
 import java.util.Map;
 import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** Which issuer to ask and how to prove who is asking; shared by {@code run} and {@code begin}. */
+/** Which issuer to ask, how to trust it and how to prove who is asking; shared by {@code run} and {@code begin}. */
 final class IssuerOptions {
   static final String ISSUER_ENV = "TASKBOUND_ISSUER_URL";
   static final String DEV_TOKEN_ENV = "TASKBOUND_DEV_TOKEN";
 
   @Option(names = "--issuer", paramLabel = "URL", description = "Issuer base URL (default: $TASKBOUND_ISSUER_URL).")
   String issuer;
+
+  @Mixin IssuerCaOption ca;
 
   @Option(names = "--attestation-type", paramLabel = "T",
       description = "github, oidc:<name> or dev. Default: github in a GitHub Actions job, else dev with a dev token.")

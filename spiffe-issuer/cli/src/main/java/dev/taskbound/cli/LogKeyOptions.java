@@ -9,6 +9,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -24,6 +25,8 @@ final class LogKeyOptions {
   @Option(names = "--issuer", paramLabel = "URL",
       description = "Issuer base URL: fetch the key from it when no --issuer-key is given (trust = that TLS connection).")
   String issuer;
+
+  @Mixin IssuerCaOption ca;
 
   /** The key to verify with; tells {@code err} when it was fetched rather than pinned. */
   NoteKey key(PrintWriter err) {
@@ -47,7 +50,7 @@ final class LogKeyOptions {
 
   /** The issuer to ask for proofs, or null when none was named. */
   IssuerClient issuerClient() {
-    return issuer == null ? null : new IssuerClient(issuer);
+    return issuer == null ? null : ca.client(issuer);
   }
 
   static NoteKey readKeyFile(Path file) {

@@ -2,7 +2,6 @@ package dev.taskbound.cli;
 
 import dev.taskbound.api.RenewTaskResponse;
 import dev.taskbound.client.CredentialDirectory;
-import dev.taskbound.client.IssuerClient;
 import dev.taskbound.client.Svids;
 import java.nio.file.Path;
 import java.util.Map;
@@ -14,6 +13,7 @@ import picocli.CommandLine.Mixin;
 @Command(name = "renew", description = "Renew the SVIDs of a task begun with 'taskbound begin'.")
 final class RenewCommand implements Callable<Integer>, TaskboundCli.NeedsEnv {
   @Mixin StateDirOption dirOption;
+  @Mixin IssuerCaOption ca;
 
   private Map<String, String> env;
 
@@ -26,7 +26,7 @@ final class RenewCommand implements Callable<Integer>, TaskboundCli.NeedsEnv {
   public Integer call() {
     Path dir = dirOption.resolve(env);
     ShellState state = ShellState.read(dir);
-    RenewTaskResponse r = new IssuerClient(state.issuerUrl()).renew(state.taskId(), state.controlToken());
+    RenewTaskResponse r = ca.client(state.issuerUrl(), state.issuerCaPem()).renew(state.taskId(), state.controlToken());
     CredentialDirectory.at(dir).write(
         new Svids(r.taskId(), r.spiffeId(), r.x509SvidChainPem(), r.jwtSvids(), r.bundlePem(), null, r.expiresAt(), r.renewAfter()));
     System.err.printf("taskbound: task %s renewed; renew again before %s%n", state.taskId(), r.renewAfter());

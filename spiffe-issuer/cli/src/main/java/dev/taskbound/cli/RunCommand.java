@@ -5,14 +5,16 @@ import dev.taskbound.api.TaskOutcome;
 import dev.taskbound.cli.workload.WorkloadApiServer;
 import dev.taskbound.client.Backoff;
 import dev.taskbound.client.EndResult;
-import dev.taskbound.client.IssuerClient;
 import dev.taskbound.client.IssuerException;
 import dev.taskbound.client.SessionOptions;
+import dev.taskbound.client.SvidListener;
+import dev.taskbound.client.Svids;
 import dev.taskbound.client.TaskSession;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +37,8 @@ final class RunCommand implements Callable<Integer>, TaskboundCli.NeedsEnv {
 
   @Option(names = "--ttl", paramLabel = "D", description = "Requested task lifetime (15m, 1h); capped by the issuer.")
   String ttl;
+
+  @Mixin ExchangeOptions exchangeOptions;
 
   @Option(names = "--workload-api", description = "Serve the SPIFFE Workload API on a socket in the private directory.")
   boolean workloadApi;
@@ -72,13 +76,14 @@ final class RunCommand implements Callable<Integer>, TaskboundCli.NeedsEnv {
         .withAudiences(audiences)
         .withTtl(ttl)
         .withCredentialDir(dir)
+        .withExchange(exchangeOptions.audiences)
         .withEndRetry(new Backoff(Duration.ofMillis(500), Duration.ofSeconds(15)), endRetry);
     if (evidenceKey != null) {
       options = options.withEvidenceKey(LogKeyOptions.readKeyFile(evidenceKey));
     }
     TaskSession session;
     try {
-      session = TaskSession.begin(new IssuerClient(issuerUrl), attestation, options);
+      session = TaskSession.begin(issuerOptions.ca.client(issuerUrl), attestation, options);
     } catch (IssuerException e) {
       throw new TaskboundCli.BeginFailed(e.getMessage(), e);
     }
@@ -86,6 +91,16 @@ final class RunCommand implements Callable<Integer>, TaskboundCli.NeedsEnv {
     Process child = null;
     SignalForwarder signals = null;
     Thread backstop = null;
+    session.addListener(new SvidListener() {
+      @Override
+      public void rotated(Svids svids) {}
+
+      @Override
+      public void downstreamRefreshFailed(String audience, RuntimeException error, Instant stillValidUntil) {
+        System.err.printf("taskbound: could not refresh the downstream token for %s (%s); the previous one stays valid until %s%n",
+            audience, error.getMessage(), stillValidUntil);
+      }
+    });
     try {
       Path privateDir = session.directory().path();
       if (workloadApi) {
@@ -95,7 +110,7 @@ final class RunCommand implements Callable<Integer>, TaskboundCli.NeedsEnv {
       pb.environment().remove(issuerOptions.tokenVariable());
       pb.environment().putAll(ChildEnvironment.of(
           issuerUrl, session.taskId(), session.spiffeId(), privateDir, session.current().jwtSvids().stream().map(j -> j.audience()).toList(),
-          wapi != null ? wapi.endpoint() : null));
+          List.copyOf(session.downstreamTokens().keySet()), exchangeOptions.awsRoleArn, wapi != null ? wapi.endpoint() : null));
       System.err.printf("taskbound: task %s as %s%n", session.taskId(), session.spiffeId());
       try {
         child = pb.start();

@@ -12,7 +12,9 @@ import java.util.List;
 
 /**
  * What {@code taskbound begin} leaves for {@code renew} and {@code end}: the file {@value #FILE} in the private
- * directory (0600). It holds the control token, so it lives and dies with the credentials.
+ * directory (0600). It holds the control token, so it lives and dies with the credentials. {@code issuer_ca_pem}
+ * keeps the CA certificates {@code begin} trusted for the issuer, so {@code renew}, {@code exchange} and {@code end}
+ * trust the same without being told again.
  */
 record ShellState(
     @JsonProperty("issuer_url") String issuerUrl,
@@ -20,7 +22,8 @@ record ShellState(
     @JsonProperty("spiffe_id") String spiffeId,
     @JsonProperty("control_token") String controlToken,
     List<String> audiences,
-    @JsonProperty("end_retry_seconds") long endRetrySeconds) {
+    @JsonProperty("end_retry_seconds") long endRetrySeconds,
+    @JsonProperty("issuer_ca_pem") String issuerCaPem) {
   static final String FILE = ".taskbound-state.json";
 
   void write(CredentialDirectory dir) {

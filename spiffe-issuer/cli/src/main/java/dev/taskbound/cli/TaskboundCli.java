@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
     scope = CommandLine.ScopeType.INHERIT,
     versionProvider = TaskboundCli.Version.class,
     description = "Runs a CI step under a task-scoped SPIFFE identity that is revoked when the step ends.",
-    subcommands = {RunCommand.class, BeginCommand.class, RenewCommand.class, EndCommand.class, EvidenceCommand.class})
+    subcommands = {RunCommand.class, BeginCommand.class, RenewCommand.class, ExchangeCommand.class, EndCommand.class, EvidenceCommand.class})
 public final class TaskboundCli {
   /** Exit status when the command succeeded but its task could not be ended (still active at the issuer). */
   public static final int EXIT_END_FAILED = 75;
@@ -30,7 +30,7 @@ public final class TaskboundCli {
     cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
       // Messages only: a stack trace could carry a request body, and users need the sentence, not the frames.
       PrintWriter err = cmd.getErr();
-      err.println("taskbound: " + e.getMessage());
+      err.println("taskbound: " + e.getMessage() + IssuerCaOption.hint(e));
       return e instanceof BeginFailed ? EXIT_BEGIN_FAILED : 1;
     });
     return cl;

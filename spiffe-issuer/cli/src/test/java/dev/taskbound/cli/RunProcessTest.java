@@ -11,11 +11,8 @@ import io.spiffe.workloadapi.WorkloadApiClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,7 +23,6 @@ class RunProcessTest {
   @TempDir static Path dataDir;
   @TempDir Path work;
   static LoopbackIssuer issuer;
-  static final Pattern TASK_ID = Pattern.compile("task (tsk_[a-z2-7]{26})");
 
   @BeforeAll
   static void start() throws Exception {
@@ -39,26 +35,17 @@ class RunProcessTest {
   }
 
   private ProcessBuilder taskbound(String... args) {
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path"),
-        TaskboundCli.class.getName()));
-    cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd);
+    ProcessBuilder pb = CliProcess.taskbound(work, args);
     pb.environment().put("TASKBOUND_DEV_TOKEN", issuer.devToken());
-    pb.environment().put("TMPDIR", work.toString());
-    pb.redirectError(work.resolve("stderr.txt").toFile());
-    pb.redirectOutput(work.resolve("stdout.txt").toFile());
     return pb;
   }
 
   private String stderr() throws Exception {
-    return Files.readString(work.resolve("stderr.txt"));
+    return CliProcess.stderr(work);
   }
 
   private String taskId() throws Exception {
-    Matcher m = TASK_ID.matcher(stderr());
-    assertThat(m.find()).as(stderr()).isTrue();
-    return m.group(1);
+    return CliProcess.taskId(work);
   }
 
   @Test

@@ -31,6 +31,7 @@ import java.util.Set;
  *   <li>{@value #BUNDLE} — X.509 trust anchors</li>
  *   <li>{@value #JWT_SVID} — the JWT-SVID of the first audience; plus one {@link AudienceNames#tokenFile} per
  *       audience</li>
+ *   <li>{@link AudienceNames#downstreamFile} — one per token exchanged for a downstream audience</li>
  * </ul>
  *
  * {@link #wipe()} deletes everything: overwriting first buys nothing on journaling or copy-on-write file systems.
@@ -109,6 +110,13 @@ public final class CredentialDirectory {
       }
       writeAtomically(AudienceNames.tokenFile(jwt.audience()), jwt.token());
     }
+  }
+
+  /** Writes (or replaces) the file of a downstream token; returns its path. */
+  public Path writeDownstream(DownstreamToken token) {
+    String name = AudienceNames.downstreamFile(token.audience());
+    writeAtomically(name, token.token());
+    return dir.resolve(name);
   }
 
   /** Replaces {@code name} with {@code content}, mode 0600, through a temp file renamed into place. */

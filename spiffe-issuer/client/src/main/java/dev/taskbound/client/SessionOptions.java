@@ -3,6 +3,7 @@ package dev.taskbound.client;
 import dev.taskbound.client.evidence.NoteKey;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 
@@ -19,6 +20,8 @@ import java.util.Objects;
  *     issuer's reaper ends the task once its heartbeat lapses
  * @param evidenceKey the evidence log's verifier key; when set, {@link TaskSession#end} verifies the revocation
  *     receipt against it (see {@link EndResult#verifiedReceipt()}); null to leave the receipt unchecked
+ * @param exchange downstream audiences to exchange a JWT-SVID for at begin (RFC 8693) and again on the renewal past
+ *     each token's half-life; the JWT-SVID for the issuer itself that the exchange needs is asked for too
  */
 public record SessionOptions(
     List<String> audiences,
@@ -27,10 +30,12 @@ public record SessionOptions(
     Backoff renewBackoff,
     Backoff endBackoff,
     Duration endRetryFor,
-    NoteKey evidenceKey) {
+    NoteKey evidenceKey,
+    List<String> exchange) {
 
   public SessionOptions {
     audiences = List.copyOf(Objects.requireNonNull(audiences, "audiences"));
+    exchange = exchange == null ? List.of() : List.copyOf(new LinkedHashSet<>(exchange));
     Objects.requireNonNull(renewBackoff, "renewBackoff");
     Objects.requireNonNull(endBackoff, "endBackoff");
     Objects.requireNonNull(endRetryFor, "endRetryFor");
@@ -39,7 +44,7 @@ public record SessionOptions(
   /** Options without an evidence key (receipts are not checked). */
   public SessionOptions(
       List<String> audiences, String ttl, Path credentialDir, Backoff renewBackoff, Backoff endBackoff, Duration endRetryFor) {
-    this(audiences, ttl, credentialDir, renewBackoff, endBackoff, endRetryFor, null);
+    this(audiences, ttl, credentialDir, renewBackoff, endBackoff, endRetryFor, null, List.of());
   }
 
   /** No audiences, the issuer's default lifetime, a fresh private directory, two minutes of end retries. */
@@ -51,27 +56,28 @@ public record SessionOptions(
         new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30)),
         new Backoff(Duration.ofMillis(500), Duration.ofSeconds(15)),
         Duration.ofMinutes(2),
-        null);
+        null,
+        List.of());
   }
 
   public SessionOptions withAudiences(List<String> value) {
-    return new SessionOptions(value, ttl, credentialDir, renewBackoff, endBackoff, endRetryFor, evidenceKey);
+    return new SessionOptions(value, ttl, credentialDir, renewBackoff, endBackoff, endRetryFor, evidenceKey, exchange);
   }
 
   public SessionOptions withTtl(String value) {
-    return new SessionOptions(audiences, value, credentialDir, renewBackoff, endBackoff, endRetryFor, evidenceKey);
+    return new SessionOptions(audiences, value, credentialDir, renewBackoff, endBackoff, endRetryFor, evidenceKey, exchange);
   }
 
   public SessionOptions withCredentialDir(Path value) {
-    return new SessionOptions(audiences, ttl, value, renewBackoff, endBackoff, endRetryFor, evidenceKey);
+    return new SessionOptions(audiences, ttl, value, renewBackoff, endBackoff, endRetryFor, evidenceKey, exchange);
   }
 
   public SessionOptions withRenewBackoff(Backoff value) {
-    return new SessionOptions(audiences, ttl, credentialDir, value, endBackoff, endRetryFor, evidenceKey);
+    return new SessionOptions(audiences, ttl, credentialDir, value, endBackoff, endRetryFor, evidenceKey, exchange);
   }
 
   public SessionOptions withEndRetry(Backoff backoff, Duration retryFor) {
-    return new SessionOptions(audiences, ttl, credentialDir, renewBackoff, backoff, retryFor, evidenceKey);
+    return new SessionOptions(audiences, ttl, credentialDir, renewBackoff, backoff, retryFor, evidenceKey, exchange);
   }
 
   /** Verify the end's receipt against the log key {@code verifierKey} ({@code name+hash+base64}, as {@code /evidence/key} serves it). */
@@ -80,6 +86,19 @@ public record SessionOptions(
   }
 
   public SessionOptions withEvidenceKey(NoteKey value) {
-    return new SessionOptions(audiences, ttl, credentialDir, renewBackoff, endBackoff, endRetryFor, value);
+    return new SessionOptions(audiences, ttl, credentialDir, renewBackoff, endBackoff, endRetryFor, value, exchange);
+  }
+
+  /** Exchange for downstream tokens for {@code value} (see {@link #exchange()}). */
+  public SessionOptions withExchange(List<String> value) {
+    return new SessionOptions(audiences, ttl, credentialDir, renewBackoff, endBackoff, endRetryFor, evidenceKey, value);
+  }
+
+  /**
+   * The JWT-SVID audiences to ask for at begin: {@link #audiences()}, plus the issuer's own URL when something is to
+   * be exchanged (the exchange takes a JWT-SVID addressed to the issuer).
+   */
+  public List<String> jwtAudiences(String issuerUrl) {
+    return DownstreamExchange.jwtAudiences(audiences, exchange, issuerUrl);
   }
 }

@@ -61,10 +61,7 @@ public final class StepIdentity {
       throws IOException, InterruptedException {
     Objects.requireNonNull(attestation, "attestation");
     List<String> downstreamAudiences = exchange == null ? List.of() : List.copyOf(exchange);
-    List<String> jwtAudiences = new ArrayList<>(audiences == null ? List.of() : audiences);
-    if (!downstreamAudiences.isEmpty() && !jwtAudiences.contains(client.issuerUrl())) {
-      jwtAudiences.add(client.issuerUrl());
-    }
+    List<String> jwtAudiences = DownstreamExchange.jwtAudiences(audiences, downstreamAudiences, client.issuerUrl());
     KeyOffer offer = agent.createKey(parent, client.issuerUrl(), TaskKey.attestationDigest(attestation.token()));
     BeginTaskResponse begun;
     try {
@@ -130,17 +127,7 @@ public final class StepIdentity {
   }
 
   private List<DownstreamToken> exchange(Svids svids, List<String> audiences) {
-    if (audiences.isEmpty()) {
-      return List.of();
-    }
-    String subject = svids.jwtSvidFor(client.issuerUrl())
-        .orElseThrow(() -> new IllegalStateException("the task holds no JWT-SVID for the issuer (" + client.issuerUrl() + ") to exchange"))
-        .token();
-    List<DownstreamToken> tokens = new ArrayList<>();
-    for (String audience : audiences) {
-      tokens.add(client.exchange(subject, audience));
-    }
-    return tokens;
+    return DownstreamExchange.exchange(client, svids, audiences);
   }
 
   /**

@@ -7,8 +7,12 @@ import dev.taskbound.api.TaskOutcome;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,6 +27,11 @@ import java.util.concurrent.TimeUnit;
  * issuer's {@code renew_after} with backoff on failure (no more once {@code renew_after} reaches {@code expires_at} or
  * the issuer refuses), credential files rewritten atomically on every renewal, end with bounded retry, files wiped.
  * What every CI adapter does, in one place.
+ *
+ * <p>With {@link SessionOptions#exchange()} the session also holds downstream tokens (RFC 8693): exchanged at begin
+ * (a refusal ends the task {@code failed}), written to {@link AudienceNames#downstreamFile}, exchanged again on the
+ * first renewal past each token's {@link DownstreamToken#refreshAt()}; a refused refresh keeps the old token and is
+ * reported to {@link SvidListener#downstreamRefreshFailed}. The issuer revokes them with the task.
  *
  * <p>Thread-safe. {@link #close()} ends the task as {@code aborted} when no outcome was reported, so a
  * try-with-resources block never leaves a task running.
@@ -41,6 +50,7 @@ public final class TaskSession implements AutoCloseable {
   private final Object lock = new Object();
 
   private volatile Svids current;
+  private volatile Map<String, DownstreamToken> downstream = Map.of();
   private volatile boolean ending;
   private ScheduledFuture<?> nextRenewal;
   private int failedRenewals;
@@ -86,9 +96,10 @@ public final class TaskSession implements AutoCloseable {
       boolean ownsScheduler) {
     Objects.requireNonNull(attestation, "attestation");
     TaskKey key = TaskKey.generate();
-    BeginTaskResponse begun = client.begin(attestation, key, options.audiences(), options.ttl());
+    BeginTaskResponse begun = client.begin(attestation, key, options.jwtAudiences(client.issuerUrl()), options.ttl());
     CredentialDirectory dir = null;
     TaskSession session;
+    String failure = "client could not store credentials";
     try {
       dir = directoryFor(options);
       session = new TaskSession(client, options, clock, scheduler, ownsScheduler, key, begun, fetchBundle(client, null), dir);
@@ -100,10 +111,17 @@ public final class TaskSession implements AutoCloseable {
         dir.writeKey(key.privateKeyPem());
         dir.write(session.current);
       }
+      failure = "token exchange at begin failed";
+      for (DownstreamToken token : DownstreamExchange.exchange(client, session.current, options.exchange())) {
+        session.installDownstream(token);
+      }
     } catch (RuntimeException e) {
       // Credentials exist at the issuer but the step cannot use them: take them back at once.
-      new EndRetry(client, options.endBackoff(), options.endRetryFor(), clock)
-          .end(begun.taskId(), begun.controlToken(), TaskOutcome.FAILED.wire(), "client could not store credentials");
+      EndResult ended = new EndRetry(client, options.endBackoff(), options.endRetryFor(), clock)
+          .end(begun.taskId(), begun.controlToken(), TaskOutcome.FAILED.wire(), failure);
+      if (!ended.ended()) {
+        e.addSuppressed(ended.failure());
+      }
       if (dir != null) {
         dir.wipe();
       }
@@ -147,6 +165,16 @@ public final class TaskSession implements AutoCloseable {
     return directory;
   }
 
+  /** The downstream tokens held now, by audience (empty without {@link SessionOptions#exchange()}); refreshes replace them. */
+  public Map<String, DownstreamToken> downstreamTokens() {
+    return downstream;
+  }
+
+  /** The file of the downstream token for {@code audience} in the credential directory (null when no files are written). */
+  public Path downstreamFile(String audience) {
+    return directory == null ? null : directory.file(AudienceNames.downstreamFile(audience));
+  }
+
   public void addListener(SvidListener listener) {
     listeners.add(listener);
   }
@@ -156,8 +184,9 @@ public final class TaskSession implements AutoCloseable {
   }
 
   /**
-   * Every string an adapter must mask in logs: the attestation and control tokens, every JWT-SVID issued so far
-   * (renewals add more), and each base64 line of the private key PEM (console masking works line by line).
+   * Every string an adapter must mask in logs: the attestation and control tokens, every JWT-SVID and downstream
+   * token issued so far (renewals add more), and each base64 line of the private key PEM (console masking works line
+   * by line).
    */
   public Set<String> secretsToMask() {
     return Set.copyOf(secrets);
@@ -171,6 +200,7 @@ public final class TaskSession implements AutoCloseable {
       }
       Svids fresh = Svids.of(client.renew(taskId(), controlToken), fetchBundle(client, current.bundleJson()));
       install(fresh);
+      refreshDownstream(fresh);
       cancelRenewal();
       scheduleRenewalAt(fresh.renewAfter());
       return fresh;
@@ -259,6 +289,7 @@ public final class TaskSession implements AutoCloseable {
       try {
         Svids fresh = Svids.of(client.renew(taskId(), controlToken), fetchBundle(client, current.bundleJson()));
         install(fresh);
+        refreshDownstream(fresh);
         failedRenewals = 0;
         scheduleRenewalAt(fresh.renewAfter());
         return;
@@ -295,6 +326,47 @@ public final class TaskSession implements AutoCloseable {
         // One failing listener must not stop the others or the next renewal.
       }
     }
+  }
+
+  /**
+   * Exchanges again for every downstream token past its refresh time, with the fresh issuer-audience JWT-SVID. Never
+   * throws: a refused refresh (max_exchanges used up, say) must not undo a renewal; the old token stays until it
+   * expires and the listeners hear why.
+   */
+  private void refreshDownstream(Svids fresh) {
+    Instant now = clock.instant();
+    for (DownstreamToken old : downstream.values()) {
+      if (now.isBefore(old.refreshAt())) {
+        continue;
+      }
+      RuntimeException failure;
+      try {
+        installDownstream(DownstreamExchange.exchange(client, fresh, List.of(old.audience())).get(0));
+        continue;
+      } catch (IssuerException e) {
+        failure = e;
+      } catch (RuntimeException e) {
+        failure = new IssuerException("the refreshed token could not be stored: " + e.getMessage(), e);
+      }
+      for (SvidListener l : listeners) {
+        try {
+          l.downstreamRefreshFailed(old.audience(), failure, old.expiresAt());
+        } catch (RuntimeException ignored) {
+          // One failing listener must not stop the others.
+        }
+      }
+    }
+  }
+
+  /** Masks, writes (0600, atomically) and holds one downstream token. */
+  private void installDownstream(DownstreamToken token) {
+    secrets.add(token.token());
+    if (directory != null) {
+      directory.writeDownstream(token);
+    }
+    Map<String, DownstreamToken> next = new LinkedHashMap<>(downstream);
+    next.put(token.audience(), token);
+    downstream = Collections.unmodifiableMap(next);
   }
 
   private void rememberSecrets(Svids svids) {

@@ -6,6 +6,7 @@ import dev.cel.common.CelAbstractSyntaxTree;
 import dev.cel.common.CelErrorCode;
 import dev.cel.common.CelOptions;
 import dev.cel.common.CelValidationResult;
+import dev.cel.common.ast.CelConstant;
 import dev.cel.common.ast.CelExpr;
 import dev.cel.common.types.MapType;
 import dev.cel.common.types.SimpleType;
@@ -14,9 +15,12 @@ import dev.cel.parser.CelUnparserFactory;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -58,11 +62,13 @@ final class Condition {
   private final String source;
   private final CelRuntime.Program program;
   private final List<Conjunct> conjuncts;
+  private final Map<String, Set<String>> pins;
 
-  private Condition(String source, CelRuntime.Program program, List<Conjunct> conjuncts) {
+  private Condition(String source, CelRuntime.Program program, List<Conjunct> conjuncts, Map<String, Set<String>> pins) {
     this.source = source;
     this.program = program;
     this.conjuncts = List.copyOf(conjuncts);
+    this.pins = Map.copyOf(pins);
   }
 
   /**
@@ -87,7 +93,74 @@ final class Condition {
         conjuncts.clear();
       }
     }
-    return new Condition(source, plan(ast), conjuncts);
+    Map<String, Set<String>> pins = new HashMap<>();
+    for (CelExpr part : parts) {
+      pin(part, pins);
+    }
+    return new Condition(source, plan(ast), conjuncts, pins);
+  }
+
+  /**
+   * The literal values a top-level conjunct pins {@code ci.<key>} to — {@code ci.key == 'v'} (either side),
+   * {@code ci.key in ['a', 'b']}, {@code ci['key']} alike — or an empty set when no top-level conjunct does. A pin
+   * inside {@code ||} or {@code !} does not count: it does not hold for every request the condition admits.
+   */
+  Set<String> pinnedValues(String key) {
+    return pins.getOrDefault(key, Set.of());
+  }
+
+  private static void pin(CelExpr part, Map<String, Set<String>> pins) {
+    if (part.getKind() != CelExpr.ExprKind.Kind.CALL || part.call().target().isPresent() || part.call().args().size() != 2) {
+      return;
+    }
+    CelExpr left = part.call().args().get(0);
+    CelExpr right = part.call().args().get(1);
+    switch (part.call().function()) {
+      case "_==_" -> {
+        String key = ciKey(left) != null ? ciKey(left) : ciKey(right);
+        String value = ciKey(left) != null ? stringConstant(right) : stringConstant(left);
+        if (key != null && value != null) {
+          pins.computeIfAbsent(key, k -> new HashSet<>()).add(value);
+        }
+      }
+      case "@in" -> {
+        String key = ciKey(left);
+        if (key != null && right.getKind() == CelExpr.ExprKind.Kind.LIST) {
+          Set<String> values = new HashSet<>();
+          for (CelExpr element : right.list().elements()) {
+            if (stringConstant(element) == null) {
+              return;
+            }
+            values.add(stringConstant(element));
+          }
+          pins.computeIfAbsent(key, k -> new HashSet<>()).addAll(values);
+        }
+      }
+      default -> {
+        // Other comparisons pin nothing we can name.
+      }
+    }
+  }
+
+  /** {@code key} when {@code expr} is {@code ci.key} or {@code ci['key']}, else null. */
+  private static String ciKey(CelExpr expr) {
+    if (expr.getKind() == CelExpr.ExprKind.Kind.SELECT && !expr.select().testOnly() && isCi(expr.select().operand())) {
+      return expr.select().field();
+    }
+    if (expr.getKind() == CelExpr.ExprKind.Kind.CALL && expr.call().function().equals("_[_]") && expr.call().args().size() == 2
+        && isCi(expr.call().args().get(0))) {
+      return stringConstant(expr.call().args().get(1));
+    }
+    return null;
+  }
+
+  private static boolean isCi(CelExpr expr) {
+    return expr.getKind() == CelExpr.ExprKind.Kind.IDENT && expr.ident().name().equals(ConditionInput.CI);
+  }
+
+  private static String stringConstant(CelExpr expr) {
+    return expr.getKind() == CelExpr.ExprKind.Kind.CONSTANT && expr.constant().getKind() == CelConstant.Kind.STRING_VALUE
+        ? expr.constant().stringValue() : null;
   }
 
   Result evaluate(Map<String, Object> input) {

@@ -46,6 +46,7 @@ public final class PolicyWatcher implements Supplier<Policy>, AutoCloseable {
     Policy initial = Policy.parse(Files.readAllBytes(file));
     PolicyWatcher watcher = new PolicyWatcher(file, listener, initial);
     LOG.info("policy {} loaded, version {}", file, initial.version());
+    initial.warnings().forEach(w -> LOG.warn("policy {}: {}", file, w));
     listener.onLoaded(initial);
     return watcher;
   }
@@ -82,6 +83,7 @@ public final class PolicyWatcher implements Supplier<Policy>, AutoCloseable {
       current = next;
       lastRejected = null;
       LOG.info("policy {} reloaded, version {}", file, version);
+      next.warnings().forEach(w -> LOG.warn("policy {}: {}", file, w));
       listener.onLoaded(next);
       return true;
     } catch (InvalidPolicyException e) {

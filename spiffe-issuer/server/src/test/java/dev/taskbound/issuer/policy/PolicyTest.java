@@ -44,6 +44,44 @@ class PolicyTest {
         .hasMessageStartingWith("rule 'broken': when does not compile");
   }
 
+  private static Policy policyWhen(String when) throws InvalidPolicyException {
+    return Policy.parse(("rules:\n  - name: r\n    when: \"" + when + "\"\n    max_ttl: 5m\n"
+        + "    spiffe_id: 'spiffe://{trust_domain}/x'\n").getBytes(StandardCharsets.UTF_8));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "ci.platform == 'oidc' && ci.repository == 'group/project'",
+      "'oidc' == ci.platform && claims.project_path == 'group/project'",
+      "ci.platform in ['github', 'oidc'] && ci.repository == 'group/project'",
+      // A provider named only inside || or ! admits other providers too.
+      "ci.platform == 'oidc' && (ci.provider == 'gitlab' || ci.repository == 'group/project')",
+      "ci.platform == 'oidc' && ci.provider != 'circleci'"})
+  void aRuleForGenericOidcTokensThatDoesNotPinTheProviderIsRefused(String when) {
+    assertThatThrownBy(() -> policyWhen(when))
+        .isInstanceOf(InvalidPolicyException.class)
+        .hasMessageContaining("rule 'r'")
+        .hasMessageContaining("without pinning ci.provider");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "ci.platform == 'oidc' && ci.provider == 'gitlab' && ci.repository == 'group/project'",
+      "ci.platform == 'oidc' && 'gitlab' == ci.provider",
+      "ci.platform == 'oidc' && ci.provider in ['gitlab', 'gitlab-staging']",
+      "ci.platform == 'oidc' && ci['provider'] == 'gitlab'",
+      "ci.provider == 'gitlab' && ci.repository == 'group/project'",
+      "ci.platform == 'github' && ci.repository == 'octo-org/octo-repo'"})
+  void rulesThatPinTheProviderOrAnotherPlatformLoadWithoutWarning(String when) throws Exception {
+    assertThat(policyWhen(when).warnings()).isEmpty();
+  }
+
+  @Test
+  void aRuleThatPinsNoPlatformLoadsWithAWarning() throws Exception {
+    assertThat(policyWhen("claims.project_path == 'group/project'").warnings())
+        .singleElement().asString().contains("rule 'r'").contains("pins neither ci.platform nor ci.provider");
+  }
+
   @Test
   void theSamplePolicyInTheDocsLoads() throws Exception {
     // Surefire runs in the module directory; the sample lives at the repository root.
