@@ -112,6 +112,8 @@ final class RunCommand implements Callable<Integer>, TaskboundCli.NeedsEnv {
           issuerUrl, session.taskId(), session.spiffeId(), privateDir, session.current().jwtSvids().stream().map(j -> j.audience()).toList(),
           List.copyOf(session.downstreamTokens().keySet()), exchangeOptions.awsRoleArn, wapi != null ? wapi.endpoint() : null));
       System.err.printf("taskbound: task %s as %s%n", session.taskId(), session.spiffeId());
+      // Handlers first: a SIGTERM that comes as the child starts must be forwarded, not kill this JVM unhandled.
+      signals = SignalForwarder.install(grace);
       try {
         child = pb.start();
       } catch (IOException e) {
@@ -120,7 +122,7 @@ final class RunCommand implements Callable<Integer>, TaskboundCli.NeedsEnv {
         report(session, session.end(TaskOutcome.FAILED, "command could not start"));
         return 127;
       }
-      signals = SignalForwarder.install(child, grace);
+      signals.attach(child);
       // Backstop for what we cannot handle (SIGHUP, a crash in here): never leave the task running.
       Process c = child;
       WorkloadApiServer w = wapi;

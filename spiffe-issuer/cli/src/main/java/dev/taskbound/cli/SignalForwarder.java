@@ -15,7 +15,7 @@ import sun.misc.Signal;
  * when the child is still running after the grace period.
  */
 final class SignalForwarder {
-  private final Process child;
+  private final AtomicReference<Process> child = new AtomicReference<>();
   private final long graceMillis;
   private final AtomicReference<String> received = new AtomicReference<>();
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -24,17 +24,26 @@ final class SignalForwarder {
     return t;
   });
 
-  private SignalForwarder(Process child, long graceMillis) {
-    this.child = child;
+  private SignalForwarder(long graceMillis) {
     this.graceMillis = graceMillis;
   }
 
-  static SignalForwarder install(Process child, java.time.Duration grace) {
-    SignalForwarder f = new SignalForwarder(child, grace.toMillis());
+  /** Installed before the child starts, so no signal finds the JVM without its handler; {@link #attach} the child. */
+  static SignalForwarder install(java.time.Duration grace) {
+    SignalForwarder f = new SignalForwarder(grace.toMillis());
     for (String name : new String[] {"INT", "TERM"}) {
-      Signal.handle(new Signal(name), f::forward);
+      Signal.handle(new Signal(name), f::onSignal);
     }
     return f;
+  }
+
+  /** The step's process: a signal that came before it started is passed on now. */
+  void attach(Process process) {
+    child.set(process);
+    String early = received.get();
+    if (early != null) {
+      forward(process, early, true);
+    }
   }
 
   /** The first signal we got ({@code INT}/{@code TERM}), or null. */
@@ -46,20 +55,27 @@ final class SignalForwarder {
     return "INT".equals(signal) ? 2 : 15;
   }
 
-  private void forward(Signal signal) {
+  private void onSignal(Signal signal) {
     boolean first = received.compareAndSet(null, signal.getName());
+    Process process = child.get();
+    if (process != null) {
+      forward(process, signal.getName(), first);
+    }
+  }
+
+  private void forward(Process process, String signal, boolean first) {
     try {
-      new ProcessBuilder("kill", "-s", signal.getName(), Long.toString(child.pid())).inheritIO().start().waitFor();
+      new ProcessBuilder("kill", "-s", signal, Long.toString(process.pid())).inheritIO().start().waitFor();
     } catch (IOException e) {
-      child.destroy();
+      process.destroy();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      child.destroy();
+      process.destroy();
     }
     if (first) {
       timer.schedule(() -> {
-        if (child.isAlive()) {
-          child.destroyForcibly();
+        if (process.isAlive()) {
+          process.destroyForcibly();
         }
       }, graceMillis, TimeUnit.MILLISECONDS);
     }
