@@ -133,9 +133,10 @@ public final class Issuer implements AutoCloseable {
       Offline core = Offline.open(cfg, clock);
       resources.push(core);
 
-      // The one writer of the evidence log: operator commands never open it (see TaskLifecycle#logPendingEnds).
+      // The evidence log appends through the store's one writer: operator commands never open it (see TaskLifecycle#logPendingEnds).
       EvidenceLog evidence =
           EvidenceLog.open(
+              core.store().writer(),
               core.store().dataSource(),
               Ed25519LogSigner.loadOrCreate(cfg.dataDir().resolve("evidence-log-key.pem"), evidenceOrigin(cfg)),
               clock);
