@@ -108,6 +108,11 @@ public final class StoreWriter implements AutoCloseable {
     return Thread.currentThread() == thread;
   }
 
+  /** Writes waiting for a batch (tests hold the writer and wait for a batch to fill). */
+  int queued() {
+    return queue.size();
+  }
+
   private void loop() {
     List<Pending<?>> batch = new ArrayList<>();
     while (!closed || !queue.isEmpty()) {
