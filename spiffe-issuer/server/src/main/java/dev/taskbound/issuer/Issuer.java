@@ -167,7 +167,7 @@ public final class Issuer implements AutoCloseable {
       TaskLifecycle tasks =
           new TaskLifecycle(
               cfg, core.store(), attestors.list(), policy, core.ca().x509Minter(), core.ca().jwtMinter(),
-              () -> core.ca().bundle().current(), evidence, clock);
+              core.ca().bundle()::x509Pem, evidence, clock);
       Revocation revocation = revocation(cfg, core, tasks, clock);
       resources.push(revocation.signals());
       // Token exchange, introspection, revocation, OIDC discovery ([3/7]).
@@ -329,7 +329,7 @@ public final class Issuer implements AutoCloseable {
         TaskLifecycle tasks =
             new TaskLifecycle(
                 cfg, store, List.of(), CelPolicyEngine.denyAll(cfg.trustDomain()), ca.x509Minter(), ca.jwtMinter(),
-                () -> ca.bundle().current(), null, clock);
+                ca.bundle()::x509Pem, null, clock);
         return new Offline(cfg, store, ca, tasks);
       } catch (RuntimeException e) {
         store.close();
@@ -342,7 +342,7 @@ public final class Issuer implements AutoCloseable {
     }
 
     public String bundlePem() {
-      return ca.bundle().current().x509Pem();
+      return ca.bundle().x509Pem();
     }
 
     @Override

@@ -25,7 +25,6 @@ import dev.taskbound.issuer.attest.Attestor;
 import dev.taskbound.issuer.ca.JwtSvidIssued;
 import dev.taskbound.issuer.ca.JwtSvidMinter;
 import dev.taskbound.issuer.ca.SpiffeId;
-import dev.taskbound.issuer.ca.TrustBundle;
 import dev.taskbound.issuer.ca.X509SvidIssued;
 import dev.taskbound.issuer.ca.X509SvidMinter;
 import dev.taskbound.issuer.config.HumanDuration;
@@ -91,7 +90,8 @@ public final class TaskLifecycle {
   private final PolicyEngine policy;
   private final X509SvidMinter x509Minter;
   private final JwtSvidMinter jwtMinter;
-  private final Supplier<TrustBundle> bundle;
+  /** The trust bundle's X.509 authorities as PEM, built once per bundle change. */
+  private final Supplier<String> bundlePem;
   private final Clock clock;
   private final ProofOfPossessionVerifier proofs;
   private final TaskEvidence evidence;
@@ -105,7 +105,7 @@ public final class TaskLifecycle {
       PolicyEngine policy,
       X509SvidMinter x509Minter,
       JwtSvidMinter jwtMinter,
-      Supplier<TrustBundle> bundle,
+      Supplier<String> bundlePem,
       EvidenceLog evidenceLog,
       Clock clock) {
     this.config = config;
@@ -117,7 +117,7 @@ public final class TaskLifecycle {
     this.policy = policy;
     this.x509Minter = x509Minter;
     this.jwtMinter = jwtMinter;
-    this.bundle = bundle;
+    this.bundlePem = bundlePem;
     this.clock = clock;
     this.proofs = new ProofOfPossessionVerifier(clock);
     // Null only for operator commands working offline: their ends are logged by the running issuer's catch-up.
@@ -222,7 +222,7 @@ public final class TaskLifecycle {
         minted.renewAfter(),
         minted.x509().chainPem(),
         minted.jwtCredentials(),
-        bundle.get().x509Pem(),
+        bundlePem.get(),
         controlToken,
         evidenceRef);
   }
@@ -271,7 +271,7 @@ public final class TaskLifecycle {
         minted.renewAfter(),
         minted.x509().chainPem(),
         minted.jwtCredentials(),
-        bundle.get().x509Pem(),
+        bundlePem.get(),
         logged);
   }
 
