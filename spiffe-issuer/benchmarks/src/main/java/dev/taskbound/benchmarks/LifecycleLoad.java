@@ -4,7 +4,10 @@ import dev.taskbound.api.Attestation;
 import dev.taskbound.api.BeginTaskResponse;
 import dev.taskbound.client.IssuerClient;
 import dev.taskbound.client.TaskKey;
+import dev.taskbound.issuer.attest.DevAttestor;
 import dev.taskbound.issuer.ca.CryptoProviders;
+import dev.taskbound.issuer.store.JdbcStore;
+import dev.taskbound.issuer.store.Stores;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -41,7 +44,8 @@ public final class LifecycleLoad {
   private static final Pattern LISTENING = Pattern.compile("Taskbound issuer listening on (http://127\\.0\\.0\\.1:\\d+)");
   private static final long CLOCK_TICKS_PER_SECOND = 100;
 
-  private record Options(Path issuerJar, String postgresUrl, int seconds, int[] clients, List<String> modes, int rounds, int tokenRate) {}
+  private record Options(
+      Path issuerJar, String postgresUrl, int seconds, int[] clients, List<String> modes, int rounds, int tokenRate, boolean mintDirect) {}
 
   private record Prepared(Attestation attestation, Map<String, Object> jwk, String proof) {}
 
@@ -59,7 +63,7 @@ public final class LifecycleLoad {
           new IssuerClient(url, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build(), Clock.systemUTC(), Duration.ofSeconds(30));
       System.out.printf("issuer %s (pid %d), store %s, %d s per run, %d round(s)%n", url, issuer.pid(),
           o.postgresUrl() == null ? "sqlite" : "postgresql", o.seconds(), o.rounds());
-      run(o, configArgs, issuer, client, "begin", 4, 3, url); // warm-up: JIT, connections, first checkpoints
+      run(o, configArgs, issuer, client, "cycle", 8, 8, url); // warm-up: JIT (C2), connections, first checkpoints
       System.out.printf("%-6s %-7s %10s %9s %9s %12s%n", "mode", "clients", "ops/s", "p50 ms", "p99 ms", "cpu ms/op");
       for (int round = 0; round < o.rounds(); round++) {
         for (String mode : o.modes()) {
@@ -121,6 +125,49 @@ public final class LifecycleLoad {
 
   /** Dev tokens from one {@code dev-token --count} process, each with a fresh key and its proof, made now. */
   private static ConcurrentLinkedQueue<Prepared> prepare(Options o, List<String> configArgs, String url, int count) throws Exception {
+    List<String> tokens = o.mintDirect() ? mintDirect(o, configArgs, count) : mintWithCli(o, configArgs, count);
+    Instant now = Instant.now();
+    ConcurrentLinkedQueue<Prepared> out = new ConcurrentLinkedQueue<>();
+    IntStream.range(0, tokens.size()).parallel().mapToObj(i -> {
+      TaskKey key = TaskKey.generate();
+      String token = tokens.get(i);
+      return new Prepared(new Attestation("dev", token), key.publicJwk(), key.proofOfPossession(url, token, now));
+    }).forEachOrdered(out::add);
+    return out;
+  }
+
+  /**
+   * Mints into the issuer's SQLite file from this process (for issuers older than {@code dev-token --count}, to
+   * compare against them).
+   */
+  private static List<String> mintDirect(Options o, List<String> configArgs, int count) {
+    if (o.postgresUrl() != null) {
+      throw new IllegalArgumentException("--mint direct works on the SQLite store only");
+    }
+    Path file = Path.of(configArgs.get(1)).resolve(Stores.DEFAULT_SQLITE_FILE);
+    try (JdbcStore store = Stores.openSqlite(file)) {
+      DevAttestor dev = new DevAttestor(store, Clock.systemUTC());
+      // Many concurrent minters, so the store writer commits their inserts in shared batches.
+      ExecutorService minters = Executors.newFixedThreadPool(32);
+      try {
+        List<Future<String>> futures = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+          futures.add(minters.submit(() -> dev.mintToken(Duration.ofHours(1))));
+        }
+        List<String> tokens = new ArrayList<>(count);
+        for (Future<String> f : futures) {
+          tokens.add(f.get());
+        }
+        return tokens;
+      } catch (Exception e) {
+        throw new IllegalStateException("minting dev tokens failed", e);
+      } finally {
+        minters.shutdownNow();
+      }
+    }
+  }
+
+  private static List<String> mintWithCli(Options o, List<String> configArgs, int count) throws Exception {
     List<String> command = new ArrayList<>(List.of(java(), "-jar", o.issuerJar().toString(), "dev-token", "--count", String.valueOf(count), "--ttl", "1h"));
     command.addAll(configArgs);
     Process minter = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -136,14 +183,7 @@ public final class LifecycleLoad {
     if (minter.waitFor() != 0 || tokens.size() != count) {
       throw new IllegalStateException("dev-token minted " + tokens.size() + " of " + count);
     }
-    Instant now = Instant.now();
-    ConcurrentLinkedQueue<Prepared> out = new ConcurrentLinkedQueue<>();
-    IntStream.range(0, tokens.size()).parallel().mapToObj(i -> {
-      TaskKey key = TaskKey.generate();
-      String token = tokens.get(i);
-      return new Prepared(new Attestation("dev", token), key.publicJwk(), key.proofOfPossession(url, token, now));
-    }).forEachOrdered(out::add);
-    return out;
+    return tokens;
   }
 
   private static Process start(Options o, List<String> configArgs) throws IOException {
@@ -211,6 +251,7 @@ public final class LifecycleLoad {
     List<String> modes = List.of("begin", "cycle");
     int rounds = 1;
     int tokenRate = 4000;
+    boolean mintDirect = false;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--issuer-jar" -> jar = Path.of(args[++i]);
@@ -220,10 +261,15 @@ public final class LifecycleLoad {
         case "--modes" -> modes = List.of(args[++i].split(","));
         case "--rounds" -> rounds = Integer.parseInt(args[++i]);
         case "--tokens-per-second" -> tokenRate = Integer.parseInt(args[++i]);
+        case "--mint" -> mintDirect = switch (args[++i]) {
+          case "direct" -> true;
+          case "cli" -> false;
+          default -> throw new IllegalArgumentException("--mint cli|direct");
+        };
         default -> throw new IllegalArgumentException("unknown option " + args[i]
-            + " (--issuer-jar JAR --postgres JDBC_URL --seconds N --clients 1,8,64 --modes begin,cycle --rounds N --tokens-per-second N)");
+            + " (--issuer-jar JAR --postgres JDBC_URL --seconds N --clients 1,8,64 --modes begin,cycle --rounds N --tokens-per-second N --mint cli|direct)");
       }
     }
-    return new Options(jar, pg, seconds, clients, modes, rounds, tokenRate);
+    return new Options(jar, pg, seconds, clients, modes, rounds, tokenRate, mintDirect);
   }
 }

@@ -78,7 +78,9 @@ final class TaskEvidence {
             ended.taskId(), ended.endedAt(), ended.outcome().wire(), revoked.stream().map(CredentialRecord::credentialId).toList(),
             appended.leafIndexes().get(0), appended.checkpoint());
     String json = new String(receipt, StandardCharsets.UTF_8);
-    store.saveEndReceipt(ended.taskId(), json);
+    if (store.saveEndReceipt(ended.taskId(), json)) {
+      return parse(json);
+    }
     return parse(store.endReceipt(ended.taskId()).orElse(json));
   }
 
