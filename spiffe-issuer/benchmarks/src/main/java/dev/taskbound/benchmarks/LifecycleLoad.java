@@ -200,7 +200,8 @@ public final class LifecycleLoad {
       return List.of("--data-dir", dataDir.toString());
     }
     Path config = dataDir.resolve("issuer.yaml");
-    Files.writeString(config, "dev: true\nstore:\n  postgres_url: \"" + o.postgresUrl() + "\"\n");
+    // No password variable: the URL carries what the server needs (the test server trusts loopback).
+    Files.writeString(config, "dev: true\nstore:\n  postgres_url: \"" + o.postgresUrl() + "\"\n  password_env: \"\"\n");
     return List.of("--config", config.toString(), "--data-dir", dataDir.toString());
   }
 
