@@ -133,9 +133,10 @@ public final class Issuer implements AutoCloseable {
       Offline core = Offline.open(cfg, clock);
       resources.push(core);
 
-      // The one writer of the evidence log: operator commands never open it (see TaskLifecycle#logPendingEnds).
+      // The evidence log appends through the store's one writer: operator commands never open it (see TaskLifecycle#logPendingEnds).
       EvidenceLog evidence =
           EvidenceLog.open(
+              core.store().writer(),
               core.store().dataSource(),
               Ed25519LogSigner.loadOrCreate(cfg.dataDir().resolve("evidence-log-key.pem"), evidenceOrigin(cfg)),
               clock);
@@ -166,7 +167,7 @@ public final class Issuer implements AutoCloseable {
       TaskLifecycle tasks =
           new TaskLifecycle(
               cfg, core.store(), attestors.list(), policy, core.ca().x509Minter(), core.ca().jwtMinter(),
-              () -> core.ca().bundle().current(), evidence, clock);
+              core.ca().bundle()::x509Pem, evidence, clock);
       Revocation revocation = revocation(cfg, core, tasks, clock);
       resources.push(revocation.signals());
       // Token exchange, introspection, revocation, OIDC discovery ([3/7]).
@@ -328,7 +329,7 @@ public final class Issuer implements AutoCloseable {
         TaskLifecycle tasks =
             new TaskLifecycle(
                 cfg, store, List.of(), CelPolicyEngine.denyAll(cfg.trustDomain()), ca.x509Minter(), ca.jwtMinter(),
-                () -> ca.bundle().current(), null, clock);
+                ca.bundle()::x509Pem, null, clock);
         return new Offline(cfg, store, ca, tasks);
       } catch (RuntimeException e) {
         store.close();
@@ -341,7 +342,7 @@ public final class Issuer implements AutoCloseable {
     }
 
     public String bundlePem() {
-      return ca.bundle().current().x509Pem();
+      return ca.bundle().x509Pem();
     }
 
     @Override

@@ -34,6 +34,10 @@ public final class BundleService implements TrustBundleSource {
   private final Store store;
   private final String trustDomain;
   private final Duration refreshHint;
+  /** The bundle as last built, with its PEM and JSON forms: rebuilt only when the store's sequence moves on. */
+  private volatile Built built;
+
+  private record Built(TrustBundle bundle, String x509Pem, String json) {}
 
   public BundleService(Store store, String trustDomain, Duration refreshHint) {
     this.store = Objects.requireNonNull(store, "store");
@@ -43,6 +47,30 @@ public final class BundleService implements TrustBundleSource {
 
   @Override
   public TrustBundle current() {
+    return built().bundle();
+  }
+
+  /** The X.509 authorities as concatenated PEM ({@code bundle.pem}), as of the current sequence. */
+  public String x509Pem() {
+    return built().x509Pem();
+  }
+
+  /**
+   * One read of the sequence per call; PEM parsing, JWK building and serialising happen once per bundle change
+   * (every change increments the sequence in the same transaction), not once per begin.
+   */
+  private Built built() {
+    Built cached = built;
+    if (cached != null && cached.bundle().sequence() == store.bundleSequence()) {
+      return cached;
+    }
+    TrustBundle fresh = read();
+    Built next = new Built(fresh, fresh.x509Pem(), toJson(fresh));
+    built = next;
+    return next;
+  }
+
+  private TrustBundle read() {
     // Keys and sequence are two reads; retry until no rotation happened in between, so a bundle never claims a
     // sequence its content does not have.
     for (int attempt = 0; ; attempt++) {
@@ -57,7 +85,7 @@ public final class BundleService implements TrustBundleSource {
 
   /** The exact body of {@code GET /bundle} ({@code application/json}). */
   public String bundleJson() {
-    return toJson(current());
+    return built().json();
   }
 
   /** A bundle as SPIFFE bundle JWKS: X.509 authorities with {@code x5c} and no {@code kid}, JWT ones with it. */

@@ -13,7 +13,12 @@ import dev.taskbound.client.evidence.RevocationReceipt;
 import dev.taskbound.client.evidence.SignedNote;
 import dev.taskbound.client.evidence.TaskStatement;
 import dev.taskbound.client.evidence.TreeHash;
+import dev.taskbound.issuer.store.BatchParticipant;
+import dev.taskbound.issuer.store.StoreWriter;
+import dev.taskbound.issuer.store.Write;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,12 +27,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.CompletionException;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,16 +36,18 @@ import org.slf4j.LoggerFactory;
 /**
  * The evidence log: append-only, Merkle-hashed, checkpoint-signed, durable before it answers.
  *
- * <p>One writer thread owns appends. It takes whatever appends are queued (group commit), assigns their leaf
- * indexes, signs the checkpoint of the grown tree, and writes entries and checkpoint in one transaction; only
- * then does any appender's future complete. If the write fails every appender of the batch fails, the tree is
- * rolled back, and nothing of the batch is visible. Exactly one issuer process may write a given log.
+ * <p>It has no writer of its own: appends are {@link Write}s of the store's one {@link StoreWriter}, and the log
+ * joins that writer's batches ({@link BatchParticipant}). A write that appends assigns the next leaf indexes and
+ * inserts the entries; before the batch commits, the log signs one checkpoint of the grown tree and inserts it in the
+ * same transaction; only after the commit does any appender learn its result. So a task and its evidence can be one
+ * write ({@link #appending}): both durable, or neither. A write rolled back to its savepoint takes its leaves out of
+ * the tree again; a batch that fails takes all of them. Exactly one issuer process may write a given log (issue 14
+ * orders several through {@link BatchParticipant#batchStarted}).
  */
-public final class EvidenceLog implements AutoCloseable {
+public final class EvidenceLog implements AutoCloseable, BatchParticipant {
   private static final Logger LOG = LoggerFactory.getLogger(EvidenceLog.class);
-  /** Appends gathered into one transaction at most; bounds transaction size and latency under a flood. */
-  public static final int DEFAULT_MAX_BATCH = 512;
-  private static final long APPEND_TIMEOUT_SECONDS = 30;
+  /** Appends gathered into one transaction at most, for a log with a writer of its own. */
+  public static final int DEFAULT_MAX_BATCH = StoreWriter.DEFAULT_MAX_BATCH;
 
   /** The leaf indexes of an append, in order, and the first signed checkpoint that covers them. */
   public record Appended(List<Long> leafIndexes, String checkpoint) {
@@ -53,56 +56,97 @@ public final class EvidenceLog implements AutoCloseable {
     }
   }
 
-  private record Pending(List<Event> events, CompletableFuture<Appended> done) {}
+  /**
+   * What an {@link #appending} write returns: its leaf indexes at once, the checkpoint that covers them when its
+   * batch is signed. Read {@link #appended()} only after the write's future completed (the batch committed).
+   */
+  public static final class Appending {
+    private final List<Long> leafIndexes;
+    private volatile String checkpoint;
+
+    private Appending(List<Long> leafIndexes) {
+      this.leafIndexes = List.copyOf(leafIndexes);
+    }
+
+    public Appended appended() {
+      if (checkpoint == null) {
+        throw new IllegalStateException("the append's batch has not committed");
+      }
+      return new Appended(leafIndexes, checkpoint);
+    }
+  }
 
   private final EvidenceStore store;
+  private final StoreWriter writer;
+  private final boolean ownsWriter;
   private final LogSigner signer;
   private final CheckpointSigner checkpoints;
   private final MerkleTree tree;
   private final Clock clock;
-  private final int maxBatch;
-  private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
-  private final Thread writer;
   private volatile boolean closed;
 
-  private EvidenceLog(EvidenceStore store, LogSigner signer, MerkleTree tree, String lastNote, Clock clock, int maxBatch) {
+  // Batch state: touched by the writer thread only.
+  private long batchStart;
+  private long writeStart;
+  private int writeAppendsMark;
+  private final List<Appending> batchAppends = new ArrayList<>();
+  private String batchNote;
+
+  private EvidenceLog(
+      EvidenceStore store, StoreWriter writer, boolean ownsWriter, LogSigner signer, MerkleTree tree, String lastNote,
+      Clock clock) {
     this.store = store;
+    this.writer = writer;
+    this.ownsWriter = ownsWriter;
     this.signer = signer;
     this.tree = tree;
     this.clock = clock;
-    this.maxBatch = maxBatch;
     this.checkpoints = new CheckpointSigner(signer, lastNote);
-    this.writer = new Thread(this::writeLoop, "taskbound-evidence-writer");
-    this.writer.setDaemon(true);
   }
 
   /**
-   * Opens the log on the store's pool: rebuilds the tree from the stored leaf hashes, checks it against the last
-   * signed checkpoint (refusing to start when they disagree), and signs the empty tree for a new log. The log's
-   * origin is the signer's key name.
+   * Opens the log on the store's pool, appending through the store's {@code writer}: rebuilds the tree from the
+   * stored leaf hashes, checks it against the last signed checkpoint (refusing to start when they disagree), and signs
+   * the empty tree for a new log. The log's origin is the signer's key name.
    */
+  public static EvidenceLog open(StoreWriter writer, DataSource pool, LogSigner signer, Clock clock) {
+    return open(writer, false, pool, signer, clock);
+  }
+
+  /** As {@link #open(StoreWriter, DataSource, LogSigner, Clock)} with a writer of its own (tools and tests). */
   public static EvidenceLog open(DataSource pool, LogSigner signer, Clock clock) {
     return open(pool, signer, clock, DEFAULT_MAX_BATCH);
   }
 
   /** As {@link #open(DataSource, LogSigner, Clock)}; {@code maxBatch} 1 turns group commit off (benchmarks). */
   public static EvidenceLog open(DataSource pool, LogSigner signer, Clock clock, int maxBatch) {
-    if (maxBatch < 1) {
-      throw new IllegalArgumentException("maxBatch must be at least 1");
+    StoreWriter own = new StoreWriter(pool, "evidence", maxBatch);
+    try {
+      return open(own, true, pool, signer, clock);
+    } catch (RuntimeException e) {
+      own.close();
+      throw e;
     }
+  }
+
+  private static EvidenceLog open(StoreWriter writer, boolean ownsWriter, DataSource pool, LogSigner signer, Clock clock) {
     EvidenceStore store = new EvidenceStore(pool);
     MerkleTree tree = new MerkleTree();
     store.loadLeafHashes(0, tree::append);
     String lastNote = store.latestCheckpoint().orElse(null);
-    EvidenceLog log = new EvidenceLog(store, signer, tree, lastNote, clock, maxBatch);
+    EvidenceLog log = new EvidenceLog(store, writer, ownsWriter, signer, tree, lastNote, clock);
     log.checkAgainstLastCheckpoint();
     if (lastNote == null) {
       Checkpoint empty = new Checkpoint(log.origin(), 0, TreeHash.empty());
       String note = log.checkpoints.sign(empty, List.of());
-      store.append(List.of(), clock.millis(), 0, empty.rootHash(), note);
+      long at = clock.millis();
+      execute(writer, Write.of("sign the empty evidence log", c -> {
+        EvidenceStore.insertCheckpoint(c, 0, empty.rootHash(), note, at);
+        return null;
+      }));
       log.checkpoints.committed(note);
     }
-    log.writer.start();
+    writer.join(log);
     return log;
   }
 
@@ -126,19 +170,65 @@ public final class EvidenceLog implements AutoCloseable {
     return signer.noteKey();
   }
 
-  /** Queues {@code events}; the future completes once they are durably committed, or fails if they were not. */
-  public CompletableFuture<Appended> appendAsync(List<Event> events) {
-    CompletableFuture<Appended> done = new CompletableFuture<>();
+  /**
+   * A write that appends {@code events}, for a caller that wants them in the same transaction as its own rows (wrap
+   * it in that write). It must run on the writer this log was opened with.
+   */
+  public Write<Appending> appending(List<Event> events) {
     if (events.isEmpty()) {
-      done.completeExceptionally(new IllegalArgumentException("nothing to append"));
-      return done;
+      throw new IllegalArgumentException("nothing to append");
+    }
+    List<Event> copy = List.copyOf(events);
+    return new Write<>() {
+      @Override
+      public String operation() {
+        return "append evidence";
+      }
+
+      @Override
+      public Appending apply(Connection c) throws SQLException {
+        return append(c, copy);
+      }
+    };
+  }
+
+  private Appending append(Connection c, List<Event> events) throws SQLException {
+    if (!writer.isWriterThread()) {
+      throw new IllegalStateException("evidence is appended by the writer of its log's store only");
     }
     if (closed) {
-      done.completeExceptionally(new EvidenceException("the evidence log is closed"));
-      return done;
+      throw new EvidenceException("the evidence log is closed");
     }
-    queue.add(new Pending(List.copyOf(events), done));
-    return done;
+    long next = tree.size();
+    List<EvidenceStore.Row> rows = new ArrayList<>(events.size());
+    List<Long> indexes = new ArrayList<>(events.size());
+    for (Event e : events) {
+      byte[] leaf = TreeHash.leaf(e.entry());
+      tree.append(leaf);
+      rows.add(new EvidenceStore.Row(next, e.taskId(), e.type(), e.json(), leaf));
+      indexes.add(next++);
+    }
+    EvidenceStore.insertEntries(c, rows, clock.millis());
+    Appending appending = new Appending(indexes);
+    batchAppends.add(appending);
+    return appending;
+  }
+
+  /** Queues {@code events}; the future completes once they are durably committed, or fails if they were not. */
+  public CompletableFuture<Appended> appendAsync(List<Event> events) {
+    if (events.isEmpty()) {
+      return CompletableFuture.failedFuture(new IllegalArgumentException("nothing to append"));
+    }
+    if (closed) {
+      return CompletableFuture.failedFuture(new EvidenceException("the evidence log is closed"));
+    }
+    return writer.submit(appending(events)).handle((appending, failure) -> {
+      if (failure != null) {
+        Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+        throw cause instanceof EvidenceException ee ? ee : new EvidenceException("evidence append failed", cause);
+      }
+      return appending.appended();
+    });
   }
 
   /**
@@ -146,78 +236,69 @@ public final class EvidenceLog implements AutoCloseable {
    * be: the caller must then not release what the events describe.
    */
   public Appended append(List<Event> events) {
-    try {
-      return appendAsync(events).get(APPEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      throw cause instanceof EvidenceException ee ? ee : new EvidenceException("evidence append failed", cause);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new EvidenceException("interrupted while appending evidence", e);
-    } catch (TimeoutException e) {
-      throw new EvidenceException("evidence append timed out", e);
-    }
+    return execute(writer, appending(events)).appended();
   }
 
-  private void writeLoop() {
-    List<Pending> batch = new ArrayList<>();
-    while (!closed || !queue.isEmpty()) {
-      try {
-        Pending first = queue.poll(200, TimeUnit.MILLISECONDS);
-        if (first == null) {
-          continue;
-        }
-        batch.add(first);
-        queue.drainTo(batch, maxBatch - 1);
-        commit(batch);
-      } catch (InterruptedException e) {
-        if (closed) {
-          break;
-        }
-      } catch (RuntimeException | Error e) {
-        // commit() fails its batch itself; this is a last resort so no appender waits forever.
-        batch.forEach(p -> p.done().completeExceptionally(new EvidenceException("evidence writer failed", e)));
-        LOG.error("evidence writer failed", e);
-      } finally {
-        batch.clear();
-      }
-    }
-    Pending p;
-    while ((p = queue.poll()) != null) {
-      p.done().completeExceptionally(new EvidenceException("the evidence log is closed"));
-    }
-  }
-
-  private void commit(List<Pending> batch) {
-    long start = tree.size();
-    List<EvidenceStore.Row> rows = new ArrayList<>();
-    List<Appended> results = new ArrayList<>();
+  private static <T> T execute(StoreWriter writer, Write<T> write) {
     try {
-      long next = start;
-      for (Pending p : batch) {
-        List<Long> indexes = new ArrayList<>();
-        for (Event e : p.events()) {
-          byte[] leaf = TreeHash.leaf(e.entry());
-          tree.append(leaf);
-          rows.add(new EvidenceStore.Row(next, e.taskId(), e.type(), e.json(), leaf));
-          indexes.add(next++);
-        }
-        results.add(new Appended(indexes, null));
-      }
-      Checkpoint last = checkpoints.lastSigned();
-      Checkpoint grown = new Checkpoint(origin(), next, tree.root(next));
-      String note = checkpoints.sign(grown, tree.consistencyProof(last.size(), next));
-      store.append(rows, clock.millis(), next, grown.rootHash(), note);
-      checkpoints.committed(note);
-      for (int i = 0; i < batch.size(); i++) {
-        batch.get(i).done().complete(new Appended(results.get(i).leafIndexes(), note));
-      }
+      return writer.execute(write);
+    } catch (EvidenceException e) {
+      throw e;
     } catch (RuntimeException e) {
-      tree.truncate(start);
-      resyncAfterFailure();
-      EvidenceException failure = e instanceof EvidenceException ee ? ee : new EvidenceException("evidence append failed", e);
-      batch.forEach(p -> p.done().completeExceptionally(failure));
+      throw new EvidenceException("evidence append failed: " + e.getMessage(), e);
     }
+  }
+
+  // ---- the writer's batches ---------------------------------------------------------------------------------
+
+  @Override
+  public void batchStarted(Connection c) {
+    batchStart = tree.size();
+    batchAppends.clear();
+    batchNote = null;
+  }
+
+  @Override
+  public void writeStarted() {
+    writeStart = tree.size();
+    writeAppendsMark = batchAppends.size();
+  }
+
+  @Override
+  public void writeRolledBack() {
+    tree.truncate(writeStart);
+    batchAppends.subList(writeAppendsMark, batchAppends.size()).clear();
+  }
+
+  @Override
+  public void beforeCommit(Connection c) throws SQLException {
+    long size = tree.size();
+    if (size == batchStart) {
+      return;
+    }
+    Checkpoint last = checkpoints.lastSigned();
+    Checkpoint grown = new Checkpoint(origin(), size, tree.root(size));
+    String note = checkpoints.sign(grown, tree.consistencyProof(last.size(), size));
+    EvidenceStore.insertCheckpoint(c, size, grown.rootHash(), note, clock.millis());
+    batchNote = note;
+  }
+
+  @Override
+  public void committed() {
+    if (batchNote != null) {
+      checkpoints.committed(batchNote);
+      batchAppends.forEach(a -> a.checkpoint = batchNote);
+    }
+    batchAppends.clear();
+  }
+
+  @Override
+  public void rolledBack() {
+    batchAppends.clear();
+    if (tree.size() != batchStart) {
+      tree.truncate(batchStart);
+    }
+    resyncAfterFailure();
   }
 
   /**
@@ -324,14 +405,13 @@ public final class EvidenceLog implements AutoCloseable {
     return checkpoints.lastSigned().size();
   }
 
-  /** Stops the writer after it has committed (or failed) everything queued. */
+  /** Stops appending; a writer of its own is stopped after it has committed (or failed) everything queued. */
   @Override
   public void close() {
     closed = true;
-    try {
-      writer.join(TimeUnit.SECONDS.toMillis(APPEND_TIMEOUT_SECONDS));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    writer.leave(this);
+    if (ownsWriter) {
+      writer.close();
     }
   }
 }

@@ -13,8 +13,8 @@ import javax.sql.DataSource;
 
 /**
  * Persistence of the log (tables from {@code V2__evidence.sql}) on the issuer's pool; the same SQL on SQLite and
- * PostgreSQL. Entries and the checkpoint that covers them are written in one transaction, so a committed
- * checkpoint never names leaves the store does not have.
+ * PostgreSQL. Entries and the checkpoint that covers them are written in one transaction (a batch of the store's
+ * writer), so a committed checkpoint never names leaves the store does not have.
  */
 final class EvidenceStore {
   private static final HexFormat HEX = HexFormat.of();
@@ -50,45 +50,36 @@ final class EvidenceStore {
     });
   }
 
-  /** Inserts a batch of leaves and its checkpoint in one transaction; all or nothing. */
-  void append(List<Row> rows, long appendedAt, long treeSize, byte[] root, String note) {
-    try (Connection c = pool.getConnection()) {
-      c.setAutoCommit(false);
-      try {
-        try (PreparedStatement ps = c.prepareStatement(
-            "INSERT INTO evidence_entries (leaf_index, task_id, event_type, entry, leaf_hash, appended_at)"
-                + " VALUES (?,?,?,?,?,?)")) {
-          for (Row r : rows) {
-            ps.setLong(1, r.leafIndex());
-            ps.setString(2, r.taskId());
-            ps.setString(3, r.eventType());
-            ps.setString(4, r.entry());
-            ps.setString(5, HEX.formatHex(r.leafHash()));
-            ps.setLong(6, appendedAt);
-            ps.addBatch();
-          }
-          ps.executeBatch();
-        }
-        try (PreparedStatement ps = c.prepareStatement(
-            "INSERT INTO evidence_checkpoints (tree_size, root_hash, note, signed_at) VALUES (?,?,?,?)")) {
-          ps.setLong(1, treeSize);
-          ps.setString(2, HEX.formatHex(root));
-          ps.setString(3, note);
-          ps.setLong(4, appendedAt);
-          ps.executeUpdate();
-        }
-      } catch (SQLException | RuntimeException e) {
-        try {
-          c.rollback();
-        } catch (SQLException r) {
-          e.addSuppressed(r);
-        }
-        throw e;
+  /** Inserts leaves in the caller's transaction (the store writer's batch). */
+  static void insertEntries(Connection c, List<Row> rows, long appendedAt) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "INSERT INTO evidence_entries (leaf_index, task_id, event_type, entry, leaf_hash, appended_at)"
+            + " VALUES (?,?,?,?,?,?)")) {
+      for (Row r : rows) {
+        ps.setLong(1, r.leafIndex());
+        ps.setString(2, r.taskId());
+        ps.setString(3, r.eventType());
+        ps.setString(4, r.entry());
+        ps.setString(5, HEX.formatHex(r.leafHash()));
+        ps.setLong(6, appendedAt);
+        ps.addBatch();
       }
-      // Leaving manual-commit mode commits; with sqlite-jdbc it also releases the write lock at once.
-      c.setAutoCommit(true);
-    } catch (SQLException e) {
-      throw new EvidenceException("appending to the evidence log failed: " + e.getMessage(), e);
+      ps.executeBatch();
+    }
+  }
+
+  /**
+   * Inserts a signed checkpoint in the caller's transaction, the one that inserted the leaves it covers: a
+   * committed checkpoint never names leaves the store does not have.
+   */
+  static void insertCheckpoint(Connection c, long treeSize, byte[] root, String note, long signedAt) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "INSERT INTO evidence_checkpoints (tree_size, root_hash, note, signed_at) VALUES (?,?,?,?)")) {
+      ps.setLong(1, treeSize);
+      ps.setString(2, HEX.formatHex(root));
+      ps.setString(3, note);
+      ps.setLong(4, signedAt);
+      ps.executeUpdate();
     }
   }
 

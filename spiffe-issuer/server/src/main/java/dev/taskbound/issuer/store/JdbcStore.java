@@ -37,13 +37,20 @@ public final class JdbcStore implements Store {
 
   private final HikariDataSource pool;
   private final Database database;
+  private final StoreWriter writer;
   private final Transactions tx;
   private final PruneSchedule prune = new PruneSchedule();
 
   JdbcStore(HikariDataSource pool, Database database) {
     this.pool = pool;
     this.database = database;
-    this.tx = new Transactions(pool);
+    this.writer = new StoreWriter(pool, database.name().toLowerCase(Locale.ROOT));
+    this.tx = new Transactions(pool, writer);
+  }
+
+  /** The one writer of this store: every write of the store goes through it, and the evidence log joins it. */
+  public StoreWriter writer() {
+    return writer;
   }
 
   // ---- tasks ---------------------------------------------------------------------------------------------
@@ -222,40 +229,65 @@ public final class JdbcStore implements Store {
   @Override
   public boolean insertTask(
       TaskRecord task, List<CredentialRecord> credentials, ExchangeGrant grant, AttestationUse use, Instant now) {
+    return insertTask(task, credentials, grant, use, now, Write.of("nothing alongside", c -> Boolean.TRUE)).isPresent();
+  }
+
+  @Override
+  public <T> Optional<T> insertTask(
+      TaskRecord task, List<CredentialRecord> credentials, ExchangeGrant grant, AttestationUse use, Instant now,
+      Write<T> alongside) {
     Objects.requireNonNull(task, "task");
     Objects.requireNonNull(grant, "grant");
+    Objects.requireNonNull(alongside, "alongside");
     requireSameTask(task.taskId(), credentials);
     if (!task.taskId().equals(grant.taskId())) {
       throw new IllegalArgumentException("the exchange grant belongs to another task");
     }
-    boolean inserted = tx.inTransaction(
-        "insert task",
-        c -> {
-          // Spent first: the statement that spends it is the single winner among concurrent begins (it locks the
-          // replay row, or the one-time token's, until this transaction ends), and a failure below un-spends it.
-          if (use != null && !consume(c, use, now)) {
-            return false;
-          }
-          insertTaskRow(c, task);
-          try (PreparedStatement ps =
-              c.prepareStatement("INSERT INTO task_exchange_grants (" + GRANT_COLUMNS + ") VALUES (?, ?, ?, ?)")) {
-            ps.setString(1, grant.taskId());
-            ps.setString(2, Columns.json(grant.audiences()));
-            if (grant.maxExchanges() == null) {
-              ps.setNull(3, Types.INTEGER);
-            } else {
-              ps.setInt(3, grant.maxExchanges());
-            }
-            ps.setInt(4, grant.exchanges());
-            ps.executeUpdate();
-          }
-          insertCredentials(c, task.taskId(), credentials);
-          return true;
-        });
+    if (use != null) {
+      Objects.requireNonNull(now, "now");
+    }
+    Optional<T> inserted = tx.write(new BeginTask<>(task, List.copyOf(credentials), grant, use, now, alongside));
     if (use != null) {
       pruneIfDue(now);
     }
     return inserted;
+  }
+
+  /**
+   * A task begun: spend the attestation, insert the task, its exchange grant and credentials, then run
+   * {@code alongside} (the task's evidence) — one write, so all of it commits or none of it.
+   */
+  private record BeginTask<T>(
+      TaskRecord task, List<CredentialRecord> credentials, ExchangeGrant grant, AttestationUse use, Instant now,
+      Write<T> alongside) implements Write<Optional<T>> {
+    @Override
+    public String operation() {
+      return "insert task";
+    }
+
+    @Override
+    public Optional<T> apply(Connection c) throws SQLException {
+      // Spent first: the statement that spends it is the single winner among concurrent begins (it locks the
+      // replay row, or the one-time token's, until the transaction ends), and a failure below un-spends it.
+      if (use != null && !consume(c, use, now)) {
+        return Optional.empty();
+      }
+      insertTaskRow(c, task);
+      try (PreparedStatement ps =
+          c.prepareStatement("INSERT INTO task_exchange_grants (" + GRANT_COLUMNS + ") VALUES (?, ?, ?, ?)")) {
+        ps.setString(1, grant.taskId());
+        ps.setString(2, Columns.json(grant.audiences()));
+        if (grant.maxExchanges() == null) {
+          ps.setNull(3, Types.INTEGER);
+        } else {
+          ps.setInt(3, grant.maxExchanges());
+        }
+        ps.setInt(4, grant.exchanges());
+        ps.executeUpdate();
+      }
+      insertCredentials(c, task.taskId(), credentials);
+      return Optional.of(alongside.apply(c));
+    }
   }
 
   @Override
@@ -394,7 +426,7 @@ public final class JdbcStore implements Store {
 
   @Override
   public void removeDownstreamKey(String kid) {
-    tx.oneStatement(
+    tx.inTransaction(
         "remove downstream key",
         c -> {
           try (PreparedStatement ps = c.prepareStatement("DELETE FROM downstream_keys WHERE kid = ?")) {
@@ -510,27 +542,24 @@ public final class JdbcStore implements Store {
 
   /**
    * Deletes dead replay-cache entries and expired one-time tokens, at most once per {@link PruneSchedule#EVERY}
-   * per store. Each delete is its own single-statement transaction, outside the caller's, so housekeeping can
-   * neither deadlock with nor fail the operation that triggered it.
+   * per store, as writes of their own.
    */
   private void pruneIfDue(Instant now) {
     if (!prune.due(now)) {
       return;
     }
     for (String table : List.of("seen_jtis", "one_time_tokens")) {
-      try {
-        tx.oneStatement(
-            "prune " + table,
-            c -> {
-              try (PreparedStatement ps =
-                  c.prepareStatement("DELETE FROM " + table + " WHERE expires_at <= ?")) {
-                Columns.setInstant(ps, 1, now);
-                return ps.executeUpdate();
-              }
-            });
-      } catch (StoreException e) {
-        // Pruning is optional: expired rows are ignored by every query and get pruned on a later pass.
-      }
+      // Queued behind the caller's write, never waited for: housekeeping can neither delay nor fail the operation
+      // that triggered it, and expired rows are ignored by every query until a later pass deletes them.
+      writer.submit(
+          Write.of(
+              "prune " + table,
+              c -> {
+                try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE expires_at <= ?")) {
+                  Columns.setInstant(ps, 1, now);
+                  return ps.executeUpdate();
+                }
+              }));
     }
   }
 
@@ -752,6 +781,7 @@ public final class JdbcStore implements Store {
 
   @Override
   public void close() {
+    writer.close();
     pool.close();
   }
 

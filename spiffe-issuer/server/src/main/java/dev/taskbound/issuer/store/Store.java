@@ -8,7 +8,7 @@ import java.util.Optional;
 /**
  * Durable state of the issuer: tasks, their credentials, the public half of the trust bundle, one-time tokens and
  * the replay cache. One interface; SQLite and PostgreSQL behind it with the same migrations. Every method is one
- * transaction. Private keys never enter the store (they live with the {@code KeyManager}). Instants are kept to
+ * transaction; every write is committed by the store's one {@link StoreWriter}, batched with concurrent writes. Private keys never enter the store (they live with the {@code KeyManager}). Instants are kept to
  * the millisecond. Anything with an {@code expiresAt} counts as expired from that instant on ({@code now >=
  * expiresAt}).
  */
@@ -62,6 +62,16 @@ public interface Store extends AutoCloseable {
    * and nothing written, when it was already spent (at {@code now}); exactly one of concurrent calls wins.
    */
   boolean insertTask(TaskRecord task, List<CredentialRecord> credentials, ExchangeGrant grant, AttestationUse use, Instant now);
+
+  /**
+   * As {@link #insertTask(TaskRecord, List, ExchangeGrant, AttestationUse, Instant)}, running {@code alongside} (the
+   * task's evidence) in the same transaction after the task is inserted: empty, and nothing written, when {@code use}
+   * was already spent; else what {@code alongside} returned, once all of it is durable. When {@code alongside} fails,
+   * nothing is written and the attestation stays unspent.
+   */
+  <T> Optional<T> insertTask(
+      TaskRecord task, List<CredentialRecord> credentials, ExchangeGrant grant, AttestationUse use, Instant now,
+      Write<T> alongside);
 
   /** The exchange grant of a task; empty for a task begun without one (it may not exchange). */
   Optional<ExchangeGrant> findExchangeGrant(String taskId);

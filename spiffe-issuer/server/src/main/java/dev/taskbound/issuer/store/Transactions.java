@@ -5,28 +5,26 @@ import java.sql.SQLException;
 import javax.sql.DataSource;
 
 /**
- * Runs units of work against the pool, one transaction each, and turns {@link SQLException} into
- * {@link StoreException} naming the operation (never the bound values, which may be digests of secrets).
+ * The two transaction kinds of the store. Reads run on a pooled connection in auto-commit mode (one statement, its
+ * own transaction, no write lock); every write goes to the store's one {@link StoreWriter}, which commits it with
+ * whatever other writes are queued. {@link SQLException}s become {@link StoreException}s naming the operation
+ * (never the bound values, which may be digests of secrets).
  */
 final class Transactions {
 
-  /** One unit of work on a borrowed connection. */
-  @FunctionalInterface
-  interface Work<T> {
-    T run(Connection connection) throws SQLException;
-  }
-
   private final DataSource pool;
+  private final StoreWriter writer;
 
-  Transactions(DataSource pool) {
+  Transactions(DataSource pool, StoreWriter writer) {
     this.pool = pool;
+    this.writer = writer;
   }
 
   /**
-   * Runs work that issues exactly one statement, in auto-commit mode: the statement is its own transaction, and a
-   * read in SQLite then takes no write lock (write transactions there start IMMEDIATE).
+   * Runs a read that issues exactly one statement, in auto-commit mode: the statement is its own transaction, and
+   * in SQLite it then takes no write lock.
    */
-  <T> T oneStatement(String operation, Work<T> work) {
+  <T> T oneStatement(String operation, Write.Work<T> work) {
     try (Connection c = pool.getConnection()) {
       c.setAutoCommit(true);
       return work.run(c);
@@ -35,32 +33,13 @@ final class Transactions {
     }
   }
 
-  /** Runs work in one write transaction; commits when it returns, rolls back when it throws. */
-  <T> T inTransaction(String operation, Work<T> work) {
-    try (Connection c = pool.getConnection()) {
-      c.setAutoCommit(false);
-      T result;
-      try {
-        result = work.run(c);
-      } catch (SQLException | RuntimeException e) {
-        rollbackQuietly(c, e);
-        throw e;
-      }
-      // Committing by leaving manual-commit mode (JDBC: setAutoCommit(true) commits the open transaction).
-      // sqlite-jdbc's commit() would immediately BEGIN IMMEDIATE again and hold the write lock until the
-      // connection is returned; this way the lock is released at commit.
-      c.setAutoCommit(true);
-      return result;
-    } catch (SQLException e) {
-      throw new StoreException(operation + " failed: " + e.getMessage(), e);
-    }
+  /** Runs work as one write of the writer's next batch; returns its result once the batch has committed. */
+  <T> T inTransaction(String operation, Write.Work<T> work) {
+    return writer.execute(Write.of(operation, work));
   }
 
-  private static void rollbackQuietly(Connection c, Exception cause) {
-    try {
-      c.rollback();
-    } catch (SQLException e) {
-      cause.addSuppressed(e);
-    }
+  /** Runs {@code write} through the writer; returns its result once durable. */
+  <T> T write(Write<T> write) {
+    return writer.execute(write);
   }
 }

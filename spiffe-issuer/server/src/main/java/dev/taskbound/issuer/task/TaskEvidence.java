@@ -9,6 +9,7 @@ import dev.taskbound.issuer.evidence.EvidenceLog;
 import dev.taskbound.issuer.store.CredentialRecord;
 import dev.taskbound.issuer.store.Store;
 import dev.taskbound.issuer.store.TaskRecord;
+import dev.taskbound.issuer.store.Write;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -19,8 +20,9 @@ import java.util.Set;
 
 /**
  * Turns task lifecycle steps into evidence log entries (digests and identifiers, never credentials) and signs the
- * revocation receipt of an end. Each method returns only once its entries are durably committed; it throws
- * {@link dev.taskbound.issuer.evidence.EvidenceException} otherwise, and the caller then releases nothing.
+ * revocation receipt of an end. Each method returns only once its entries are durably committed (or, for a begin,
+ * returns the write that commits them with the task); it throws {@link dev.taskbound.issuer.evidence.EvidenceException}
+ * otherwise, and the caller then releases nothing.
  */
 final class TaskEvidence {
   private final EvidenceLog log;
@@ -31,14 +33,18 @@ final class TaskEvidence {
     this.store = store;
   }
 
-  EvidenceRef begun(TaskRecord task, AttestedIdentity who, List<CredentialRecord> credentials) {
-    List<Event> events = new ArrayList<>();
+  /** The write that logs a begin, for the store to run in the transaction that records the task. */
+  Write<EvidenceLog.Appending> begun(TaskRecord task, AttestedIdentity who, List<CredentialRecord> credentials) {
+    List<Event> events = new ArrayList<>(1 + credentials.size());
     events.add(
         Event.taskBegun(
             task.taskId(), task.createdAt(), task.spiffeId(), task.attestor(), who.attestationSha256(), task.context(),
             task.policyVersion(), task.policyRule(), task.publicKeyThumbprint(), task.expiresAt()));
     credentials.forEach(c -> events.add(issued(task, c)));
-    EvidenceLog.Appended appended = log.append(events);
+    return log.appending(events);
+  }
+
+  static EvidenceRef ref(EvidenceLog.Appended appended) {
     return new EvidenceRef(appended.leafIndexes().get(0), appended.checkpoint());
   }
 
@@ -46,8 +52,7 @@ final class TaskEvidence {
     List<Event> events = new ArrayList<>();
     events.add(Event.taskRenewed(task.taskId(), at, task.expiresAt()));
     credentials.forEach(c -> events.add(issued(task, c)));
-    EvidenceLog.Appended appended = log.append(events);
-    return new EvidenceRef(appended.leafIndexes().get(0), appended.checkpoint());
+    return ref(log.append(events));
   }
 
   /**
@@ -73,7 +78,9 @@ final class TaskEvidence {
             ended.taskId(), ended.endedAt(), ended.outcome().wire(), revoked.stream().map(CredentialRecord::credentialId).toList(),
             appended.leafIndexes().get(0), appended.checkpoint());
     String json = new String(receipt, StandardCharsets.UTF_8);
-    store.saveEndReceipt(ended.taskId(), json);
+    if (store.saveEndReceipt(ended.taskId(), json)) {
+      return parse(json);
+    }
     return parse(store.endReceipt(ended.taskId()).orElse(json));
   }
 

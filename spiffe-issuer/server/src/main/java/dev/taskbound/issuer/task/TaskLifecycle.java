@@ -25,11 +25,11 @@ import dev.taskbound.issuer.attest.Attestor;
 import dev.taskbound.issuer.ca.JwtSvidIssued;
 import dev.taskbound.issuer.ca.JwtSvidMinter;
 import dev.taskbound.issuer.ca.SpiffeId;
-import dev.taskbound.issuer.ca.TrustBundle;
 import dev.taskbound.issuer.ca.X509SvidIssued;
 import dev.taskbound.issuer.ca.X509SvidMinter;
 import dev.taskbound.issuer.config.HumanDuration;
 import dev.taskbound.issuer.config.IssuerConfig;
+import dev.taskbound.issuer.evidence.EvidenceException;
 import dev.taskbound.issuer.evidence.EvidenceLog;
 import dev.taskbound.issuer.policy.Decision;
 import dev.taskbound.issuer.policy.PolicyEngine;
@@ -92,7 +92,8 @@ public final class TaskLifecycle {
   private final PolicyEngine policy;
   private final X509SvidMinter x509Minter;
   private final JwtSvidMinter jwtMinter;
-  private final Supplier<TrustBundle> bundle;
+  /** The trust bundle's X.509 authorities as PEM, built once per bundle change. */
+  private final Supplier<String> bundlePem;
   private final Clock clock;
   private final ProofOfPossessionVerifier proofs;
   private final TaskEvidence evidence;
@@ -106,7 +107,7 @@ public final class TaskLifecycle {
       PolicyEngine policy,
       X509SvidMinter x509Minter,
       JwtSvidMinter jwtMinter,
-      Supplier<TrustBundle> bundle,
+      Supplier<String> bundlePem,
       EvidenceLog evidenceLog,
       Clock clock) {
     this.config = config;
@@ -118,7 +119,7 @@ public final class TaskLifecycle {
     this.policy = policy;
     this.x509Minter = x509Minter;
     this.jwtMinter = jwtMinter;
-    this.bundle = bundle;
+    this.bundlePem = bundlePem;
     this.clock = clock;
     this.proofs = new ProofOfPossessionVerifier(clock);
     // Null only for operator commands working offline: their ends are logged by the running issuer's catch-up.
@@ -201,36 +202,26 @@ public final class TaskLifecycle {
             null,
             null,
             null);
-    boolean firstUse;
+    Optional<EvidenceLog.Appending> logged;
     try {
-      // The decision's downstream audiences and exchange limit go with the task: exchange enforces them later. The
-      // attestation is spent in the same transaction: every refusal before this line leaves it usable.
-      firstUse =
+      // One write: the attestation is spent, the task, its exchange grant (the decision's downstream audiences and
+      // limit, enforced by exchange later) and credentials are inserted, and task.begun + credential.issued are
+      // appended to the evidence log, all in one durable commit. Every refusal before this line leaves the
+      // attestation usable; a failure here writes nothing.
+      logged =
           store.insertTask(
               task, minted.records(), ExchangeGrant.of(taskId, decision.downstreamAudiences(), decision.maxExchanges()),
-              Objects.requireNonNull(who.use(), "an attestor must say what makes its attestation single use"), now);
-    } catch (StoreException e) {
-      // Fail closed: nothing leaves the issuer that the store has not recorded.
+              Objects.requireNonNull(who.use(), "an attestor must say what makes its attestation single use"), now,
+              requireEvidence().begun(task, who, minted.records()));
+    } catch (StoreException | EvidenceException e) {
+      // Fail closed: nothing leaves the issuer that the store and the evidence log have not durably recorded.
       LOG.error("task {} not recorded, credentials withheld: {}", taskId, e.getMessage());
-      throw new TaskException(ProblemType.EVIDENCE_UNAVAILABLE, "the issuer could not record the task; retry later", e);
+      throw new TaskException(ProblemType.EVIDENCE_UNAVAILABLE, "the issuer could not record the task and its evidence; retry later", e);
     }
-    if (!firstUse) {
+    if (logged.isEmpty()) {
       throw new TaskException(ProblemType.ATTESTATION_FAILED, "the attestation is unknown, expired or was already used");
     }
-    EvidenceRef logged;
-    try {
-      logged = requireEvidence().begun(task, who, minted.records());
-    } catch (RuntimeException e) {
-      // Fail closed: without durable evidence the credentials never leave; the task is revoked at once.
-      LOG.error("evidence of task {} not committed, credentials withheld and revoked: {}", taskId, e.getMessage());
-      try {
-        store.endTask(taskId, TaskOutcome.REVOKED, "evidence log unavailable at begin", clock.instant());
-      } catch (StoreException again) {
-        // Nothing was released either way; the reaper ends the task once the store is back.
-        e.addSuppressed(again);
-      }
-      throw new TaskException(ProblemType.EVIDENCE_UNAVAILABLE, "the issuer could not record evidence; retry later", e);
-    }
+    EvidenceRef evidenceRef = TaskEvidence.ref(logged.get().appended());
     LOG.info("task begun: id={} spiffe_id={} rule={} expires_at={}", taskId, task.spiffeId(), decision.rule(), expiresAt);
     return new BeginTaskResponse(
         taskId,
@@ -239,9 +230,9 @@ public final class TaskLifecycle {
         minted.renewAfter(),
         minted.x509().chainPem(),
         minted.jwtCredentials(),
-        bundle.get().x509Pem(),
+        bundlePem.get(),
         controlToken,
-        logged);
+        evidenceRef);
   }
 
   // ---- renew -----------------------------------------------------------------------------------------------
@@ -291,7 +282,7 @@ public final class TaskLifecycle {
         minted.renewAfter(),
         minted.x509().chainPem(),
         minted.jwtCredentials(),
-        bundle.get().x509Pem(),
+        bundlePem.get(),
         logged);
   }
 

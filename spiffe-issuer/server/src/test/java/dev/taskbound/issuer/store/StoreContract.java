@@ -431,6 +431,98 @@ abstract class StoreContract {
     assertThat(store.listTasks(null, 100)).filteredOn(t -> t.taskId().startsWith("sr")).hasSize(1);
   }
 
+  // ---- the writer: one batch, one transaction, a savepoint per write ----------------------------------------
+
+  @Test
+  void aFailingWriteInABatchFailsOnlyItsCaller() throws Exception {
+    store.insertOneTimeToken("sha-taken", "nonce", T0.plusSeconds(60));
+    store.insertTask(activeTask("b0", T0), List.of());
+    store.insertOneTimeToken("sha-b1", "nonce", T0.plusSeconds(60));
+    AttestationUse spendable = new AttestationUse.OneTimeToken("sha-b1", "nonce");
+    List<Callable<Object>> writes = List.of(
+        () -> { store.insertOneTimeToken("sha-1", "nonce", T0.plusSeconds(60)); return "ok"; },
+        () -> { store.insertOneTimeToken("sha-taken", "nonce", T0.plusSeconds(60)); return "ok"; },
+        // A duplicate task id: its attestation must stay unspent, the rest of the batch unharmed.
+        () -> store.insertTask(activeTask("b0", T0), List.of(), ExchangeGrant.of("b0", List.of(), null), spendable, T0),
+        () -> { store.insertOneTimeToken("sha-2", "nonce", T0.plusSeconds(60)); return "ok"; },
+        () -> store.revokeCredential(CredentialKind.JWT_SVID, "no-such-jti", T0));
+
+    List<Object> outcomes = inOneBatch(writes);
+
+    assertThat(outcomes.get(0)).isEqualTo("ok");
+    assertThat(outcomes.get(1)).isInstanceOf(StoreException.class);
+    assertThat(outcomes.get(2)).isInstanceOf(StoreException.class);
+    assertThat(outcomes.get(3)).isEqualTo("ok");
+    assertThat(outcomes.get(4)).as("a row-count answer survives batching").isEqualTo(false);
+    assertThat(store.consumeOneTimeToken("sha-1", "nonce", T0)).isTrue();
+    assertThat(store.consumeOneTimeToken("sha-2", "nonce", T0)).isTrue();
+    assertThat(store.consume(spendable, T0)).as("the failed begin left its attestation unspent").isTrue();
+    assertThat(store.consumeOneTimeToken("sha-taken", "nonce", T0)).isTrue();
+    assertThat(store.consumeOneTimeToken("sha-taken", "nonce", T0)).isFalse();
+  }
+
+  @Test
+  void ofBeginsWithOneAttestationInOneBatchExactlyOneIsRecorded() throws Exception {
+    store.insertOneTimeToken("sha-batch", "nonce", T0.plusSeconds(60));
+    AttestationUse token = new AttestationUse.OneTimeToken("sha-batch", "nonce");
+    List<Callable<Object>> begins = new ArrayList<>();
+    for (int i = 0; i < THREADS; i++) {
+      String id = "ob" + i;
+      begins.add(() -> store.insertTask(activeTask(id, T0), List.of(x509(id, Integer.toHexString(0x100 + begins.size()), T0)),
+          ExchangeGrant.of(id, List.of(), null), token, T0));
+    }
+
+    List<Object> outcomes = inOneBatch(begins);
+
+    assertThat(outcomes).containsOnlyOnce(true).hasSize(THREADS);
+    assertThat(store.listTasks(null, 100)).filteredOn(t -> t.taskId().startsWith("ob")).hasSize(1);
+  }
+
+  /**
+   * Runs {@code writes} on threads of their own while the writer is held, so all of them land in one batch; returns
+   * each one's result or the exception it threw, in order.
+   */
+  private List<Object> inOneBatch(List<Callable<Object>> writes) throws Exception {
+    StoreWriter writer = ((JdbcStore) store).writer();
+    CountDownLatch release = new CountDownLatch(1);
+    var held = writer.submit(Write.of("hold the writer", c -> {
+      try {
+        return release.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }));
+    ExecutorService pool = Executors.newFixedThreadPool(writes.size());
+    try {
+      List<Future<Object>> futures = new ArrayList<>();
+      for (Callable<Object> w : writes) {
+        futures.add(pool.submit(() -> {
+          try {
+            return w.call();
+          } catch (Exception e) {
+            return e;
+          }
+        }));
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (writer.queued() < writes.size() && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      assertThat(writer.queued()).as("all writes queued behind the held one").isEqualTo(writes.size());
+      release.countDown();
+      held.get(30, TimeUnit.SECONDS);
+      List<Object> out = new ArrayList<>();
+      for (Future<Object> f : futures) {
+        out.add(f.get(30, TimeUnit.SECONDS));
+      }
+      return out;
+    } finally {
+      release.countDown();
+      pool.shutdownNow();
+    }
+  }
+
   @Test
   void expiredOneTimeTokenIsNotConsumed() {
     store.insertOneTimeToken("sha-a", "nonce", T0.plusSeconds(60));

@@ -1,0 +1,217 @@
+package dev.taskbound.issuer.store;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one writer of a store (group commit for every write). Callers hand it {@link Write}s; one thread takes
+ * whatever is queued (up to {@code maxBatch}), runs it in one transaction with a savepoint per write, and commits
+ * once: one fsync for the whole batch. A write that fails is rolled back to its savepoint and fails only its
+ * caller; the others commit. Futures complete only after the commit, so an answer never gets ahead of durability.
+ *
+ * <p>Being the only writer, it never waits for SQLite's write lock (no busy-timeout back-off between requests of
+ * this process). {@link BatchParticipant}s (the evidence log) ride in the same transactions.
+ */
+public final class StoreWriter implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(StoreWriter.class);
+  /** Writes gathered into one transaction at most: bounds transaction size and the latency of a flood. */
+  public static final int DEFAULT_MAX_BATCH = 512;
+  private static final long WAIT_SECONDS = 30;
+
+  private record Pending<T>(Write<T> write, CompletableFuture<T> done) {
+    void completeWith(Object result) {
+      @SuppressWarnings("unchecked")
+      T t = (T) result;
+      done.complete(t);
+    }
+  }
+
+  private final DataSource pool;
+  private final int maxBatch;
+  private final BlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
+  private final List<BatchParticipant> participants = new CopyOnWriteArrayList<>();
+  private final Thread thread;
+  private volatile boolean closed;
+
+  public StoreWriter(DataSource pool, String name) {
+    this(pool, name, DEFAULT_MAX_BATCH);
+  }
+
+  /** {@code maxBatch} 1 turns group commit off (benchmarks). */
+  public StoreWriter(DataSource pool, String name, int maxBatch) {
+    if (maxBatch < 1) {
+      throw new IllegalArgumentException("maxBatch must be at least 1");
+    }
+    this.pool = pool;
+    this.maxBatch = maxBatch;
+    this.thread = new Thread(this::loop, "taskbound-store-writer-" + name);
+    this.thread.setDaemon(true);
+    this.thread.start();
+  }
+
+  /** Joins {@code participant} to every batch from the next one on. */
+  public void join(BatchParticipant participant) {
+    participants.add(participant);
+  }
+
+  public void leave(BatchParticipant participant) {
+    participants.remove(participant);
+  }
+
+  /** Queues {@code write}; the future completes after the batch that ran it committed, or fails. */
+  public <T> CompletableFuture<T> submit(Write<T> write) {
+    CompletableFuture<T> done = new CompletableFuture<>();
+    if (Thread.currentThread() == thread) {
+      // A write or participant calling the store would wait on itself.
+      done.completeExceptionally(new IllegalStateException("the store writer cannot wait on its own write: " + write.operation()));
+    } else if (closed) {
+      done.completeExceptionally(new StoreException(write.operation() + " failed: the store is closed"));
+    } else {
+      queue.add(new Pending<>(write, done));
+    }
+    return done;
+  }
+
+  /** Runs {@code write} and returns its result once durable; a {@link StoreException} when it may not be. */
+  public <T> T execute(Write<T> write) {
+    try {
+      return submit(write).get(WAIT_SECONDS, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new StoreException(write.operation() + " failed", cause);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StoreException(write.operation() + " interrupted", e);
+    } catch (TimeoutException e) {
+      throw new StoreException(write.operation() + " timed out waiting for the store writer", e);
+    }
+  }
+
+  /** True on the writer thread (participants use it to tell their own batches from outside calls). */
+  public boolean isWriterThread() {
+    return Thread.currentThread() == thread;
+  }
+
+  /** Writes waiting for a batch (tests hold the writer and wait for a batch to fill). */
+  int queued() {
+    return queue.size();
+  }
+
+  private void loop() {
+    List<Pending<?>> batch = new ArrayList<>();
+    while (!closed || !queue.isEmpty()) {
+      try {
+        Pending<?> first = queue.poll(200, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          continue;
+        }
+        batch.add(first);
+        queue.drainTo(batch, maxBatch - 1);
+        run(batch);
+      } catch (InterruptedException e) {
+        if (closed) {
+          break;
+        }
+      } catch (RuntimeException | Error e) {
+        // run() fails its batch itself; this is the last resort so that no caller waits forever.
+        LOG.error("store writer failed", e);
+        batch.forEach(p -> p.done().completeExceptionally(new StoreException("the store writer failed", e)));
+      } finally {
+        batch.clear();
+      }
+    }
+    Pending<?> p;
+    while ((p = queue.poll()) != null) {
+      p.done().completeExceptionally(new StoreException(p.write().operation() + " failed: the store is closed"));
+    }
+  }
+
+  private void run(List<Pending<?>> batch) {
+    Object[] results = new Object[batch.size()];
+    RuntimeException[] failures = new RuntimeException[batch.size()];
+    try (Connection c = pool.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        for (BatchParticipant p : participants) {
+          p.batchStarted(c);
+        }
+        for (int i = 0; i < batch.size(); i++) {
+          Write<?> write = batch.get(i).write();
+          Savepoint savepoint = c.setSavepoint();
+          participants.forEach(BatchParticipant::writeStarted);
+          try {
+            results[i] = write.apply(c);
+            c.releaseSavepoint(savepoint);
+          } catch (SQLException | RuntimeException e) {
+            // Only this write is undone (e.g. a unique violation, which would otherwise abort the whole
+            // PostgreSQL transaction); a failing rollback to the savepoint fails the batch below.
+            c.rollback(savepoint);
+            participants.forEach(BatchParticipant::writeRolledBack);
+            failures[i] = e instanceof SQLException s
+                ? new StoreException(write.operation() + " failed: " + s.getMessage(), s)
+                : (RuntimeException) e;
+          }
+        }
+        for (BatchParticipant p : participants) {
+          p.beforeCommit(c);
+        }
+      } catch (SQLException | RuntimeException e) {
+        rollbackQuietly(c, e);
+        throw e;
+      }
+      // Committing by leaving manual-commit mode: sqlite-jdbc's commit() would BEGIN IMMEDIATE again at once and
+      // hold the write lock until the connection is back in the pool.
+      c.setAutoCommit(true);
+    } catch (SQLException | RuntimeException e) {
+      participants.forEach(BatchParticipant::rolledBack);
+      for (Pending<?> p : batch) {
+        p.done().completeExceptionally(
+            e instanceof StoreException se ? se : new StoreException(p.write().operation() + " failed: " + e.getMessage(), e));
+      }
+      return;
+    }
+    participants.forEach(BatchParticipant::committed);
+    for (int i = 0; i < batch.size(); i++) {
+      if (failures[i] != null) {
+        batch.get(i).done().completeExceptionally(failures[i]);
+      } else {
+        batch.get(i).completeWith(results[i]);
+      }
+    }
+  }
+
+  private static void rollbackQuietly(Connection c, Exception cause) {
+    try {
+      c.rollback();
+    } catch (SQLException e) {
+      cause.addSuppressed(e);
+    }
+  }
+
+  /** Stops after everything queued has been committed or failed. */
+  @Override
+  public void close() {
+    closed = true;
+    try {
+      thread.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
