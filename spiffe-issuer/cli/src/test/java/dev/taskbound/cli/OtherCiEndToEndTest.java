@@ -17,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -73,6 +72,7 @@ class OtherCiEndToEndTest {
         "    - name: circleci",
         "      issuer: " + circleci.issuer(),
         "      audience: " + CIRCLE_ORG,
+        "      single_use: token",
         "      claims: {project_id: oidc.circleci.com/project-id, ref: oidc.circleci.com/vcs-ref,",
         "               vcs_origin: oidc.circleci.com/vcs-origin}");
   }
@@ -171,15 +171,21 @@ class OtherCiEndToEndTest {
   }
 
   @Test
-  void aCircleCiTokenIsRefusedTodayForWantOfAJti() throws Exception {
-    // CircleCI's tokens carry iss, sub, aud, iat, exp and the oidc.circleci.com/ claims, no jti; the issuer enforces
-    // single use by jti and refuses them. Pins the gap until single use by token digest lands (see docs/other-ci.md).
-    assertThat(exit(run("oidc:circleci", "CIRCLE_OIDC_TOKEN_V2", circleciToken(b -> {}), "true")))
+  void aCircleCiTokenWithoutJtiIsSpentByItsDigestAndCannotBeReplayed() throws Exception {
+    // CircleCI's tokens carry iss, sub, aud, iat, exp and the oidc.circleci.com/ claims, no jti: with single_use:
+    // token the issuer spends each token by its SHA-256, so the same token never begins a second task.
+    String token = circleciToken(b -> {});
+    assertThat(exit(run("oidc:circleci", "CIRCLE_OIDC_TOKEN_V2", token, "true"))).as(CliProcess.stderr(work)).isZero();
+    assertThat(exit(run("oidc:circleci", "CIRCLE_OIDC_TOKEN_V2", token, "true"))).isEqualTo(TaskboundCli.EXIT_BEGIN_FAILED);
+  }
+
+  @Test
+  void aTokenWithoutJtiIsRefusedByAProviderThatSpendsByJti() throws Exception {
+    assertThat(exit(run("oidc:gitlab", "TASKBOUND_ID_TOKEN", gitlabToken(issuer.url(), b -> b.jwtID(null)), "true")))
         .isEqualTo(TaskboundCli.EXIT_BEGIN_FAILED);
     assertThat(CliProcess.stderr(work)).contains("token has no jti");
   }
 
-  @Disabled("CircleCI tokens carry no jti and the issuer refuses them; enable with single use by token digest")
   @Test
   void aCircleCiJobGetsItsIdentityAndAnSshRerunDoesNot() throws Exception {
     assertThat(exit(run("oidc:circleci", "CIRCLE_OIDC_TOKEN_V2", circleciToken(b -> {}), "true"))).as(CliProcess.stderr(work)).isZero();

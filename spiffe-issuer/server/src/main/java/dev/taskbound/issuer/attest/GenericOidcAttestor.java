@@ -28,11 +28,8 @@ public final class GenericOidcAttestor implements Attestor {
       OidcAttestorConfig config, String taskboundIssuerUrl, Store store, Clock clock, JwksSource keys) {
     this.config = config;
     String audience = config.audience() != null ? config.audience() : taskboundIssuerUrl;
-    this.verifier =
-        new JwtVerifier(
-            JwtRules.of(config.issuer(), audience, JwtRules.parseAlgorithms(config.algorithms())),
-            keys,
-            clock);
+    JwtRules rules = JwtRules.of(config.issuer(), audience, JwtRules.parseAlgorithms(config.algorithms()));
+    this.verifier = new JwtVerifier(config.singleUseByTokenDigest() ? rules.withSingleUseByTokenDigest() : rules, keys, clock);
   }
 
   @Override

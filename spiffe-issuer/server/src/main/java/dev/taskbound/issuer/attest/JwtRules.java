@@ -27,7 +27,8 @@ public record JwtRules(
     JOSEObjectType requiredType,
     Duration maxLifetime,
     Duration clockSkew,
-    int maxTokenChars) {
+    int maxTokenChars,
+    boolean singleUseByTokenDigest) {
 
   public static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(60);
   public static final int DEFAULT_MAX_TOKEN_CHARS = 16 * 1024;
@@ -62,23 +63,31 @@ public record JwtRules(
 
   /** Rules with the default skew and size limit, any {@code typ}, no lifetime limit. */
   public static JwtRules of(String issuer, String audience, Set<JWSAlgorithm> algorithms) {
-    return new JwtRules(issuer, audience, algorithms, null, null, DEFAULT_CLOCK_SKEW, DEFAULT_MAX_TOKEN_CHARS);
+    return new JwtRules(issuer, audience, algorithms, null, null, DEFAULT_CLOCK_SKEW, DEFAULT_MAX_TOKEN_CHARS, false);
   }
 
   public JwtRules withRequiredType(JOSEObjectType type) {
-    return new JwtRules(issuer, audience, algorithms, type, maxLifetime, clockSkew, maxTokenChars);
+    return new JwtRules(issuer, audience, algorithms, type, maxLifetime, clockSkew, maxTokenChars, singleUseByTokenDigest);
   }
 
   public JwtRules withMaxLifetime(Duration lifetime) {
-    return new JwtRules(issuer, audience, algorithms, requiredType, lifetime, clockSkew, maxTokenChars);
+    return new JwtRules(issuer, audience, algorithms, requiredType, lifetime, clockSkew, maxTokenChars, singleUseByTokenDigest);
   }
 
   public JwtRules withClockSkew(Duration skew) {
-    return new JwtRules(issuer, audience, algorithms, requiredType, maxLifetime, skew, maxTokenChars);
+    return new JwtRules(issuer, audience, algorithms, requiredType, maxLifetime, skew, maxTokenChars, singleUseByTokenDigest);
   }
 
   public JwtRules withMaxTokenChars(int chars) {
-    return new JwtRules(issuer, audience, algorithms, requiredType, maxLifetime, clockSkew, chars);
+    return new JwtRules(issuer, audience, algorithms, requiredType, maxLifetime, clockSkew, chars, singleUseByTokenDigest);
+  }
+
+  /**
+   * Single use by the token's SHA-256 instead of its {@code jti}, for token services that issue none (CircleCI,
+   * Buildkite): each token is accepted once, as with a {@code jti}.
+   */
+  public JwtRules withSingleUseByTokenDigest() {
+    return new JwtRules(issuer, audience, algorithms, requiredType, maxLifetime, clockSkew, maxTokenChars, true);
   }
 
   /**

@@ -82,8 +82,10 @@ public final class JwtVerifier {
     JWTClaimsSet claims = claimsOf(jwt);
     checkClaims(claims);
     String jti = claims.getJWTID();
+    // A digest cannot collide with a jti: jtis are spent as issued, digests under their own prefix.
+    String spent = rules.singleUseByTokenDigest() ? "sha256:" + sha256Hex(token) : jti;
     AttestationUse.Jti use =
-        new AttestationUse.Jti(rules.issuer(), jti, claims.getExpirationTime().toInstant().plus(rules.clockSkew()));
+        new AttestationUse.Jti(rules.issuer(), spent, claims.getExpirationTime().toInstant().plus(rules.clockSkew()));
     return new VerifiedJwt(claims.getIssuer(), claims.getSubject(), jti, jsonClaims(claims), sha256Hex(token), use);
   }
 
@@ -203,8 +205,9 @@ public final class JwtVerifier {
       throw new AttestationException("token lifetime (exp - iat) exceeds " + rules.maxLifetime().toSeconds() + " s");
     }
     String jti = claims.getJWTID();
-    if (jti == null || jti.isBlank()) {
-      throw new AttestationException("token has no jti, so single use cannot be enforced");
+    if (!rules.singleUseByTokenDigest() && (jti == null || jti.isBlank())) {
+      throw new AttestationException("token has no jti, so single use cannot be enforced"
+          + " (for a CI whose tokens carry none, set single_use: token on its attestor)");
     }
   }
 

@@ -15,9 +15,17 @@ import java.util.Set;
  * @param algorithms allowed signature algorithms; null or empty means {@code RS256}
  * @param claimMapping context key → claim name, e.g. {@code repository → project_path}, {@code run_id →
  *     pipeline_id}
+ * @param singleUseByTokenDigest each token is accepted once by its SHA-256 rather than by its {@code jti}, for CIs
+ *     whose tokens carry none ({@code single_use: token})
  */
 public record OidcAttestorConfig(
-    String name, String issuer, String audience, List<String> algorithms, Map<String, String> claimMapping) {
+    String name, String issuer, String audience, List<String> algorithms, Map<String, String> claimMapping,
+    boolean singleUseByTokenDigest) {
+
+  /** Single use by {@code jti}, the default. */
+  public OidcAttestorConfig(String name, String issuer, String audience, List<String> algorithms, Map<String, String> claimMapping) {
+    this(name, issuer, audience, algorithms, claimMapping, false);
+  }
 
   /** Context keys the attestor sets itself; a mapping may not overwrite them. */
   static final Set<String> RESERVED_KEYS = Set.of("platform", "provider");

@@ -319,13 +319,18 @@ public final class ConfigLoader {
       }
       List<OidcAttestorConfig> oidc = new ArrayList<>();
       for (Node o : a.children("oidc")) {
-        o.only("name", "issuer", "audience", "algorithms", "claims");
+        o.only("name", "issuer", "audience", "algorithms", "claims", "single_use");
+        String singleUse = o.text("single_use", "jti");
+        if (!singleUse.equals("jti") && !singleUse.equals("token")) {
+          throw new ConfigException(o.prefix() + "single_use must be jti (the default) or token, not " + singleUse);
+        }
         Map<String, String> mapping = new LinkedHashMap<>();
         Node claims = o.child("claims");
         if (claims != null) {
           claims.node().fields().forEachRemaining(e -> mapping.put(e.getKey(), e.getValue().asText()));
         }
-        oidc.add(new OidcAttestorConfig(o.text("name", null), o.text("issuer", null), o.text("audience", null), o.texts("algorithms"), mapping));
+        oidc.add(new OidcAttestorConfig(o.text("name", null), o.text("issuer", null), o.text("audience", null), o.texts("algorithms"),
+            mapping, singleUse.equals("token")));
       }
       return new AttestorsConfig(github, jenkins, oidc);
     } catch (IllegalArgumentException | NullPointerException e) {

@@ -230,4 +230,13 @@ class ConfigLoaderTest {
         .singleElement()
         .satisfies(c -> assertThat(c.audiences()).isEmpty());
   }
+
+  @Test
+  void aGenericOidcProviderCanSpendTokensByDigest() throws Exception {
+    IssuerConfig cfg = load("dev: true\nattestors: {oidc: [{name: circleci, issuer: https://oidc.circleci.com/org/x, single_use: token},"
+        + " {name: gitlab, issuer: https://gitlab.com}]}\n");
+    assertThat(cfg.attestors().oidc()).extracting(o -> o.singleUseByTokenDigest()).containsExactly(true, false);
+    assertThatThrownBy(() -> load("dev: true\nattestors: {oidc: [{name: c, issuer: https://c.example, single_use: sub}]}\n"))
+        .hasMessageContaining("single_use must be jti (the default) or token");
+  }
 }
