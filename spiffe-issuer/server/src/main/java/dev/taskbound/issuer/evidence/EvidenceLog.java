@@ -62,6 +62,13 @@ public final class EvidenceLog implements AutoCloseable {
   private final Clock clock;
   private final int maxBatch;
   private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+  private volatile AppendListener appendListener = (nanos, committed) -> {};
+
+  /** Told of each append once it is committed or has failed, with the caller's wait (queue + commit). */
+  @FunctionalInterface
+  public interface AppendListener {
+    void appended(long nanos, boolean committed);
+  }
   private final Thread writer;
   private volatile boolean closed;
 
@@ -137,8 +144,21 @@ public final class EvidenceLog implements AutoCloseable {
       done.completeExceptionally(new EvidenceException("the evidence log is closed"));
       return done;
     }
+    long queuedAt = System.nanoTime();
+    AppendListener listener = appendListener;
+    done.whenComplete((appended, failure) -> listener.appended(System.nanoTime() - queuedAt, failure == null));
     queue.add(new Pending(List.copyOf(events), done));
     return done;
+  }
+
+  /** Sets the listener told of every append (metrics); one at a time. */
+  public void onAppend(AppendListener listener) {
+    this.appendListener = java.util.Objects.requireNonNull(listener, "listener");
+  }
+
+  /** Appends queued and not yet committed. */
+  public int queueDepth() {
+    return queue.size();
   }
 
   /**
