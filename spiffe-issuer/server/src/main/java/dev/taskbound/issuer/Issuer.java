@@ -2,6 +2,10 @@ package dev.taskbound.issuer;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.taskbound.api.ApiJson;
+import dev.taskbound.issuer.admin.AdminApi;
+import dev.taskbound.issuer.admin.AdminAuthenticator;
+import dev.taskbound.issuer.admin.DevLogin;
+import dev.taskbound.issuer.admin.PolicyInForce;
 import dev.taskbound.issuer.attest.Attestor;
 import dev.taskbound.issuer.attest.Attestors;
 import dev.taskbound.issuer.attest.DevAttestor;
@@ -62,6 +66,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,6 +87,7 @@ public final class Issuer implements AutoCloseable {
   private final IssuerConfig config;
   private final Offline core;
   private final DevAttestor devAttestor;
+  private final DevLogin devLogin;
   private final EvidenceLog evidence;
   private final Revocation revocation;
   /** Closed in reverse order of opening. */
@@ -111,12 +117,14 @@ public final class Issuer implements AutoCloseable {
       IssuerConfig config,
       Offline core,
       DevAttestor devAttestor,
+      DevLogin devLogin,
       EvidenceLog evidence,
       Revocation revocation,
       Deque<AutoCloseable> resources) {
     this.config = config;
     this.core = core;
     this.devAttestor = devAttestor;
+    this.devLogin = devLogin;
     this.evidence = evidence;
     this.revocation = revocation;
     this.resources = resources;
@@ -160,6 +168,7 @@ public final class Issuer implements AutoCloseable {
       metrics.attestors(attestors.types());
 
       PolicyEngine policy;
+      Supplier<PolicyInForce> policyInForce;
       if (cfg.policyFile() != null) {
         PolicyWatcher watcher =
             PolicyWatcher.open(
@@ -170,8 +179,13 @@ public final class Issuer implements AutoCloseable {
         resources.push(watcher);
         watcher.start(POLICY_POLL);
         policy = new CelPolicyEngine(cfg.trustDomain(), watcher);
+        policyInForce =
+            () -> new PolicyInForce("file", watcher.current().version(), watcher.current().rules().stream().map(r -> r.name()).toList());
       } else {
         policy = defaultPolicy(cfg);
+        PolicyInForce builtin =
+            cfg.dev() ? new PolicyInForce("dev", DevPolicy.VERSION, List.of(DevPolicy.RULE)) : new PolicyInForce("deny-all", "none", List.of());
+        policyInForce = () -> builtin;
       }
 
       TaskLifecycle tasks =
@@ -222,10 +236,14 @@ public final class Issuer implements AutoCloseable {
       every(scheduler, PENDING_EVIDENCE_TICK, "key and controller evidence", registryEvents::record);
       every(scheduler, min(MAX_REAP_TICK, cfg.ttl().heartbeat().dividedBy(4)), "reaper", revocation.reaper()::reapQuietly);
 
+      DevLogin devLogin = cfg.dev() ? new DevLogin(clock) : null;
+      AdminAuthenticator adminAuth =
+          new AdminAuthenticator(cfg.operations().adminOidc(), devLogin, JwksFetcher.withDefaults(), clock);
+      endpoints.addAll(new AdminApi(adminAuth, devLogin, store, tasks, evidence, policyInForce, cfg.issuerUrl(), clock).endpoints());
       endpoints.add(new MetricsEndpoint(metrics::scrape, secret(env, cfg.operations().metricsTokenEnv(), "metrics.bearer_token_env")));
       http.start(new RequestMetrics(new ApiHandler(tasks, () -> core.ca().bundle().bundleJson(), endpoints), metrics.registry()));
       LOG.info("issuer {} serving trust domain {} (dev={})", cfg.issuerUrl(), cfg.trustDomain(), cfg.dev());
-      return new Issuer(cfg, new Offline(cfg, core.store(), core.ca(), tasks), dev, evidence, revocation, resources);
+      return new Issuer(cfg, new Offline(cfg, core.store(), core.ca(), tasks), dev, devLogin, evidence, revocation, resources);
     } catch (Exception | Error e) {
       closeAll(resources);
       throw e;
@@ -325,6 +343,17 @@ public final class Issuer implements AutoCloseable {
       throw new IllegalStateException("dev attestation tokens exist in dev mode only");
     }
     return devAttestor.mintToken(lifetime);
+  }
+
+  /**
+   * A single-use operator login link for the dashboard (dev mode only): the code rides in the URL fragment, so it
+   * never reaches a server log; the page spends it for a session.
+   */
+  public String devLoginLink() {
+    if (devLogin == null) {
+      throw new IllegalStateException("the operator login link exists in dev mode only");
+    }
+    return config.issuerUrl() + "/ui/#login=" + devLogin.newCode();
   }
 
   @Override
