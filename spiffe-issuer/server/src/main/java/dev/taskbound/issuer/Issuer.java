@@ -35,6 +35,7 @@ import dev.taskbound.issuer.http.RevocationEndpoint;
 import dev.taskbound.issuer.http.TokenEndpoint;
 import dev.taskbound.issuer.http.HttpReply;
 import dev.taskbound.issuer.http.MetricsEndpoint;
+import dev.taskbound.issuer.http.OpenApiDocument;
 import dev.taskbound.issuer.http.RequestMetrics;
 import dev.taskbound.issuer.metrics.IssuerMetrics;
 import dev.taskbound.issuer.policy.CelPolicyEngine;
@@ -240,6 +241,7 @@ public final class Issuer implements AutoCloseable {
       AdminAuthenticator adminAuth =
           new AdminAuthenticator(cfg.operations().adminOidc(), devLogin, JwksFetcher.withDefaults(), clock);
       endpoints.addAll(new AdminApi(adminAuth, devLogin, store, tasks, evidence, policyInForce, cfg.issuerUrl(), clock).endpoints());
+      endpoints.add(OpenApiDocument.endpoint());
       endpoints.add(new MetricsEndpoint(metrics::scrape, secret(env, cfg.operations().metricsTokenEnv(), "metrics.bearer_token_env")));
       http.start(new RequestMetrics(new ApiHandler(tasks, () -> core.ca().bundle().bundleJson(), endpoints), metrics.registry()));
       LOG.info("issuer {} serving trust domain {} (dev={})", cfg.issuerUrl(), cfg.trustDomain(), cfg.dev());
