@@ -34,6 +34,7 @@ import dev.taskbound.issuer.http.OidcEndpoints;
 import dev.taskbound.issuer.http.RevocationEndpoint;
 import dev.taskbound.issuer.http.TokenEndpoint;
 import dev.taskbound.issuer.http.HttpReply;
+import dev.taskbound.issuer.http.DashboardEndpoint;
 import dev.taskbound.issuer.http.MetricsEndpoint;
 import dev.taskbound.issuer.http.OpenApiDocument;
 import dev.taskbound.issuer.http.RequestMetrics;
@@ -242,6 +243,7 @@ public final class Issuer implements AutoCloseable {
           new AdminAuthenticator(cfg.operations().adminOidc(), devLogin, JwksFetcher.withDefaults(), clock);
       endpoints.addAll(new AdminApi(adminAuth, devLogin, store, tasks, evidence, policyInForce, cfg.issuerUrl(), clock).endpoints());
       endpoints.add(OpenApiDocument.endpoint());
+      endpoints.add(DashboardEndpoint.endpoint());
       endpoints.add(new MetricsEndpoint(metrics::scrape, secret(env, cfg.operations().metricsTokenEnv(), "metrics.bearer_token_env")));
       http.start(new RequestMetrics(new ApiHandler(tasks, () -> core.ca().bundle().bundleJson(), endpoints), metrics.registry()));
       LOG.info("issuer {} serving trust domain {} (dev={})", cfg.issuerUrl(), cfg.trustDomain(), cfg.dev());

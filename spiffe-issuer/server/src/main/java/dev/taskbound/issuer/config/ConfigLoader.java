@@ -78,7 +78,7 @@ public final class ConfigLoader {
     Node n = new Node(root, "");
     n.only(
         "trust_domain", "issuer_url", "listen", "data_dir", "tls", "ca", "jwt", "store", "ttl", "policy",
-        "attestors", "dev", "crl", "signals", "exchange", "introspection", "metrics", "admin", "log");
+        "attestors", "dev", "crl", "signals", "exchange", "introspection", "metrics", "admin");
     dev = dev || n.bool("dev", false);
     String trustDomain = n.text("trust_domain", dev ? DEV_TRUST_DOMAIN : null);
     if (trustDomain == null) {
@@ -195,13 +195,12 @@ public final class ConfigLoader {
     return new IssuerConfig(
         trustDomain, issuerUrl, hp.host(), hp.port(), dataDir, tls, ca, jwt, store, ttl, dev, attestors, policyFile, crl,
         signals, exchange(n.childOrEmpty("exchange")), introspection(n.childOrEmpty("introspection")),
-        operations(n.childOrEmpty("metrics"), n.childOrEmpty("admin"), n.childOrEmpty("log")));
+        operations(n.childOrEmpty("metrics"), n.childOrEmpty("admin")));
   }
 
-  private static OperationsConfig operations(Node metrics, Node admin, Node log) {
+  private static OperationsConfig operations(Node metrics, Node admin) {
     metrics.only("bearer_token_env");
     admin.only("oidc");
-    log.only("format");
     OperationsConfig.AdminOidc oidc = null;
     Node o = admin.child("oidc");
     try {
@@ -220,7 +219,7 @@ public final class ConfigLoader {
             o.text("issuer", null), o.text("audience", null), algorithms, o.text("subject_claim", null),
             o.text("roles_claim", null), roles);
       }
-      return new OperationsConfig(metrics.text("bearer_token_env", null), oidc, log.text("format", "text"));
+      return new OperationsConfig(metrics.text("bearer_token_env", null), oidc);
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage(), e);
     }

@@ -19,7 +19,7 @@ import java.util.Objects;
  * @param signals Shared Signals receivers; none by default
  * @param exchange token exchange: downstream token lifetime and signing algorithm per audience
  * @param introspection relying parties registered for {@code /introspect} and {@code /revoke}
- * @param operations {@code /metrics}, the admin API and the log format
+ * @param operations {@code /metrics} and the admin API
  */
 public record IssuerConfig(
     String trustDomain,

@@ -5,24 +5,16 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * What operators reach: {@code /metrics}, the admin API and dashboard, the log format.
+ * What operators reach: {@code /metrics}, the admin API and dashboard.
  *
  * @param metricsTokenEnv the environment variable holding the bearer token {@code /metrics} requires; null: public
  * @param adminOidc the organisation's IdP whose tokens the admin API accepts; null: none (dev mode's login link only)
- * @param logFormat {@code text} (default) or {@code json}
  */
-public record OperationsConfig(String metricsTokenEnv, AdminOidc adminOidc, String logFormat) {
+public record OperationsConfig(String metricsTokenEnv, AdminOidc adminOidc) {
   public static final Set<String> ROLES = Set.of("viewer", "operator", "approver");
 
-  public OperationsConfig {
-    logFormat = logFormat == null ? "text" : logFormat;
-    if (!logFormat.equals("text") && !logFormat.equals("json")) {
-      throw new IllegalArgumentException("log.format must be text or json: " + logFormat);
-    }
-  }
-
   public static OperationsConfig defaults() {
-    return new OperationsConfig(null, null, "text");
+    return new OperationsConfig(null, null);
   }
 
   /**

@@ -134,7 +134,7 @@ class OpenApiContractTest {
   @Test
   void aWalkThroughTheWholeApiConformsToTheDocument() throws Exception {
     for (String path : List.of("/.well-known/openid-configuration", "/jwks", "/bundle", "/crl", "/.well-known/ssf-configuration",
-        "/ssf/jwks", "/healthz", "/readyz", "/evidence/key", "/evidence/checkpoint", "/metrics", "/openapi.json")) {
+        "/ssf/jwks", "/healthz", "/readyz", "/evidence/key", "/evidence/checkpoint", "/metrics", "/openapi.json", "/ui/")) {
       assertThat(call(path, get(path, null)).statusCode()).as(path).isEqualTo(200);
     }
 
