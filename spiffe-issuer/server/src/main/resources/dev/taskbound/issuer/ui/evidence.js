@@ -53,7 +53,10 @@ const TaskboundEvidence = (() => {
 
   // Ed25519 over the note body; returns null when this browser's WebCrypto has no Ed25519.
   async function checkpointSigned(cp, verifierKey) {
-    const [name, hash, key] = verifierKey.trim().split("+");
+    // <name>+<hash>+<base64 key>: the base64 may itself contain '+', so split at the first two only.
+    const line = verifierKey.trim();
+    const first = line.indexOf("+"), second = line.indexOf("+", first + 1);
+    const name = line.slice(0, first), hash = line.slice(first + 1, second), key = line.slice(second + 1);
     const raw = b64(key);
     if (raw[0] !== 1 || name !== cp.origin) return false;
     let publicKey;

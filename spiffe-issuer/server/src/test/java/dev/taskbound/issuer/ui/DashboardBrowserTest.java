@@ -24,10 +24,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.extension.TestWatcher;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
@@ -54,24 +52,15 @@ class DashboardBrowserTest {
   Issuer issuer;
   WebDriver browser;
 
+  /** Runs before {@code @AfterEach} quits the browser, so a failed test still has a page to photograph. */
   @RegisterExtension
-  final TestWatcher screenshots =
-      new TestWatcher() {
-        @Override
-        public void testFailed(ExtensionContext context, Throwable cause) {
-          if (browser instanceof TakesScreenshot shot) {
-            try {
-              Path out = Path.of("target", "screenshots", context.getDisplayName().replaceAll("\\W", "_") + ".png");
-              Files.createDirectories(out.getParent());
-              Files.write(out, shot.getScreenshotAs(OutputType.BYTES));
-              Files.writeString(out.resolveSibling(out.getFileName() + ".html"), browser.getPageSource());
-            } catch (Exception e) {
-              cause.addSuppressed(e);
-            }
-          }
-          if (browser != null) {
-            browser.quit();
-          }
+  final AfterTestExecutionCallback screenshots =
+      context -> {
+        if (context.getExecutionException().isPresent() && browser instanceof TakesScreenshot shot) {
+          Path out = Path.of("target", "screenshots", context.getDisplayName().replaceAll("\\W", "_") + ".png");
+          Files.createDirectories(out.getParent());
+          Files.write(out, shot.getScreenshotAs(OutputType.BYTES));
+          Files.writeString(out.resolveSibling(out.getFileName() + ".html"), browser.getPageSource());
         }
       };
 
@@ -86,8 +75,8 @@ class DashboardBrowserTest {
     if (browser != null) {
       try {
         browser.quit();
-      } catch (RuntimeException alreadyQuit) {
-        // quit() after the watcher's quit() on failure
+      } catch (RuntimeException e) {
+        // the browser is gone already; nothing to clean up
       }
     }
     if (issuer != null) {
@@ -123,7 +112,9 @@ class DashboardBrowserTest {
   }
 
   private void waitForText(By by, String text) {
-    new WebDriverWait(browser, Duration.ofSeconds(20)).until(ExpectedConditions.textToBePresentInElementLocated(by, text));
+    new WebDriverWait(browser, Duration.ofSeconds(20))
+        .withMessage(() -> "page says: " + browser.findElement(By.tagName("main")).getText())
+        .until(ExpectedConditions.textToBePresentInElementLocated(by, text));
   }
 
   @Test
