@@ -12,6 +12,8 @@ public enum ProblemType {
   ATTESTATION_FAILED(401, "Attestation failed"),
   UNAUTHORIZED(401, "Missing or wrong control token"),
   POLICY_DENIED(403, "Denied by policy"),
+  NOT_AUTHENTICATED(401, "Authentication required"),
+  FORBIDDEN(403, "Not allowed for this role"),
   NOT_FOUND(404, "Not found"),
   METHOD_NOT_ALLOWED(405, "Method not allowed"),
   TASK_NOT_ACTIVE(409, "Task is not active"),

@@ -2,6 +2,10 @@ package dev.taskbound.issuer;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.taskbound.api.ApiJson;
+import dev.taskbound.issuer.admin.AdminApi;
+import dev.taskbound.issuer.admin.AdminAuthenticator;
+import dev.taskbound.issuer.admin.DevLogin;
+import dev.taskbound.issuer.admin.PolicyInForce;
 import dev.taskbound.issuer.attest.Attestor;
 import dev.taskbound.issuer.attest.Attestors;
 import dev.taskbound.issuer.attest.DevAttestor;
@@ -30,6 +34,11 @@ import dev.taskbound.issuer.http.OidcEndpoints;
 import dev.taskbound.issuer.http.RevocationEndpoint;
 import dev.taskbound.issuer.http.TokenEndpoint;
 import dev.taskbound.issuer.http.HttpReply;
+import dev.taskbound.issuer.http.DashboardEndpoint;
+import dev.taskbound.issuer.http.MetricsEndpoint;
+import dev.taskbound.issuer.http.OpenApiDocument;
+import dev.taskbound.issuer.http.RequestMetrics;
+import dev.taskbound.issuer.metrics.IssuerMetrics;
 import dev.taskbound.issuer.policy.CelPolicyEngine;
 import dev.taskbound.issuer.policy.DevPolicy;
 import dev.taskbound.issuer.policy.PolicyEngine;
@@ -59,6 +68,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,6 +89,7 @@ public final class Issuer implements AutoCloseable {
   private final IssuerConfig config;
   private final Offline core;
   private final DevAttestor devAttestor;
+  private final DevLogin devLogin;
   private final EvidenceLog evidence;
   private final Revocation revocation;
   /** Closed in reverse order of opening. */
@@ -88,17 +99,19 @@ public final class Issuer implements AutoCloseable {
   private record Revocation(CrlPublisher crl, TaskReaper reaper, SetTransmitter signals, SetSigner setSigner) {}
 
   /** Exchanges and relying parties' revocations, each one entry in the evidence log, durable before we answer. */
-  private record LoggedExchanges(EvidenceLog log) implements ExchangeEvidence {
+  private record LoggedExchanges(EvidenceLog log, IssuerMetrics metrics) implements ExchangeEvidence {
     @Override
     public void tokenExchanged(
         String taskId, Instant at, String subject, DownstreamToken token, String audience, String rule) {
       log.append(
           List.of(Event.tokenExchanged(taskId, at, subject, token.jti(), audience, token.issuedAt(), token.expiresAt(), rule)));
+      metrics.exchanged();
     }
 
     @Override
     public void credentialRevoked(String taskId, Instant at, CredentialKind kind, String credentialId, Instant expiresAt) {
       log.append(List.of(Event.credentialRevoked(taskId, at, kind.wire(), credentialId, expiresAt)));
+      metrics.revokedByRelyingParty(kind);
     }
   }
 
@@ -106,12 +119,14 @@ public final class Issuer implements AutoCloseable {
       IssuerConfig config,
       Offline core,
       DevAttestor devAttestor,
+      DevLogin devLogin,
       EvidenceLog evidence,
       Revocation revocation,
       Deque<AutoCloseable> resources) {
     this.config = config;
     this.core = core;
     this.devAttestor = devAttestor;
+    this.devLogin = devLogin;
     this.evidence = evidence;
     this.revocation = revocation;
     this.resources = resources;
@@ -132,6 +147,10 @@ public final class Issuer implements AutoCloseable {
       IssuerConfig cfg = config.issuerUrl() != null ? config : config.withIssuerUrl(http.localUrl());
       Offline core = Offline.open(cfg, clock);
       resources.push(core);
+      IssuerMetrics metrics = new IssuerMetrics();
+      resources.push(metrics);
+      // Everything serving requests goes through the metered store; the CA opened above keeps the plain one.
+      Store store = metrics.meter(core.store());
 
       // The evidence log appends through the store's one writer: operator commands never open it (see TaskLifecycle#logPendingEnds).
       EvidenceLog evidence =
@@ -141,15 +160,18 @@ public final class Issuer implements AutoCloseable {
               Ed25519LogSigner.loadOrCreate(cfg.dataDir().resolve("evidence-log-key.pem"), evidenceOrigin(cfg)),
               clock);
       resources.push(evidence);
+      metrics.watch(evidence);
 
-      DevAttestor dev = cfg.dev() ? new DevAttestor(core.store(), clock) : null;
+      DevAttestor dev = cfg.dev() ? new DevAttestor(store, clock) : null;
       Attestors attestors =
           Attestors.fromConfig(
-              cfg.attestors(), cfg.issuerUrl(), core.store(), clock, JwksFetcher.withDefaults(),
+              cfg.attestors(), cfg.issuerUrl(), store, clock, JwksFetcher.withDefaults(),
               dev == null ? new Attestor[0] : new Attestor[] {dev});
       LOG.info("attestors enabled: {}", attestors.types());
+      metrics.attestors(attestors.types());
 
       PolicyEngine policy;
+      Supplier<PolicyInForce> policyInForce;
       if (cfg.policyFile() != null) {
         PolicyWatcher watcher =
             PolicyWatcher.open(
@@ -160,22 +182,30 @@ public final class Issuer implements AutoCloseable {
         resources.push(watcher);
         watcher.start(POLICY_POLL);
         policy = new CelPolicyEngine(cfg.trustDomain(), watcher);
+        policyInForce =
+            () -> new PolicyInForce("file", watcher.current().version(), watcher.current().rules().stream().map(r -> r.name()).toList());
       } else {
         policy = defaultPolicy(cfg);
+        PolicyInForce builtin =
+            cfg.dev() ? new PolicyInForce("dev", DevPolicy.VERSION, List.of(DevPolicy.RULE)) : new PolicyInForce("deny-all", "none", List.of());
+        policyInForce = () -> builtin;
       }
 
       TaskLifecycle tasks =
           new TaskLifecycle(
-              cfg, core.store(), attestors.list(), policy, core.ca().x509Minter(), core.ca().jwtMinter(),
+              cfg, store, attestors.list(), policy, core.ca().x509Minter(), core.ca().jwtMinter(),
               core.ca().bundle()::x509Pem, evidence, clock);
-      Revocation revocation = revocation(cfg, core, tasks, clock);
+      tasks.observe(metrics);
+      tasks.addEndListener(metrics);
+      metrics.readGaugesFrom(store, clock);
+      Revocation revocation = revocation(cfg, core, store, tasks, clock);
       resources.push(revocation.signals());
       // Token exchange, introspection, revocation, OIDC discovery ([3/7]).
-      DownstreamSigningKeys downstreamKeys = DownstreamSigningKeys.create(cfg, core.store(), clock.instant());
+      DownstreamSigningKeys downstreamKeys = DownstreamSigningKeys.create(cfg, store, clock.instant());
       TokenService tokenService =
           TokenService.create(
-              cfg, core.store(), core.ca().bundle(), downstreamKeys, RelyingParties.fromConfig(cfg.introspection(), env),
-              new LoggedExchanges(evidence), clock);
+              cfg, store, core.ca().bundle(), downstreamKeys, RelyingParties.fromConfig(cfg.introspection(), env),
+              new LoggedExchanges(evidence, metrics), clock);
       tasks.addEndListener(tokenService.revocations());
       http.trustClientCertificatesFrom(() -> core.ca().bundle().current().x509Authorities(), clock);
 
@@ -204,14 +234,21 @@ public final class Issuer implements AutoCloseable {
       });
       every(scheduler, REVOCATION_REFRESH, "revocation refresh", () -> tokenService.revocations().refresh());
       every(scheduler, PENDING_EVIDENCE_TICK, "pending end evidence", () -> tasks.logPendingEnds(100));
-      RegistryEvents registryEvents = new RegistryEvents(core.store(), evidence, clock);
+      RegistryEvents registryEvents = new RegistryEvents(store, evidence, clock);
       registryEvents.record();
       every(scheduler, PENDING_EVIDENCE_TICK, "key and controller evidence", registryEvents::record);
       every(scheduler, min(MAX_REAP_TICK, cfg.ttl().heartbeat().dividedBy(4)), "reaper", revocation.reaper()::reapQuietly);
 
-      http.start(new ApiHandler(tasks, () -> core.ca().bundle().bundleJson(), endpoints));
+      DevLogin devLogin = cfg.dev() ? new DevLogin(clock) : null;
+      AdminAuthenticator adminAuth =
+          new AdminAuthenticator(cfg.operations().adminOidc(), devLogin, JwksFetcher.withDefaults(), clock);
+      endpoints.addAll(new AdminApi(adminAuth, devLogin, store, tasks, evidence, policyInForce, cfg.issuerUrl(), clock).endpoints());
+      endpoints.add(OpenApiDocument.endpoint());
+      endpoints.add(DashboardEndpoint.endpoint());
+      endpoints.add(new MetricsEndpoint(metrics::scrape, secret(env, cfg.operations().metricsTokenEnv(), "metrics.bearer_token_env")));
+      http.start(new RequestMetrics(new ApiHandler(tasks, () -> core.ca().bundle().bundleJson(), endpoints), metrics.registry()));
       LOG.info("issuer {} serving trust domain {} (dev={})", cfg.issuerUrl(), cfg.trustDomain(), cfg.dev());
-      return new Issuer(cfg, new Offline(cfg, core.store(), core.ca(), tasks), dev, evidence, revocation, resources);
+      return new Issuer(cfg, new Offline(cfg, core.store(), core.ca(), tasks), dev, devLogin, evidence, revocation, resources);
     } catch (Exception | Error e) {
       closeAll(resources);
       throw e;
@@ -219,17 +256,29 @@ public final class Issuer implements AutoCloseable {
   }
 
   /** CRL, reaper and Shared Signals; the CRL and the transmitter are told of every task end. */
-  private static Revocation revocation(IssuerConfig cfg, Offline core, TaskLifecycle tasks, Clock clock) {
-    CrlPublisher crl = new CrlPublisher(core.ca()::x509Authority, core.store(), clock, cfg.crl().nextUpdate());
+  private static Revocation revocation(IssuerConfig cfg, Offline core, Store store, TaskLifecycle tasks, Clock clock) {
+    CrlPublisher crl = new CrlPublisher(core.ca()::x509Authority, store, clock, cfg.crl().nextUpdate());
     tasks.addEndListener((task, revoked) -> crl.markStale());
-    TaskReaper reaper = new TaskReaper(tasks, core.store(), cfg.ttl().heartbeat(), clock, REAP_BATCH);
+    TaskReaper reaper = new TaskReaper(tasks, store, cfg.ttl().heartbeat(), clock, REAP_BATCH);
     // Same key directory as the CA's keys; the SET key has its own id there (see SetSigner).
     SetSigner setSigner = SetSigner.open(new DiskKeyManager(cfg.dataDir().resolve("keys")));
     SetTransmitter signals =
-        new SetTransmitter(cfg.signals(), cfg.issuerUrl(), setSigner, core.store(), new PushDelivery(System::getenv), clock)
+        new SetTransmitter(cfg.signals(), cfg.issuerUrl(), setSigner, store, new PushDelivery(System::getenv), clock)
             .start();
     tasks.addEndListener(signals::taskEnded);
     return new Revocation(crl, reaper, signals, setSigner);
+  }
+
+  /** The value of the environment variable a configuration key names; null when the key is unset. */
+  private static String secret(Function<String, String> env, String variable, String key) {
+    if (variable == null) {
+      return null;
+    }
+    String value = env.apply(variable);
+    if (value == null || value.isBlank()) {
+      throw new IllegalStateException(key + " names " + variable + ", which is not set");
+    }
+    return value;
   }
 
   private static String json(Object document) {
@@ -299,6 +348,17 @@ public final class Issuer implements AutoCloseable {
       throw new IllegalStateException("dev attestation tokens exist in dev mode only");
     }
     return devAttestor.mintToken(lifetime);
+  }
+
+  /**
+   * A single-use operator login link for the dashboard (dev mode only): the code rides in the URL fragment, so it
+   * never reaches a server log; the page spends it for a session.
+   */
+  public String devLoginLink() {
+    if (devLogin == null) {
+      throw new IllegalStateException("the operator login link exists in dev mode only");
+    }
+    return config.issuerUrl() + "/ui/#login=" + devLogin.newCode();
   }
 
   @Override

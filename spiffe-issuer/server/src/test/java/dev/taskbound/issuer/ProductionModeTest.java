@@ -106,6 +106,21 @@ class ProductionModeTest {
       assertThat(problem.get("type").asText()).endsWith("/attestation-failed");
       assertThat(problem.get("detail").asText()).contains("'dev' is not enabled");
       assertThat(issuer.store().listTasks(null, 10)).isEmpty();
+
+      // Outside dev mode the admin API is never anonymous and has no login link; without an IdP nothing gets in.
+      HttpResponse<String> admin =
+          https.send(
+              HttpRequest.newBuilder(URI.create(url + "/v1/admin/tasks")).header("Authorization", "Bearer tbadm_" + "x".repeat(43)).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(admin.statusCode()).isEqualTo(401);
+      HttpResponse<String> login =
+          https.send(
+              HttpRequest.newBuilder(URI.create(url + "/v1/admin/login"))
+                  .header("Content-Type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofString("{\"code\":\"tblogin_x\"}"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(login.statusCode()).isEqualTo(404);
     }
   }
 

@@ -18,6 +18,8 @@ public final class EvidenceFormat {
   public static final String POLICY_LOADED = "policy.loaded";
   public static final String KEY_ROTATED = "key.rotated";
   public static final String CONTROLLER_REGISTERED = "controller.registered";
+  /** An operator acted through the admin API (e.g. ended a task); names the operator and the reason. */
+  public static final String OPERATOR_ACTION = "operator.action";
 
   // Fields every event has; times are integer epoch seconds.
   public static final String TYPE = "type";

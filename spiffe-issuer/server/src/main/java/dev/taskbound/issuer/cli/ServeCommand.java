@@ -53,6 +53,7 @@ final class ServeCommand implements Callable<Integer> {
     if (issuer.config().dev()) {
       // The developer needs this once, on their own terminal; it is single use and never logged.
       out.println("dev attestation token (single use, 1h): " + issuer.mintDevToken(Duration.ofHours(1)));
+      out.println("operator login link (single use, 1h): " + issuer.devLoginLink());
       // The same store as this issuer: the file's (SQLite or PostgreSQL) when there is one.
       out.println("more tokens: taskbound-issuer dev-token "
           + (config != null ? "--config " + config + (dev ? " --dev" : "") + (dataDir != null ? " --data-dir " + dataDir : "")

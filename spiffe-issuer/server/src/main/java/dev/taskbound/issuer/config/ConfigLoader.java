@@ -71,14 +71,14 @@ public final class ConfigLoader {
     return new IssuerConfig(
         cfg.trustDomain(), cfg.issuerUrl(), host, port, dataDir != null ? dataDir : cfg.dataDir(), cfg.tls(), cfg.ca(),
         cfg.jwt(), cfg.store(), cfg.ttl(), devMode, cfg.attestors(), cfg.policyFile(), cfg.crl(), cfg.signals(),
-        cfg.exchange(), cfg.introspection());
+        cfg.exchange(), cfg.introspection(), cfg.operations());
   }
 
   static IssuerConfig fromTree(ObjectNode root, boolean dev) {
     Node n = new Node(root, "");
     n.only(
         "trust_domain", "issuer_url", "listen", "data_dir", "tls", "ca", "jwt", "store", "ttl", "policy",
-        "attestors", "dev", "crl", "signals", "exchange", "introspection");
+        "attestors", "dev", "crl", "signals", "exchange", "introspection", "metrics", "admin");
     dev = dev || n.bool("dev", false);
     String trustDomain = n.text("trust_domain", dev ? DEV_TRUST_DOMAIN : null);
     if (trustDomain == null) {
@@ -202,7 +202,35 @@ public final class ConfigLoader {
     }
     return new IssuerConfig(
         trustDomain, issuerUrl, hp.host(), hp.port(), dataDir, tls, ca, jwt, store, ttl, dev, attestors, policyFile, crl,
-        signals, exchange(n.childOrEmpty("exchange")), introspection(n.childOrEmpty("introspection")));
+        signals, exchange(n.childOrEmpty("exchange")), introspection(n.childOrEmpty("introspection")),
+        operations(n.childOrEmpty("metrics"), n.childOrEmpty("admin")));
+  }
+
+  private static OperationsConfig operations(Node metrics, Node admin) {
+    metrics.only("bearer_token_env");
+    admin.only("oidc");
+    OperationsConfig.AdminOidc oidc = null;
+    Node o = admin.child("oidc");
+    try {
+      if (o != null) {
+        o.only("issuer", "audience", "algorithms", "subject_claim", "roles_claim", "roles");
+        Map<String, String> roles = new LinkedHashMap<>();
+        Node r = o.child("roles");
+        if (r != null) {
+          r.node().fields().forEachRemaining(e -> roles.put(e.getKey(), e.getValue().asText()));
+        }
+        List<String> algorithms = o.texts("algorithms");
+        if (algorithms != null) {
+          dev.taskbound.issuer.attest.JwtRules.parseAlgorithms(algorithms);
+        }
+        oidc = new OperationsConfig.AdminOidc(
+            o.text("issuer", null), o.text("audience", null), algorithms, o.text("subject_claim", null),
+            o.text("roles_claim", null), roles);
+      }
+      return new OperationsConfig(metrics.text("bearer_token_env", null), oidc);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage(), e);
+    }
   }
 
   private static SignalsConfig signals(Node s) {

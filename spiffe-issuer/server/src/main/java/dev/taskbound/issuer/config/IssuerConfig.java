@@ -19,6 +19,7 @@ import java.util.Objects;
  * @param signals Shared Signals receivers; none by default
  * @param exchange token exchange: downstream token lifetime and signing algorithm per audience
  * @param introspection relying parties registered for {@code /introspect} and {@code /revoke}
+ * @param operations {@code /metrics} and the admin API
  */
 public record IssuerConfig(
     String trustDomain,
@@ -37,7 +38,8 @@ public record IssuerConfig(
     Crl crl,
     SignalsConfig signals,
     Exchange exchange,
-    Introspection introspection) {
+    Introspection introspection,
+    OperationsConfig operations) {
 
   /** A configuration with every optional section at its default: no attestors beyond dev mode's, no policy file. */
   public IssuerConfig(
@@ -55,6 +57,15 @@ public record IssuerConfig(
     this(trustDomain, issuerUrl, listenHost, listenPort, dataDir, tls, ca, jwt, store, ttl, dev, null, null, null, null, null, null);
   }
 
+  /** A configuration with the operator settings at their defaults. */
+  public IssuerConfig(
+      String trustDomain, String issuerUrl, String listenHost, int listenPort, Path dataDir, Tls tls, Ca ca, Jwt jwt,
+      StoreConfig store, Ttl ttl, boolean dev, AttestorsConfig attestors, Path policyFile, Crl crl, SignalsConfig signals,
+      Exchange exchange, Introspection introspection) {
+    this(trustDomain, issuerUrl, listenHost, listenPort, dataDir, tls, ca, jwt, store, ttl, dev, attestors, policyFile, crl,
+        signals, exchange, introspection, null);
+  }
+
   public IssuerConfig {
     Objects.requireNonNull(trustDomain, "trust_domain");
     Objects.requireNonNull(dataDir, "data_dir");
@@ -67,13 +78,14 @@ public record IssuerConfig(
     signals = signals == null ? SignalsConfig.none() : signals;
     exchange = exchange == null ? Exchange.defaults() : exchange;
     introspection = introspection == null ? new Introspection(List.of()) : introspection;
+    operations = operations == null ? OperationsConfig.defaults() : operations;
   }
 
   /** Returns a copy with another issuer URL (used once the listening port is known). */
   public IssuerConfig withIssuerUrl(String url) {
     return new IssuerConfig(
         trustDomain, url, listenHost, listenPort, dataDir, tls, ca, jwt, store, ttl, dev, attestors, policyFile, crl, signals,
-        exchange, introspection);
+        exchange, introspection, operations);
   }
 
   /** TLS for the HTTP listener; null in dev mode (plain HTTP on loopback). */

@@ -138,6 +138,21 @@ public record Event(String type, String taskId, byte[] entry) {
     return of(o, null);
   }
 
+  /**
+   * An operator acted through the admin API: who (the IdP's issuer and the operator's subject, or {@code dev} for
+   * dev mode's login), with which role, what ({@code action}, e.g. {@code task.end}) and why.
+   */
+  public static Event operatorAction(
+      String taskId, Instant at, String operatorIssuer, String operator, String role, String action, String reason) {
+    ObjectNode o = base(EvidenceFormat.OPERATOR_ACTION, taskId, at);
+    o.put("operator_issuer", required(operatorIssuer, "operator_issuer"));
+    o.put("operator", required(operator, "operator"));
+    o.put("role", required(role, "role"));
+    o.put("action", required(action, "action"));
+    o.put("reason", reason);
+    return of(o, taskId);
+  }
+
   private static ObjectNode base(String type, String taskId, Instant at) {
     ObjectNode o = EvidenceJson.object();
     o.put(EvidenceFormat.TYPE, type);

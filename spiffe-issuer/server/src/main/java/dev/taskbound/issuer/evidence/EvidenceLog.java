@@ -83,6 +83,13 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
   private final CheckpointSigner checkpoints;
   private final MerkleTree tree;
   private final Clock clock;
+  private volatile AppendListener appendListener = (nanos, committed) -> {};
+
+  /** Told of each append once it is committed or has failed, with the caller's wait (queue + commit). */
+  @FunctionalInterface
+  public interface AppendListener {
+    void appended(long nanos, boolean committed);
+  }
   private volatile boolean closed;
 
   // Batch state: touched by the writer thread only.
@@ -222,7 +229,10 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
     if (closed) {
       return CompletableFuture.failedFuture(new EvidenceException("the evidence log is closed"));
     }
+    long queuedAt = System.nanoTime();
+    AppendListener listener = appendListener;
     return writer.submit(appending(events)).handle((appending, failure) -> {
+      listener.appended(System.nanoTime() - queuedAt, failure == null);
       if (failure != null) {
         Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
         throw cause instanceof EvidenceException ee ? ee : new EvidenceException("evidence append failed", cause);
@@ -231,12 +241,30 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
     });
   }
 
+  /** Sets the listener told of every append (metrics); one at a time. */
+  public void onAppend(AppendListener listener) {
+    this.appendListener = java.util.Objects.requireNonNull(listener, "listener");
+  }
+
+  /** Writes queued at the store's writer and not yet committed (appends ride in them). */
+  public int queueDepth() {
+    return writer.queued();
+  }
+
   /**
    * Appends {@code events} and returns once they are durable. Throws {@link EvidenceException} when they may not
    * be: the caller must then not release what the events describe.
    */
   public Appended append(List<Event> events) {
-    return execute(writer, appending(events)).appended();
+    long queuedAt = System.nanoTime();
+    boolean committed = false;
+    try {
+      Appended appended = execute(writer, appending(events)).appended();
+      committed = true;
+      return appended;
+    } finally {
+      appendListener.appended(System.nanoTime() - queuedAt, committed);
+    }
   }
 
   private static <T> T execute(StoreWriter writer, Write<T> write) {

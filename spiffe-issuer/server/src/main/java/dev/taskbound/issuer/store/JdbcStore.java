@@ -1044,6 +1044,33 @@ public final class JdbcStore implements Store {
         });
   }
 
+  // ---- operators (issue 15) --------------------------------------------------------------------------------
+
+  @Override
+  public List<CredentialRecord> credentialsValidAfterTaskEnd(Instant now, int limit) {
+    Objects.requireNonNull(now, "now");
+    requirePositive(limit);
+    return tx.oneStatement(
+        "list credentials valid after their task ended",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT " + CREDENTIAL_COLUMNS + " FROM credentials WHERE expires_at > ?"
+                      + " AND task_id IN (SELECT task_id FROM tasks WHERE state = 'ended')"
+                      + " ORDER BY expires_at, credential_id LIMIT ?")) {
+            Columns.setInstant(ps, 1, now);
+            ps.setInt(2, limit);
+            List<CredentialRecord> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                out.add(credential(rs));
+              }
+            }
+            return out;
+          }
+        });
+  }
+
   // ---- evidence --------------------------------------------------------------------------------------------
 
   /** The pool, for the evidence log, which keeps its own tables (V2) and SQL in its package. */

@@ -199,6 +199,14 @@ public interface Store extends AutoCloseable {
   /** Ended tasks whose end evidence is still to be written, oldest end first. */
   List<TaskRecord> endedWithoutReceipt(int limit);
 
+  // ---- operators (issue 15: metrics, admin API) ------------------------------------------------------------
+
+  /**
+   * Credentials of ended tasks that have not expired by {@code now}, revoked or not: the residual exposure a
+   * relying party verifying offline still accepts. Soonest expiry first, at most {@code limit}.
+   */
+  List<CredentialRecord> credentialsValidAfterTaskEnd(Instant now, int limit);
+
   @Override
   void close();
 }

@@ -108,8 +108,8 @@ public final class StoreWriter implements AutoCloseable {
     return Thread.currentThread() == thread;
   }
 
-  /** Writes waiting for a batch (tests hold the writer and wait for a batch to fill). */
-  int queued() {
+  /** Writes waiting for a batch (metrics; tests hold the writer and wait for a batch to fill). */
+  public int queued() {
     return queue.size();
   }
 

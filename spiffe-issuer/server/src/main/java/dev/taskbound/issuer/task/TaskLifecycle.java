@@ -99,6 +99,7 @@ public final class TaskLifecycle {
   private final TaskEvidence evidence;
   private final SecureRandom random = new SecureRandom();
   private final List<TaskEndListener> endListeners = new CopyOnWriteArrayList<>();
+  private volatile TaskObserver observer = TaskObserver.NONE;
 
   public TaskLifecycle(
       IssuerConfig config,
@@ -126,6 +127,11 @@ public final class TaskLifecycle {
     this.evidence = evidenceLog == null ? null : new TaskEvidence(evidenceLog, store);
   }
 
+  /** Sets the observer told of begins, renewals and refusals (metrics); one at a time. */
+  public void observe(TaskObserver observer) {
+    this.observer = Objects.requireNonNull(observer, "observer");
+  }
+
   /** Registers a listener told of every task end (see {@link TaskEndListener}). */
   public void addEndListener(TaskEndListener listener) {
     endListeners.add(listener);
@@ -151,6 +157,7 @@ public final class TaskLifecycle {
 
     Attestor attestor = attestors.get(attestation.type());
     if (attestor == null) {
+      observer.attestationFailed(attestation.type(), TaskObserver.AttestationFailure.UNKNOWN_ATTESTOR);
       throw new TaskException(
           ProblemType.ATTESTATION_FAILED, "attestor '" + attestation.type() + "' is not enabled on this issuer");
     }
@@ -158,12 +165,14 @@ public final class TaskLifecycle {
     try {
       who = attestor.attest(attestation);
     } catch (AttestationException e) {
+      observer.attestationFailed(attestation.type(), TaskObserver.AttestationFailure.REFUSED);
       throw new TaskException(ProblemType.ATTESTATION_FAILED, e.getMessage());
     }
 
     Decision decision = policy.decide(who, new PolicyRequest(audiences, requestedTtl));
     if (!decision.allowed()) {
       LOG.info("task denied: attestor={} reason={} rule={}", who.platform(), decision.denyReason(), decision.rule());
+      observer.denied(attestation.type(), decision.denyReason());
       throw new TaskException(ProblemType.POLICY_DENIED, denialDetail(decision));
     }
 
@@ -219,10 +228,12 @@ public final class TaskLifecycle {
       throw new TaskException(ProblemType.EVIDENCE_UNAVAILABLE, "the issuer could not record the task and its evidence; retry later", e);
     }
     if (logged.isEmpty()) {
+      observer.attestationFailed(attestation.type(), TaskObserver.AttestationFailure.REPLAYED);
       throw new TaskException(ProblemType.ATTESTATION_FAILED, "the attestation is unknown, expired or was already used");
     }
     EvidenceRef evidenceRef = TaskEvidence.ref(logged.get().appended());
     LOG.info("task begun: id={} spiffe_id={} rule={} expires_at={}", taskId, task.spiffeId(), decision.rule(), expiresAt);
+    observer.begun(task, minted.records());
     return new BeginTaskResponse(
         taskId,
         task.spiffeId(),
@@ -275,6 +286,7 @@ public final class TaskLifecycle {
       LOG.error("evidence of renewal of {} not committed, credentials withheld: {}", taskId, e.getMessage());
       throw new TaskException(ProblemType.EVIDENCE_UNAVAILABLE, "the issuer could not record evidence; retry later", e);
     }
+    observer.renewed(taskId, minted.records());
     return new RenewTaskResponse(
         taskId,
         task.spiffeId(),

@@ -1,0 +1,152 @@
+// The operators' dashboard: live tasks, a task's timeline with its evidence verified here, residual exposure per
+// credential, the policy in force, and "end task". Talks only to /v1/admin/ and /evidence/ on this origin; the
+// session token lives in sessionStorage (this tab), never in a cookie or the URL.
+"use strict";
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const TOKEN = "taskbound.admin.token";
+  let current = null;
+  let poll = null;
+
+  async function api(path, options = {}) {
+    const headers = { Authorization: "Bearer " + sessionStorage.getItem(TOKEN) };
+    if (options.body) headers["Content-Type"] = "application/json";
+    const r = await fetch(path, { ...options, headers, cache: "no-store" });
+    const body = await r.json();
+    if (r.status === 401) { sessionStorage.removeItem(TOKEN); show("login"); }
+    if (!r.ok) throw new Error(body.detail || r.statusText);
+    return body;
+  }
+
+  function show(section) {
+    for (const id of ["login", "live", "timeline"]) $(id).hidden = id !== section;
+  }
+
+  function cell(row, text) {
+    const td = document.createElement("td");
+    td.textContent = text == null ? "" : String(text);
+    row.appendChild(td);
+    return td;
+  }
+
+  async function login() {
+    const m = /^#login=(.+)$/.exec(location.hash);
+    if (!m) return;
+    history.replaceState(null, "", location.pathname);
+    const r = await fetch("/v1/admin/login", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ code: m[1] }) });
+    const body = await r.json();
+    if (r.ok) sessionStorage.setItem(TOKEN, body.token);
+    else $("login-error").textContent = body.detail;
+  }
+
+  async function header() {
+    const who = await api("/v1/admin/whoami");
+    $("who").textContent = who.subject + " (" + who.roles.join(", ") + ")";
+    $("end-form").hidden = !who.roles.includes("operator");
+    const policy = await api("/v1/admin/policy");
+    $("policy").textContent = "policy: " + policy.source + " " + policy.version + " [" + policy.rules.join(", ") + "]";
+  }
+
+  async function live() {
+    const { tasks } = await api("/v1/admin/tasks?state=active");
+    const body = $("tasks");
+    body.replaceChildren();
+    for (const t of tasks) {
+      const row = document.createElement("tr");
+      row.className = "task";
+      row.dataset.taskId = t.task_id;
+      cell(row, t.task_id);
+      cell(row, t.spiffe_id);
+      cell(row, t.attestor);
+      cell(row, t.created_at);
+      cell(row, t.expires_at);
+      row.addEventListener("click", () => open(t.task_id));
+      body.appendChild(row);
+    }
+    $("no-tasks").hidden = tasks.length > 0;
+  }
+
+  function describe(e) {
+    const parts = [new Date(e.time * 1000).toISOString(), e.type];
+    if (e.kind) parts.push(e.kind, e.credential_id);
+    if (e.audience) parts.push("aud " + e.audience);
+    if (e.outcome) parts.push(e.outcome);
+    if (e.operator) parts.push("by " + e.operator + " (" + e.role + "): " + e.reason);
+    if (e.residual_exposure_seconds != null) parts.push("residual " + e.residual_exposure_seconds + " s");
+    return parts.join(" · ");
+  }
+
+  async function open(taskId) {
+    current = taskId;
+    show("timeline");
+    $("task-id").textContent = taskId;
+    $("evidence-status").textContent = "verifying…";
+    $("evidence-status").className = "";
+    $("evidence-detail").textContent = "";
+    const task = await api("/v1/admin/tasks/" + taskId);
+    $("task-state").textContent = task.outcome || task.state;
+    $("task-spiffe-id").textContent = task.spiffe_id;
+    const creds = $("credentials");
+    creds.replaceChildren();
+    for (const c of task.credentials) {
+      const row = document.createElement("tr");
+      row.className = "credential";
+      cell(row, c.kind); cell(row, c.id); cell(row, c.audience); cell(row, c.expires_at);
+      cell(row, c.revoked_at || "not revoked");
+      cell(row, c.residual_exposure_seconds == null ? "" : c.residual_exposure_seconds + " s");
+      creds.appendChild(row);
+    }
+    await evidence(taskId);
+  }
+
+  async function evidence(taskId) {
+    const events = $("events");
+    events.replaceChildren();
+    try {
+      const [bundle, key] = await Promise.all([
+        fetch("/evidence/tasks/" + taskId, { cache: "no-store" }).then((r) => r.json()),
+        fetch("/evidence/key", { cache: "no-store" }).then((r) => r.text())]);
+      const result = await TaskboundEvidence.verify(bundle, key);
+      for (const e of result.events) {
+        const li = document.createElement("li");
+        li.textContent = describe(e.event);
+        events.appendChild(li);
+      }
+      $("evidence-status").textContent = result.ok ? "evidence verified" : "evidence NOT verified";
+      $("evidence-status").className = result.ok ? "good" : "bad";
+      $("evidence-detail").textContent = result.detail;
+    } catch (e) {
+      $("evidence-status").textContent = "evidence NOT verified";
+      $("evidence-status").className = "bad";
+      $("evidence-detail").textContent = e.message;
+    }
+  }
+
+  $("end-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    $("end-error").textContent = "";
+    try {
+      await api("/v1/admin/tasks/" + current + "/end", {
+        method: "POST", body: JSON.stringify({ reason: $("end-reason").value }) });
+      await open(current);
+    } catch (e) {
+      $("end-error").textContent = e.message;
+    }
+  });
+  $("back").addEventListener("click", () => { current = null; show("live"); live(); });
+
+  async function start() {
+    await login();
+    if (!sessionStorage.getItem(TOKEN)) { show("login"); return; }
+    try {
+      await header();
+      show("live");
+      await live();
+      poll = setInterval(() => { if (current === null) live().catch(() => {}); }, 2000);
+    } catch (e) {
+      $("login-error").textContent = e.message;
+    }
+  }
+  start();
+})();
