@@ -19,6 +19,7 @@ import dev.taskbound.issuer.evidence.RegistryEvents;
 import dev.taskbound.issuer.exchange.DownstreamToken;
 import dev.taskbound.issuer.exchange.ExchangeEvidence;
 import dev.taskbound.issuer.exchange.RelyingParties;
+import dev.taskbound.issuer.exchange.RevocationState;
 import dev.taskbound.issuer.exchange.TokenService;
 import dev.taskbound.issuer.http.ApiHandler;
 import dev.taskbound.issuer.http.CrlEndpoint;
@@ -27,6 +28,7 @@ import dev.taskbound.issuer.http.HttpEndpoint;
 import dev.taskbound.issuer.http.HttpServer;
 import dev.taskbound.issuer.http.IntrospectionEndpoint;
 import dev.taskbound.issuer.http.OidcEndpoints;
+import dev.taskbound.issuer.http.ReadinessEndpoint;
 import dev.taskbound.issuer.http.RevocationEndpoint;
 import dev.taskbound.issuer.http.TokenEndpoint;
 import dev.taskbound.issuer.http.HttpReply;
@@ -40,6 +42,7 @@ import dev.taskbound.issuer.signals.SetTransmitter;
 import dev.taskbound.issuer.signals.SsfConfiguration;
 import dev.taskbound.issuer.store.CredentialKind;
 import dev.taskbound.issuer.store.JdbcStore;
+import dev.taskbound.issuer.store.RevocationFeed;
 import dev.taskbound.issuer.store.Store;
 import dev.taskbound.issuer.store.Stores;
 import dev.taskbound.issuer.task.TaskLifecycle;
@@ -176,6 +179,7 @@ public final class Issuer implements AutoCloseable {
               cfg, core.store(), core.ca().bundle(), downstreamKeys, RelyingParties.fromConfig(cfg.introspection(), env),
               new LoggedExchanges(evidence), clock);
       tasks.addEndListener(tokenService.revocations());
+      resources.push(listenForRevocations(core.store(), tokenService.revocations(), revocation.crl()));
       http.trustClientCertificatesFrom(() -> core.ca().bundle().current().x509Authorities(), clock);
 
       List<HttpEndpoint> endpoints = new ArrayList<>(EvidenceEndpoints.of(evidence));
@@ -184,6 +188,7 @@ public final class Issuer implements AutoCloseable {
       endpoints.add(new IntrospectionEndpoint(tokenService));
       endpoints.add(new RevocationEndpoint(tokenService));
       endpoints.add(new CrlEndpoint(revocation.crl(), clock::instant));
+      endpoints.add(new ReadinessEndpoint(core.store()::reachable));
       String ssfConfiguration = json(SsfConfiguration.of(cfg.issuerUrl()));
       endpoints.add(HttpEndpoint.get(SsfConfiguration.WELL_KNOWN_PATH, r -> HttpReply.json(200, ssfConfiguration)));
       String ssfJwks = revocation.setSigner().jwksJson();
@@ -215,6 +220,40 @@ public final class Issuer implements AutoCloseable {
       closeAll(resources);
       throw e;
     }
+  }
+
+  /**
+   * Revocations other replicas (and operator commands) commit reach this one as they commit (PostgreSQL
+   * LISTEN/NOTIFY), not only on the next {@link #REVOCATION_REFRESH}: exchange and introspection refuse them, and
+   * the CRL is rebuilt on its next request. Returns once the feed listens, or after the store's connection timeout.
+   */
+  private static RevocationFeed listenForRevocations(JdbcStore store, RevocationState revocations, CrlPublisher crl)
+      throws InterruptedException {
+    RevocationFeed feed =
+        store.listenForRevocations(
+            new RevocationFeed.Listener() {
+              @Override
+              public void taskEnded(String taskId, Instant expiresAt) {
+                revocations.endedElsewhere(taskId, expiresAt);
+                crl.markStale();
+              }
+
+              @Override
+              public void credentialRevoked(CredentialKind kind, String credentialId, Instant expiresAt) {
+                revocations.revokedElsewhere(kind, credentialId, expiresAt);
+                crl.markStale();
+              }
+
+              @Override
+              public void resync() {
+                revocations.refresh();
+                crl.markStale();
+              }
+            });
+    if (!feed.awaitListening(store.connectionTimeout())) {
+      LOG.warn("revocation feed not listening yet; revocations by other replicas arrive with the periodic refresh");
+    }
+    return feed;
   }
 
   /** CRL, reaper and Shared Signals; the CRL and the transmitter are told of every task end. */
