@@ -9,8 +9,8 @@ import dev.taskbound.issuer.attest.JwksFetcher;
 import dev.taskbound.issuer.ca.CertificateAuthority;
 import dev.taskbound.issuer.ca.CrlPublisher;
 import dev.taskbound.issuer.ca.CryptoProviders;
-import dev.taskbound.issuer.ca.DiskKeyManager;
 import dev.taskbound.issuer.ca.DownstreamSigningKeys;
+import dev.taskbound.issuer.ca.KeyManagers;
 import dev.taskbound.issuer.config.IssuerConfig;
 import dev.taskbound.issuer.evidence.Ed25519LogSigner;
 import dev.taskbound.issuer.evidence.Event;
@@ -84,6 +84,8 @@ public final class Issuer implements AutoCloseable {
   private final DevAttestor devAttestor;
   private final EvidenceLog evidence;
   private final Revocation revocation;
+  /** One key rotation pass (CA, JWT-SVID and downstream keys), as the scheduler runs it. */
+  private Runnable keyRotation = () -> {};
   /** Closed in reverse order of opening. */
   private final Deque<AutoCloseable> resources;
 
@@ -133,7 +135,7 @@ public final class Issuer implements AutoCloseable {
       HttpServer http = HttpServer.bind(config);
       resources.push(http);
       IssuerConfig cfg = config.issuerUrl() != null ? config : config.withIssuerUrl(http.localUrl());
-      Offline core = Offline.open(cfg, clock);
+      Offline core = Offline.open(cfg, clock, env);
       resources.push(core);
 
       // The one writer of the evidence log: operator commands never open it (see TaskLifecycle#logPendingEnds).
@@ -170,10 +172,10 @@ public final class Issuer implements AutoCloseable {
           new TaskLifecycle(
               cfg, core.store(), attestors.list(), policy, core.ca().x509Minter(), core.ca().jwtMinter(),
               () -> core.ca().bundle().current(), evidence, clock);
-      Revocation revocation = revocation(cfg, core, tasks, clock);
+      Revocation revocation = revocation(cfg, core, tasks, clock, env);
       resources.push(revocation.signals());
       // Token exchange, introspection, revocation, OIDC discovery ([3/7]).
-      DownstreamSigningKeys downstreamKeys = DownstreamSigningKeys.create(cfg, core.store(), clock.instant());
+      DownstreamSigningKeys downstreamKeys = DownstreamSigningKeys.create(cfg, core.store(), clock.instant(), env);
       TokenService tokenService =
           TokenService.create(
               cfg, core.store(), core.ca().bundle(), downstreamKeys, RelyingParties.fromConfig(cfg.introspection(), env),
@@ -202,10 +204,11 @@ public final class Issuer implements AutoCloseable {
             return t;
           });
       resources.push(scheduler::shutdownNow);
-      every(scheduler, ROTATION_TICK, "key rotation", () -> {
+      Runnable keyRotation = () -> {
         core.ca().rotate(clock.instant());
         downstreamKeys.rotate(clock.instant());
-      });
+      };
+      every(scheduler, ROTATION_TICK, "key rotation", keyRotation);
       every(scheduler, REVOCATION_REFRESH, "revocation refresh", () -> tokenService.revocations().refresh());
       every(scheduler, PENDING_EVIDENCE_TICK, "pending end evidence", () -> tasks.logPendingEnds(100));
       RegistryEvents registryEvents = new RegistryEvents(core.store(), evidence, clock);
@@ -215,7 +218,9 @@ public final class Issuer implements AutoCloseable {
 
       http.start(new ApiHandler(tasks, () -> core.ca().bundle().bundleJson(), endpoints));
       LOG.info("issuer {} serving trust domain {} (dev={})", cfg.issuerUrl(), cfg.trustDomain(), cfg.dev());
-      return new Issuer(cfg, new Offline(cfg, core.store(), core.ca(), tasks), dev, evidence, revocation, resources);
+      Issuer issuer = new Issuer(cfg, new Offline(cfg, core.store(), core.ca(), tasks), dev, evidence, revocation, resources);
+      issuer.keyRotation = keyRotation;
+      return issuer;
     } catch (Exception | Error e) {
       closeAll(resources);
       throw e;
@@ -257,12 +262,14 @@ public final class Issuer implements AutoCloseable {
   }
 
   /** CRL, reaper and Shared Signals; the CRL and the transmitter are told of every task end. */
-  private static Revocation revocation(IssuerConfig cfg, Offline core, TaskLifecycle tasks, Clock clock) {
+  private static Revocation revocation(
+      IssuerConfig cfg, Offline core, TaskLifecycle tasks, Clock clock, Function<String, String> env) {
     CrlPublisher crl = new CrlPublisher(core.ca()::x509Authority, core.store(), clock, cfg.crl().nextUpdate());
     tasks.addEndListener((task, revoked) -> crl.markStale());
     TaskReaper reaper = new TaskReaper(tasks, core.store(), cfg.ttl().heartbeat(), clock, REAP_BATCH);
-    // Same key directory as the CA's keys; the SET key has its own id there (see SetSigner).
-    SetSigner setSigner = SetSigner.open(new DiskKeyManager(cfg.dataDir().resolve("keys")));
+    // Same key manager as the CA's keys (this replica's key directory, or the shared store); the SET key has its own
+    // id there (see SetSigner).
+    SetSigner setSigner = SetSigner.open(KeyManagers.forConfig(cfg, core.store(), env, clock));
     SetTransmitter signals =
         new SetTransmitter(cfg.signals(), cfg.issuerUrl(), setSigner, core.store(), new PushDelivery(System::getenv), clock)
             .start();
@@ -326,6 +333,14 @@ public final class Issuer implements AutoCloseable {
     return evidence;
   }
 
+  /**
+   * Runs a key rotation pass now (the scheduler runs one every 30 s): under the store's rotation lock, so with
+   * replicas on one database it also picks up a successor another replica activated.
+   */
+  public void rotateKeys() {
+    keyRotation.run();
+  }
+
   /** The reaper the scheduler runs; exposed so tests (and operators' tools) can run a pass now. */
   public TaskReaper reaper() {
     return revocation.reaper();
@@ -359,11 +374,11 @@ public final class Issuer implements AutoCloseable {
    * work on the same data directory or database. Ends recorded here are logged by the running issuer.
    */
   public record Offline(IssuerConfig config, JdbcStore store, CertificateAuthority ca, TaskLifecycle tasks) implements AutoCloseable {
-    static Offline open(IssuerConfig cfg, Clock clock) throws IOException {
+    static Offline open(IssuerConfig cfg, Clock clock, Function<String, String> env) throws IOException {
       createPrivateDir(cfg.dataDir());
       JdbcStore store = Stores.open(cfg.store(), cfg.dataDir());
       try {
-        CertificateAuthority ca = CertificateAuthority.create(cfg, store, clock);
+        CertificateAuthority ca = CertificateAuthority.create(cfg, store, clock, env);
         TaskLifecycle tasks =
             new TaskLifecycle(
                 cfg, store, List.of(), CelPolicyEngine.denyAll(cfg.trustDomain()), ca.x509Minter(), ca.jwtMinter(),
@@ -394,7 +409,7 @@ public final class Issuer implements AutoCloseable {
     CryptoProviders.install();
     IssuerConfig cfg = config.issuerUrl() != null ? config : config.withIssuerUrl("http://" + config.listenHost() + ":" + config.listenPort());
     try {
-      return Offline.open(cfg, clock);
+      return Offline.open(cfg, clock, System::getenv);
     } catch (IOException e) {
       throw new IllegalStateException("cannot open data directory " + cfg.dataDir() + ": " + e.getMessage(), e);
     }

@@ -10,7 +10,6 @@ import dev.taskbound.client.IssuerClient;
 import dev.taskbound.client.TaskKey;
 import dev.taskbound.issuer.config.ConfigLoader;
 import dev.taskbound.issuer.store.JdbcStore;
-import dev.taskbound.issuer.store.Stores;
 import dev.taskbound.issuer.store.TaskState;
 import dev.taskbound.issuer.testing.ScratchDatabase;
 import dev.taskbound.issuer.testing.ShiftedClock;
@@ -23,7 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -51,12 +49,8 @@ class DatabaseOutageTest {
 
   @BeforeEach
   void start() throws Exception {
-    AtomicReference<String> schemaUrl = new AtomicReference<>();
-    db = ScratchDatabase.postgres(url -> {
-      schemaUrl.set(url);
-      return Stores.openPostgres(url, null, null);
-    });
-    Matcher m = HOST_PORT.matcher(schemaUrl.get());
+    db = ScratchDatabase.postgres();
+    Matcher m = HOST_PORT.matcher(db.schemaUrl());
     assertThat(m.find()).isTrue();
     proxy = new TcpProxy(m.group(1), Integer.parseInt(m.group(2)));
     String proxied = m.replaceFirst("//127.0.0.1:" + proxy.port() + "/");

@@ -12,11 +12,12 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A loopback TCP proxy a test can cut: while cut, live connections are reset and new ones are closed at once, as if
- * the server behind it had gone away; {@link #restore} lets connections through again.
+ * the server behind it had gone away; {@link #restore} lets connections through again. {@link #route} makes it a
+ * one-line load balancer.
  */
 public final class TcpProxy implements AutoCloseable {
   private final ServerSocket server;
-  private final InetSocketAddress upstream;
+  private volatile InetSocketAddress upstream;
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
   private volatile boolean cut;
 
@@ -43,6 +44,11 @@ public final class TcpProxy implements AutoCloseable {
 
   public void restore() {
     cut = false;
+  }
+
+  /** Sends new connections to another upstream (a load balancer picking a replica); live ones stay where they are. */
+  public void route(String host, int port) {
+    upstream = new InetSocketAddress(host, port);
   }
 
   private void accept() {
