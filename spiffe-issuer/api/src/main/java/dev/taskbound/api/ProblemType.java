@@ -20,6 +20,7 @@ public enum ProblemType {
   PAYLOAD_TOO_LARGE(413, "Request body too large"),
   UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type"),
   EVIDENCE_UNAVAILABLE(503, "Evidence log unavailable"),
+  STORE_UNAVAILABLE(503, "Store unavailable"),
   INTERNAL(500, "Internal error");
 
   private static final String BASE = "https://taskbound.dev/problems/";

@@ -13,8 +13,8 @@ import dev.taskbound.issuer.attest.JwksFetcher;
 import dev.taskbound.issuer.ca.CertificateAuthority;
 import dev.taskbound.issuer.ca.CrlPublisher;
 import dev.taskbound.issuer.ca.CryptoProviders;
-import dev.taskbound.issuer.ca.DiskKeyManager;
 import dev.taskbound.issuer.ca.DownstreamSigningKeys;
+import dev.taskbound.issuer.ca.KeyManagers;
 import dev.taskbound.issuer.config.IssuerConfig;
 import dev.taskbound.issuer.evidence.Ed25519LogSigner;
 import dev.taskbound.issuer.evidence.Event;
@@ -23,6 +23,7 @@ import dev.taskbound.issuer.evidence.RegistryEvents;
 import dev.taskbound.issuer.exchange.DownstreamToken;
 import dev.taskbound.issuer.exchange.ExchangeEvidence;
 import dev.taskbound.issuer.exchange.RelyingParties;
+import dev.taskbound.issuer.exchange.RevocationState;
 import dev.taskbound.issuer.exchange.TokenService;
 import dev.taskbound.issuer.http.ApiHandler;
 import dev.taskbound.issuer.http.CrlEndpoint;
@@ -31,6 +32,7 @@ import dev.taskbound.issuer.http.HttpEndpoint;
 import dev.taskbound.issuer.http.HttpServer;
 import dev.taskbound.issuer.http.IntrospectionEndpoint;
 import dev.taskbound.issuer.http.OidcEndpoints;
+import dev.taskbound.issuer.http.ReadinessEndpoint;
 import dev.taskbound.issuer.http.RevocationEndpoint;
 import dev.taskbound.issuer.http.TokenEndpoint;
 import dev.taskbound.issuer.http.HttpReply;
@@ -49,6 +51,7 @@ import dev.taskbound.issuer.signals.SetTransmitter;
 import dev.taskbound.issuer.signals.SsfConfiguration;
 import dev.taskbound.issuer.store.CredentialKind;
 import dev.taskbound.issuer.store.JdbcStore;
+import dev.taskbound.issuer.store.RevocationFeed;
 import dev.taskbound.issuer.store.Store;
 import dev.taskbound.issuer.store.Stores;
 import dev.taskbound.issuer.task.TaskLifecycle;
@@ -92,6 +95,8 @@ public final class Issuer implements AutoCloseable {
   private final DevLogin devLogin;
   private final EvidenceLog evidence;
   private final Revocation revocation;
+  /** One key rotation pass (CA, JWT-SVID and downstream keys), as the scheduler runs it. */
+  private Runnable keyRotation = () -> {};
   /** Closed in reverse order of opening. */
   private final Deque<AutoCloseable> resources;
 
@@ -145,7 +150,7 @@ public final class Issuer implements AutoCloseable {
       HttpServer http = HttpServer.bind(config);
       resources.push(http);
       IssuerConfig cfg = config.issuerUrl() != null ? config : config.withIssuerUrl(http.localUrl());
-      Offline core = Offline.open(cfg, clock);
+      Offline core = Offline.open(cfg, clock, env);
       resources.push(core);
       IssuerMetrics metrics = new IssuerMetrics();
       resources.push(metrics);
@@ -198,15 +203,16 @@ public final class Issuer implements AutoCloseable {
       tasks.observe(metrics);
       tasks.addEndListener(metrics);
       metrics.readGaugesFrom(store, clock);
-      Revocation revocation = revocation(cfg, core, store, tasks, clock);
+      Revocation revocation = revocation(cfg, core, store, tasks, clock, env);
       resources.push(revocation.signals());
       // Token exchange, introspection, revocation, OIDC discovery ([3/7]).
-      DownstreamSigningKeys downstreamKeys = DownstreamSigningKeys.create(cfg, store, clock.instant());
+      DownstreamSigningKeys downstreamKeys = DownstreamSigningKeys.create(cfg, store, clock.instant(), env);
       TokenService tokenService =
           TokenService.create(
               cfg, store, core.ca().bundle(), downstreamKeys, RelyingParties.fromConfig(cfg.introspection(), env),
               new LoggedExchanges(evidence, metrics), clock);
       tasks.addEndListener(tokenService.revocations());
+      resources.push(listenForRevocations(core.store(), tokenService.revocations(), revocation.crl()));
       http.trustClientCertificatesFrom(() -> core.ca().bundle().current().x509Authorities(), clock);
 
       List<HttpEndpoint> endpoints = new ArrayList<>(EvidenceEndpoints.of(evidence));
@@ -215,6 +221,7 @@ public final class Issuer implements AutoCloseable {
       endpoints.add(new IntrospectionEndpoint(tokenService));
       endpoints.add(new RevocationEndpoint(tokenService));
       endpoints.add(new CrlEndpoint(revocation.crl(), clock::instant));
+      endpoints.add(new ReadinessEndpoint(core.store()::reachable));
       String ssfConfiguration = json(SsfConfiguration.of(cfg.issuerUrl()));
       endpoints.add(HttpEndpoint.get(SsfConfiguration.WELL_KNOWN_PATH, r -> HttpReply.json(200, ssfConfiguration)));
       String ssfJwks = revocation.setSigner().jwksJson();
@@ -228,10 +235,11 @@ public final class Issuer implements AutoCloseable {
             return t;
           });
       resources.push(scheduler::shutdownNow);
-      every(scheduler, ROTATION_TICK, "key rotation", () -> {
+      Runnable keyRotation = () -> {
         core.ca().rotate(clock.instant());
         downstreamKeys.rotate(clock.instant());
-      });
+      };
+      every(scheduler, ROTATION_TICK, "key rotation", keyRotation);
       every(scheduler, REVOCATION_REFRESH, "revocation refresh", () -> tokenService.revocations().refresh());
       every(scheduler, PENDING_EVIDENCE_TICK, "pending end evidence", () -> tasks.logPendingEnds(100));
       RegistryEvents registryEvents = new RegistryEvents(store, evidence, clock);
@@ -248,20 +256,58 @@ public final class Issuer implements AutoCloseable {
       endpoints.add(new MetricsEndpoint(metrics::scrape, secret(env, cfg.operations().metricsTokenEnv(), "metrics.bearer_token_env")));
       http.start(new RequestMetrics(new ApiHandler(tasks, () -> core.ca().bundle().bundleJson(), endpoints), metrics.registry()));
       LOG.info("issuer {} serving trust domain {} (dev={})", cfg.issuerUrl(), cfg.trustDomain(), cfg.dev());
-      return new Issuer(cfg, new Offline(cfg, core.store(), core.ca(), tasks), dev, devLogin, evidence, revocation, resources);
+      Issuer issuer = new Issuer(cfg, new Offline(cfg, core.store(), core.ca(), tasks), dev, devLogin, evidence, revocation, resources);
+      issuer.keyRotation = keyRotation;
+      return issuer;
     } catch (Exception | Error e) {
       closeAll(resources);
       throw e;
     }
   }
 
+  /**
+   * Revocations other replicas (and operator commands) commit reach this one as they commit (PostgreSQL
+   * LISTEN/NOTIFY), not only on the next {@link #REVOCATION_REFRESH}: exchange and introspection refuse them, and
+   * the CRL is rebuilt on its next request. Returns once the feed listens, or after the store's connection timeout.
+   */
+  private static RevocationFeed listenForRevocations(JdbcStore store, RevocationState revocations, CrlPublisher crl)
+      throws InterruptedException {
+    RevocationFeed feed =
+        store.listenForRevocations(
+            new RevocationFeed.Listener() {
+              @Override
+              public void taskEnded(String taskId, Instant expiresAt) {
+                revocations.endedElsewhere(taskId, expiresAt);
+                crl.markStale();
+              }
+
+              @Override
+              public void credentialRevoked(CredentialKind kind, String credentialId, Instant expiresAt) {
+                revocations.revokedElsewhere(kind, credentialId, expiresAt);
+                crl.markStale();
+              }
+
+              @Override
+              public void resync() {
+                revocations.refresh();
+                crl.markStale();
+              }
+            });
+    if (!feed.awaitListening(store.connectionTimeout())) {
+      LOG.warn("revocation feed not listening yet; revocations by other replicas arrive with the periodic refresh");
+    }
+    return feed;
+  }
+
   /** CRL, reaper and Shared Signals; the CRL and the transmitter are told of every task end. */
-  private static Revocation revocation(IssuerConfig cfg, Offline core, Store store, TaskLifecycle tasks, Clock clock) {
+  private static Revocation revocation(
+      IssuerConfig cfg, Offline core, Store store, TaskLifecycle tasks, Clock clock, Function<String, String> env) {
     CrlPublisher crl = new CrlPublisher(core.ca()::x509Authority, store, clock, cfg.crl().nextUpdate());
     tasks.addEndListener((task, revoked) -> crl.markStale());
     TaskReaper reaper = new TaskReaper(tasks, store, cfg.ttl().heartbeat(), clock, REAP_BATCH);
-    // Same key directory as the CA's keys; the SET key has its own id there (see SetSigner).
-    SetSigner setSigner = SetSigner.open(new DiskKeyManager(cfg.dataDir().resolve("keys")));
+    // Same key manager as the CA's keys (this replica's key directory, or the shared store); the SET key has its own
+    // id there (see SetSigner).
+    SetSigner setSigner = SetSigner.open(KeyManagers.forConfig(cfg, core.store(), env, clock));
     SetTransmitter signals =
         new SetTransmitter(cfg.signals(), cfg.issuerUrl(), setSigner, store, new PushDelivery(System::getenv), clock)
             .start();
@@ -337,6 +383,14 @@ public final class Issuer implements AutoCloseable {
     return evidence;
   }
 
+  /**
+   * Runs a key rotation pass now (the scheduler runs one every 30 s): under the store's rotation lock, so with
+   * replicas on one database it also picks up a successor another replica activated.
+   */
+  public void rotateKeys() {
+    keyRotation.run();
+  }
+
   /** The reaper the scheduler runs; exposed so tests (and operators' tools) can run a pass now. */
   public TaskReaper reaper() {
     return revocation.reaper();
@@ -381,11 +435,11 @@ public final class Issuer implements AutoCloseable {
    * work on the same data directory or database. Ends recorded here are logged by the running issuer.
    */
   public record Offline(IssuerConfig config, JdbcStore store, CertificateAuthority ca, TaskLifecycle tasks) implements AutoCloseable {
-    static Offline open(IssuerConfig cfg, Clock clock) throws IOException {
+    static Offline open(IssuerConfig cfg, Clock clock, Function<String, String> env) throws IOException {
       createPrivateDir(cfg.dataDir());
       JdbcStore store = Stores.open(cfg.store(), cfg.dataDir());
       try {
-        CertificateAuthority ca = CertificateAuthority.create(cfg, store, clock);
+        CertificateAuthority ca = CertificateAuthority.create(cfg, store, clock, env);
         TaskLifecycle tasks =
             new TaskLifecycle(
                 cfg, store, List.of(), CelPolicyEngine.denyAll(cfg.trustDomain()), ca.x509Minter(), ca.jwtMinter(),
@@ -416,7 +470,7 @@ public final class Issuer implements AutoCloseable {
     CryptoProviders.install();
     IssuerConfig cfg = config.issuerUrl() != null ? config : config.withIssuerUrl("http://" + config.listenHost() + ":" + config.listenPort());
     try {
-      return Offline.open(cfg, clock);
+      return Offline.open(cfg, clock, System::getenv);
     } catch (IOException e) {
       throw new IllegalStateException("cannot open data directory " + cfg.dataDir() + ": " + e.getMessage(), e);
     }

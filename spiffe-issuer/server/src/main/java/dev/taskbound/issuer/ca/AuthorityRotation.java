@@ -53,6 +53,11 @@ final class AuthorityRotation<A> implements AuthoritySource<A> {
 
     void remove(String kid);
 
+    /** Runs one rotation pass so that no other replica rotates these records at the same time. */
+    default <T> T exclusively(java.util.function.Supplier<T> work) {
+      return work.get();
+    }
+
     static KeyRecords bundle(Store store) {
       return new KeyRecords() {
         @Override
@@ -69,9 +74,17 @@ final class AuthorityRotation<A> implements AuthoritySource<A> {
         public void remove(String kid) {
           store.removeBundleKey(kid);
         }
+
+        @Override
+        public <T> T exclusively(java.util.function.Supplier<T> work) {
+          return store.exclusively(LOCK, work);
+        }
       };
     }
   }
+
+  /** The store-wide lock rotation passes take: replicas on one database rotate one at a time. */
+  static final String LOCK = "key-rotation";
 
   private final Kind<A> kind;
   private final KeyRecords store;
@@ -79,6 +92,7 @@ final class AuthorityRotation<A> implements AuthoritySource<A> {
   private final Duration rotateAfter;
   private final Duration prepareBefore;
   private volatile A active;
+  private volatile String activeKid;
 
   AuthorityRotation(Kind<A> kind, Store store, KeyManager keys, Duration rotateAfter, Duration prepareBefore) {
     this(kind, KeyRecords.bundle(Objects.requireNonNull(store, "store")), keys, rotateAfter, prepareBefore);
@@ -106,9 +120,17 @@ final class AuthorityRotation<A> implements AuthoritySource<A> {
     return current;
   }
 
-  /** Brings the authorities up to date for {@code now}; returns true when the bundle changed. */
+  /**
+   * Brings the authorities up to date for {@code now}; returns true when the bundle changed. Runs under the store's
+   * rotation lock, so replicas sharing a database (and, with shared keys, the keys) take turns: the second one sees
+   * what the first did and changes nothing; a successor another replica activated becomes this one's signer here.
+   */
   @Override
   public synchronized boolean rotate(Instant now) {
+    return store.exclusively(() -> rotateLocked(now));
+  }
+
+  private boolean rotateLocked(Instant now) {
     boolean changed = removeExpired(now);
     List<BundleKeyRecord> mine = mine();
 
@@ -154,8 +176,9 @@ final class AuthorityRotation<A> implements AuthoritySource<A> {
       changed = true;
     }
     A currentAuthority = active;
-    if (changed || currentAuthority == null) {
+    if (changed || currentAuthority == null || !current.record.kid().equals(activeKid)) {
       active = kind.authority(current.record, current.key);
+      activeKid = current.record.kid();
     }
     return changed;
   }

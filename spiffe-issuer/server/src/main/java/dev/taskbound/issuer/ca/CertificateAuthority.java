@@ -49,7 +49,7 @@ public final class CertificateAuthority {
       IssuerConfig config, Store store, Clock clock, Function<String, String> env) {
     Objects.requireNonNull(config.issuerUrl(), "issuer_url must be known before the CA is built");
     CryptoProviders.install();
-    KeyManager keys = new DiskKeyManager(config.dataDir().resolve("keys"));
+    KeyManager keys = KeyManagers.forConfig(config, store, env, clock);
     IssuerConfig.Ttl ttl = config.ttl();
     Duration x509Ttl = orDefault(ttl.x509Svid(), DEFAULT_X509_SVID_TTL);
     Duration jwtTtl = orDefault(ttl.jwtSvid(), DEFAULT_JWT_SVID_TTL);

@@ -33,8 +33,14 @@ public final class DownstreamSigningKeys {
 
   /** Builds the rotations the configuration needs and brings them up to date for {@code now}. */
   public static DownstreamSigningKeys create(IssuerConfig config, Store store, Instant now) {
+    return create(config, store, now, System::getenv);
+  }
+
+  /** As {@link #create(IssuerConfig, Store, Instant)}, reading the key encryption secret (if any) through {@code env}. */
+  public static DownstreamSigningKeys create(
+      IssuerConfig config, Store store, Instant now, java.util.function.Function<String, String> env) {
     CryptoProviders.install();
-    KeyManager keys = new DiskKeyManager(config.dataDir().resolve("keys"));
+    KeyManager keys = KeyManagers.forConfig(config, store, env, java.time.Clock.systemUTC());
     IssuerConfig.Exchange exchange = config.exchange();
     Set<KeyAlgorithm> algorithms = new LinkedHashSet<>();
     algorithms.add(KeyAlgorithm.RSA_2048);
@@ -54,6 +60,11 @@ public final class DownstreamSigningKeys {
       @Override
       public void remove(String kid) {
         store.removeDownstreamKey(kid);
+      }
+
+      @Override
+      public <T> T exclusively(java.util.function.Supplier<T> work) {
+        return store.exclusively(AuthorityRotation.LOCK, work);
       }
     };
     Map<KeyAlgorithm, AuthorityRotation<JwtAuthority>> rotations = new EnumMap<>(KeyAlgorithm.class);

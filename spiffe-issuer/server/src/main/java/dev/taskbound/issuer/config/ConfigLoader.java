@@ -153,13 +153,20 @@ public final class ConfigLoader {
             alg, j.duration("rotate_after", Duration.ofHours(24)), j.duration("prepare_before", Duration.ofHours(1)));
 
     Node s = n.childOrEmpty("store");
-    s.only("sqlite_path", "postgres_url", "postgres_user", "password_env");
+    s.only("sqlite_path", "postgres_url", "postgres_user", "password_env", "connection_timeout", "key_encryption_env");
+    Duration connectionTimeout =
+        s.duration("connection_timeout", IssuerConfig.StoreConfig.DEFAULT_CONNECTION_TIMEOUT);
+    if (connectionTimeout.compareTo(Duration.ofMillis(250)) < 0 || connectionTimeout.compareTo(Duration.ofMinutes(1)) > 0) {
+      throw new ConfigException("store.connection_timeout must be between 250ms and 1m");
+    }
     IssuerConfig.StoreConfig store =
         new IssuerConfig.StoreConfig(
             s.path("sqlite_path", false),
             s.text("postgres_url", null),
             s.text("postgres_user", null),
-            s.text("password_env", "TASKBOUND_DB_PASSWORD"));
+            s.text("password_env", "TASKBOUND_DB_PASSWORD"),
+            connectionTimeout,
+            s.text("key_encryption_env", null));
 
     Node l = n.childOrEmpty("ttl");
     l.only("task_default", "task_max", "x509_svid", "jwt_svid", "heartbeat", "renew_interval");

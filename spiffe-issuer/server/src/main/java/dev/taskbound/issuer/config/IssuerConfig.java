@@ -134,8 +134,31 @@ public record IssuerConfig(
    * Where state lives: a SQLite file (default {@code <data_dir>/taskbound.db}) or a PostgreSQL JDBC URL.
    *
    * @param passwordEnv the environment variable holding the PostgreSQL password
+   * @param connectionTimeout the longest wait for a pooled connection (and for a new PostgreSQL connection)
+   * @param keyEncryptionEnv when set, the environment variable holding the secret that seals generated private keys
+   *     kept in the store (shared by every replica); unset keeps them on this replica's disk
    */
-  public record StoreConfig(Path sqlitePath, String postgresUrl, String postgresUser, String passwordEnv) {
+  public record StoreConfig(
+      Path sqlitePath, String postgresUrl, String postgresUser, String passwordEnv, Duration connectionTimeout,
+      String keyEncryptionEnv) {
+    /** How long a request waits for a database connection before it is answered 503 (PostgreSQL). */
+    public static final Duration DEFAULT_CONNECTION_TIMEOUT = Duration.ofSeconds(5);
+
+    public StoreConfig(Path sqlitePath, String postgresUrl, String postgresUser, String passwordEnv) {
+      this(sqlitePath, postgresUrl, postgresUser, passwordEnv, DEFAULT_CONNECTION_TIMEOUT, null);
+    }
+
+    public StoreConfig {
+      if (connectionTimeout == null) {
+        connectionTimeout = DEFAULT_CONNECTION_TIMEOUT;
+      }
+    }
+
+    /** True when generated private keys are shared through the store (sealed), so replicas sign with the same keys. */
+    public boolean sharedKeys() {
+      return keyEncryptionEnv != null && !keyEncryptionEnv.isBlank();
+    }
+
     public boolean postgres() {
       return postgresUrl != null && !postgresUrl.isBlank();
     }

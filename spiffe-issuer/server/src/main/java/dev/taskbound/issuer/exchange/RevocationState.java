@@ -17,7 +17,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * What exchange and introspection must refuse, held in memory so their hot paths do not ask the store: revoked
  * credentials (until they expire) and ended tasks, plus a short-lived cache of task records. Told of changes by
  * task ends (as a {@link TaskEndListener}) and by {@code /revoke}; {@link #refresh} picks up what other replicas
- * revoked, and is run once at start so a restart forgets nothing.
+ * revoked, and is run once at start so a restart forgets nothing; on PostgreSQL other replicas' ends and revocations
+ * also arrive as they commit ({@link #endedElsewhere}, {@link #revokedElsewhere}), and the refresh is the fallback.
  */
 public final class RevocationState implements TaskEndListener {
   /** How long a loaded task record is trusted; an end on another replica is seen within this (or a refresh). */
@@ -79,6 +80,20 @@ public final class RevocationState implements TaskEndListener {
     for (CredentialRecord c : revokedNow) {
       revoked.put(key(c.kind(), c.credentialId()), c.expiresAt());
     }
+  }
+
+  /**
+   * A task ended by another replica (or an operator command), heard at its commit (PostgreSQL NOTIFY): refused from
+   * now on, with all its credentials, without waiting for the next {@link #refresh}.
+   */
+  public void endedElsewhere(String taskId, Instant expiresAt) {
+    endedTasks.put(taskId, expiresAt);
+    tasks.remove(taskId);
+  }
+
+  /** A credential revoked on its own by another replica ({@code /revoke} there), heard at its commit. */
+  public void revokedElsewhere(CredentialKind kind, String credentialId, Instant expiresAt) {
+    revoked.put(key(kind, credentialId), expiresAt);
   }
 
   /** Loads revocations made since the last refresh (by any replica) and forgets what has expired. */

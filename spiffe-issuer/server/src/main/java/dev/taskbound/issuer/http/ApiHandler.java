@@ -8,6 +8,7 @@ import dev.taskbound.api.BeginTaskResponse;
 import dev.taskbound.api.EndTaskRequest;
 import dev.taskbound.api.Problem;
 import dev.taskbound.api.ProblemType;
+import dev.taskbound.issuer.store.StoreException;
 import dev.taskbound.issuer.task.TaskException;
 import dev.taskbound.issuer.task.TaskLifecycle;
 import java.io.IOException;
@@ -40,6 +41,8 @@ public final class ApiHandler extends Handler.Abstract {
   private static final Pattern TASK_PATH = Pattern.compile("/v1/tasks/([^/]+)(/renew|/end)?");
   private static final String JSON = "application/json";
   private static final String PROBLEM_JSON = "application/problem+json";
+  /** {@code Retry-After} of every 503 (seconds): about the store's connection timeout, so a retry finds it back. */
+  public static final String RETRY_AFTER_SECONDS = "5";
 
   private final TaskLifecycle tasks;
   private final Supplier<String> bundleJson;
@@ -83,6 +86,14 @@ public final class ApiHandler extends Handler.Abstract {
       reply = route(method, path, request);
     } catch (TaskException e) {
       reply = problem(e.type(), e.getMessage(), path);
+    } catch (StoreException e) {
+      if (e.unavailable()) {
+        LOG.warn("store unavailable on {} {}: {}", method, path, e.getMessage());
+        reply = problem(ProblemType.STORE_UNAVAILABLE, "the issuer cannot reach its database; retry later", path);
+      } else {
+        LOG.error("store error on {} {}", method, path, e);
+        reply = problem(ProblemType.INTERNAL, "unexpected error; see the issuer log", path);
+      }
     } catch (RuntimeException e) {
       LOG.error("unexpected error on {} {}", method, path, e);
       reply = problem(ProblemType.INTERNAL, "unexpected error; see the issuer log", path);
@@ -96,6 +107,10 @@ public final class ApiHandler extends Handler.Abstract {
     reply.headers().forEach((name, value) -> response.getHeaders().put(name, value));
     if (reply.location() != null) {
       response.getHeaders().put(HttpHeader.LOCATION, reply.location());
+    }
+    if (reply.status() == 503 && !reply.headers().containsKey(HttpHeader.RETRY_AFTER.asString())) {
+      // Every 503 is temporary (database or evidence log): say when to come back rather than let clients hammer.
+      response.getHeaders().put(HttpHeader.RETRY_AFTER, RETRY_AFTER_SECONDS);
     }
     if (reply.status() == 401 && !reply.headers().containsKey(HttpHeader.WWW_AUTHENTICATE.asString())) {
       response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"taskbound\"");
@@ -117,7 +132,7 @@ public final class ApiHandler extends Handler.Abstract {
       throw new TaskException(ProblemType.METHOD_NOT_ALLOWED, "method " + method + " not allowed on " + path);
     }
     switch (path) {
-      case "/healthz", "/readyz" -> {
+      case "/healthz" -> {
         requireMethod(method, "GET");
         return new Reply(200, "text/plain", "ok\n".getBytes(StandardCharsets.UTF_8), null);
       }

@@ -2,6 +2,7 @@ package dev.taskbound.issuer.http;
 
 import dev.taskbound.issuer.exchange.OAuthException;
 import dev.taskbound.issuer.exchange.TokenService;
+import dev.taskbound.issuer.store.StoreException;
 
 /** {@code POST /introspect}: RFC 7662 on the wire. */
 public final class IntrospectionEndpoint implements HttpEndpoint {
@@ -35,6 +36,9 @@ public final class IntrospectionEndpoint implements HttpEndpoint {
       return OAuthForm.json(200, tokens.introspect(authorization, token));
     } catch (OAuthException e) {
       return OAuthForm.error(e);
+    } catch (IllegalStateException | StoreException e) {
+      // The database is unreachable (or a control token could not be checked): say so, never "inactive".
+      return OAuthForm.unavailable();
     }
   }
 }

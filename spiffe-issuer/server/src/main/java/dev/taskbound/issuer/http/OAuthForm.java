@@ -69,6 +69,6 @@ final class OAuthForm {
 
   static HttpReply unavailable() {
     return json(503, Map.of("error", "temporarily_unavailable", "error_description", "the issuer could not record this; retry"))
-        .withHeader("Retry-After", "1");
+        .withHeader("Retry-After", ApiHandler.RETRY_AFTER_SECONDS);
   }
 }

@@ -2,6 +2,7 @@ package dev.taskbound.issuer.http;
 
 import dev.taskbound.issuer.exchange.OAuthException;
 import dev.taskbound.issuer.exchange.TokenService;
+import dev.taskbound.issuer.store.StoreException;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,7 +36,7 @@ public final class RevocationEndpoint implements HttpEndpoint {
       return OAuthForm.json(200, Map.of());
     } catch (OAuthException e) {
       return OAuthForm.error(e);
-    } catch (IllegalStateException e) {
+    } catch (IllegalStateException | StoreException e) {
       LOG.error("revocation failed", e);
       return OAuthForm.unavailable();
     }

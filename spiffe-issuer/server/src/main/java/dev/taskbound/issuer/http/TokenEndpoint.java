@@ -4,6 +4,7 @@ import dev.taskbound.issuer.exchange.ExchangeRequest;
 import dev.taskbound.issuer.exchange.IssuedToken;
 import dev.taskbound.issuer.exchange.OAuthException;
 import dev.taskbound.issuer.exchange.TokenService;
+import dev.taskbound.issuer.store.StoreException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -53,7 +54,7 @@ public final class TokenEndpoint implements HttpEndpoint {
     } catch (OAuthException e) {
       LOG.info("token exchange refused: {} ({})", e.error(), e.getMessage());
       return OAuthForm.error(e);
-    } catch (IllegalStateException e) {
+    } catch (IllegalStateException | StoreException e) {
       LOG.error("token exchange failed", e);
       return OAuthForm.unavailable();
     }

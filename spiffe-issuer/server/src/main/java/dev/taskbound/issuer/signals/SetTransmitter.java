@@ -22,14 +22,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The SSF transmitter. At a task's end it signs one SET per event and receiver, queues them in the store (the
- * outbox survives restarts and is shared by replicas) and pushes them on its own thread, so the request that ended
- * the task never waits for a receiver. Failed sends are retried with exponential backoff up to
- * {@link SignalsConfig#maxAttempts()}; a SET the receiver rejects (400) or that runs out of attempts is kept as
- * failed.
- *
- * <p>Not covered: an issuer that dies between committing an end and queuing its SETs loses those events (the
- * queue is written just after the end's transaction, not in it).
+ * The SSF transmitter. The transaction that ends a task also puts it in the store's signal outbox (a trigger, V8),
+ * so an end that commits always has its events queued, whoever ended it (this replica, another one, an operator
+ * command) and whatever happens to the process afterwards. The transmitter relays outbox rows into one signed SET
+ * per event and receiver ({@code ssf_deliveries}, taking the row in the same transaction, so one replica relays each
+ * end) and pushes them on its own thread, so the request that ended the task never waits for a receiver. It relays
+ * at once when told of an end here, and every {@link #POLL} for ends made elsewhere or left by a crash. Failed sends
+ * are retried with exponential backoff up to {@link SignalsConfig#maxAttempts()}; a SET the receiver rejects (400) or
+ * that runs out of attempts is kept as failed. Without receivers the outbox is drained without sending anything.
  */
 public final class SetTransmitter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SetTransmitter.class);
@@ -67,27 +67,61 @@ public final class SetTransmitter implements AutoCloseable {
 
   /** Starts pushing: queued deliveries (also those left by an earlier run) go out from now on. */
   public SetTransmitter start() {
-    if (!receivers.isEmpty()) {
-      worker.scheduleWithFixedDelay(this::pumpQuietly, 0, POLL.toMillis(), TimeUnit.MILLISECONDS);
-    }
+    worker.scheduleWithFixedDelay(this::relayAndPumpQuietly, 0, POLL.toMillis(), TimeUnit.MILLISECONDS);
     return this;
   }
 
-  /** A task end listener: queues and pushes on the transmitter's thread; returns at once. */
+  /**
+   * A task end listener: relays the outbox and pushes on the transmitter's thread; returns at once. The end's events
+   * are already in the outbox (its transaction put them there), so nothing is lost if this never runs.
+   */
   public void taskEnded(TaskRecord task, List<CredentialRecord> revoked) {
-    if (receivers.isEmpty()) {
+    worker.execute(this::relayAndPumpQuietly);
+  }
+
+  /**
+   * Turns outbox rows into queued deliveries, each in one transaction with taking its row. Package-private for
+   * tests; the worker calls it every {@link #POLL} and on every end here.
+   */
+  void relay() {
+    while (true) {
+      List<String> ended = store.signalOutbox(BATCH);
+      for (String taskId : ended) {
+        List<SignalDeliveryRecord> queued =
+            receivers.isEmpty()
+                ? List.of()
+                : store.findTask(taskId).filter(t -> !t.active()).map(t -> deliveries(t, revokedByEnd(t))).orElse(List.of());
+        if (store.relaySignalOutbox(taskId, queued) && !queued.isEmpty()) {
+          LOG.debug("shared signals of task {} queued: {}", taskId, queued.size());
+        }
+      }
+      if (ended.size() < BATCH) {
+        return;
+      }
+    }
+  }
+
+  /** The credentials the end revoked (those revoked earlier on their own were signalled then, or never issued). */
+  private List<CredentialRecord> revokedByEnd(TaskRecord task) {
+    List<CredentialRecord> out = new ArrayList<>();
+    for (CredentialRecord c : store.credentialsOf(task.taskId())) {
+      if (c.revokedAt() != null && c.revokedAt().equals(task.endedAt())) {
+        out.add(c);
+      }
+    }
+    return out;
+  }
+
+  private void relayAndPumpQuietly() {
+    try {
+      relay();
+    } catch (RuntimeException e) {
+      LOG.warn("shared signals outbox relay failed; retrying on the next pass: {}", e.getMessage());
       return;
     }
-    worker.execute(
-        () -> {
-          try {
-            store.insertSignalDeliveries(deliveries(task, revoked));
-          } catch (RuntimeException e) {
-            LOG.error("shared signals for task {} could not be queued; they are lost", task.taskId(), e);
-            return;
-          }
-          pumpQuietly();
-        });
+    if (!receivers.isEmpty()) {
+      pumpQuietly();
+    }
   }
 
   private List<SignalDeliveryRecord> deliveries(TaskRecord task, List<CredentialRecord> revoked) {

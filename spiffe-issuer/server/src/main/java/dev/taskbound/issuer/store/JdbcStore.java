@@ -601,23 +601,27 @@ public final class JdbcStore implements Store {
     tx.inTransaction(
         "queue signal deliveries",
         c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "INSERT INTO ssf_deliveries (" + DELIVERY_COLUMNS + ", state) VALUES (?,?,?,?,?,?,?,'pending')")) {
-            for (SignalDeliveryRecord d : deliveries) {
-              ps.setString(1, d.deliveryId());
-              ps.setString(2, d.receiverUrl());
-              ps.setString(3, d.taskId());
-              ps.setString(4, d.set());
-              ps.setInt(5, d.attempts());
-              Columns.setInstant(ps, 6, d.createdAt());
-              Columns.setInstant(ps, 7, d.nextAttemptAt());
-              ps.addBatch();
-            }
-            ps.executeBatch();
-          }
+          insertDeliveries(c, deliveries);
           return null;
         });
+  }
+
+  private static void insertDeliveries(Connection c, List<SignalDeliveryRecord> deliveries) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO ssf_deliveries (" + DELIVERY_COLUMNS + ", state) VALUES (?,?,?,?,?,?,?,'pending')")) {
+      for (SignalDeliveryRecord d : deliveries) {
+        ps.setString(1, d.deliveryId());
+        ps.setString(2, d.receiverUrl());
+        ps.setString(3, d.taskId());
+        ps.setString(4, d.set());
+        ps.setInt(5, d.attempts());
+        Columns.setInstant(ps, 6, d.createdAt());
+        Columns.setInstant(ps, 7, d.nextAttemptAt());
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
   }
 
   @Override
@@ -1076,5 +1080,151 @@ public final class JdbcStore implements Store {
   /** The pool, for the evidence log, which keeps its own tables (V2) and SQL in its package. */
   public javax.sql.DataSource dataSource() {
     return pool;
+  }
+
+  // ---- replicas (issue 14) ---------------------------------------------------------------------------------
+
+  /** How long a request waits for a connection before the store fails it (then answered 503). */
+  public java.time.Duration connectionTimeout() {
+    return java.time.Duration.ofMillis(pool.getConnectionTimeout());
+  }
+
+  /** True when a connection can be had and answers, within the connection timeout: readiness. */
+  public boolean reachable() {
+    try (Connection c = pool.getConnection()) {
+      return c.isValid((int) Math.max(1, connectionTimeout().toSeconds()));
+    } catch (SQLException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Hears revocations committed by any replica (PostgreSQL LISTEN on a dedicated connection, filled by the V8
+   * triggers in the revoking transaction). Nothing to hear on SQLite: one process owns the file, and returns a
+   * feed that never calls back.
+   */
+  public RevocationFeed listenForRevocations(RevocationFeed.Listener listener) {
+    if (database != Database.POSTGRESQL) {
+      return RevocationFeed.silent();
+    }
+    java.util.Properties props = new java.util.Properties();
+    props.putAll(pool.getDataSourceProperties());
+    if (pool.getUsername() != null) {
+      props.setProperty("user", pool.getUsername());
+    }
+    if (pool.getPassword() != null) {
+      props.setProperty("password", pool.getPassword());
+    }
+    return RevocationFeed.start(() -> java.sql.DriverManager.getConnection(pool.getJdbcUrl(), props), listener);
+  }
+
+  @Override
+  public <T> T exclusively(String name, java.util.function.Supplier<T> work) {
+    if (database != Database.POSTGRESQL) {
+      return work.get();
+    }
+    // A session lock on a connection of its own, held across the work's own transactions; a replica that dies holding
+    // it loses its session, and the lock with it.
+    try (Connection c = pool.getConnection()) {
+      c.setAutoCommit(true);
+      try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_lock(hashtext(current_schema() || ?))")) {
+        ps.setString(1, "/" + name);
+        ps.execute();
+      }
+      try {
+        return work.get();
+      } finally {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_unlock(hashtext(current_schema() || ?))")) {
+          ps.setString(1, "/" + name);
+          ps.execute();
+        }
+      }
+    } catch (SQLException e) {
+      throw new StoreException("lock " + name + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public boolean insertSharedKey(String keyId, String sealed, Instant createdAt) {
+    Objects.requireNonNull(sealed, "sealed");
+    return tx.inTransaction(
+        "insert shared key",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "INSERT INTO shared_keys (key_id, sealed, created_at) VALUES (?, ?, ?) ON CONFLICT (key_id) DO NOTHING")) {
+            ps.setString(1, keyId);
+            ps.setString(2, sealed);
+            Columns.setInstant(ps, 3, createdAt);
+            return ps.executeUpdate() == 1;
+          }
+        });
+  }
+
+  @Override
+  public Optional<String> sharedKey(String keyId) {
+    return tx.oneStatement(
+        "read shared key",
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement("SELECT sealed FROM shared_keys WHERE key_id = ?")) {
+            ps.setString(1, keyId);
+            try (ResultSet rs = ps.executeQuery()) {
+              return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+            }
+          }
+        });
+  }
+
+  @Override
+  public void removeSharedKey(String keyId) {
+    tx.inTransaction(
+        "remove shared key",
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement("DELETE FROM shared_keys WHERE key_id = ?")) {
+            ps.setString(1, keyId);
+            return ps.executeUpdate();
+          }
+        });
+  }
+
+  @Override
+  public List<String> signalOutbox(int limit) {
+    requirePositive(limit);
+    return tx.oneStatement(
+        "read signal outbox",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement("SELECT task_id FROM ssf_outbox ORDER BY ended_at, task_id LIMIT ?")) {
+            ps.setInt(1, limit);
+            List<String> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                out.add(rs.getString(1));
+              }
+            }
+            return out;
+          }
+        });
+  }
+
+  @Override
+  public boolean relaySignalOutbox(String taskId, List<SignalDeliveryRecord> deliveries) {
+    Objects.requireNonNull(deliveries, "deliveries");
+    return tx.inTransaction(
+        "relay signal outbox",
+        c -> {
+          // The delete is the claim: of replicas relaying the same end, one deletes the row, the others wait on it
+          // and then delete nothing.
+          try (PreparedStatement ps = c.prepareStatement("DELETE FROM ssf_outbox WHERE task_id = ?")) {
+            ps.setString(1, taskId);
+            if (ps.executeUpdate() != 1) {
+              return false;
+            }
+          }
+          if (!deliveries.isEmpty()) {
+            insertDeliveries(c, deliveries);
+          }
+          return true;
+        });
   }
 }

@@ -207,6 +207,34 @@ public interface Store extends AutoCloseable {
    */
   List<CredentialRecord> credentialsValidAfterTaskEnd(Instant now, int limit);
 
+  // ---- replicas (issue 14): shared keys, coordination, the Shared Signals outbox ----------------------------
+
+  /**
+   * Runs {@code work} while holding the store-wide lock {@code name}: on PostgreSQL a session advisory lock, so one
+   * replica at a time runs it (others wait); elsewhere (one process per store) it just runs.
+   */
+  default <T> T exclusively(String name, java.util.function.Supplier<T> work) {
+    return work.get();
+  }
+
+  /** Keeps a sealed private key under {@code keyId} unless one is there: true when this call stored it. */
+  boolean insertSharedKey(String keyId, String sealed, Instant createdAt);
+
+  /** The sealed private key stored under {@code keyId}. */
+  Optional<String> sharedKey(String keyId);
+
+  /** Forgets a shared key; a no-op when absent. */
+  void removeSharedKey(String keyId);
+
+  /** Task ends whose Shared Signals are still to be queued (the outbox, filled by the end's transaction). */
+  List<String> signalOutbox(int limit);
+
+  /**
+   * Takes a task's end off the outbox and queues {@code deliveries} for it, in one transaction: false, and nothing
+   * queued, when another caller took it first.
+   */
+  boolean relaySignalOutbox(String taskId, List<SignalDeliveryRecord> deliveries);
+
   @Override
   void close();
 }

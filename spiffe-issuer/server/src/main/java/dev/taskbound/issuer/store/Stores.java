@@ -6,6 +6,7 @@ import dev.taskbound.issuer.config.IssuerConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.UnaryOperator;
@@ -27,6 +28,13 @@ public final class Stores {
   private static final int SQLITE_BUSY_TIMEOUT_MILLIS = 15_000;
   private static final int SQLITE_POOL_SIZE = 8;
   private static final int POSTGRES_POOL_SIZE = 16;
+  // Hikari refuses shorter connection and validation timeouts.
+  private static final long MIN_CONNECTION_TIMEOUT_MILLIS = 250;
+  /**
+   * A statement whose connection goes silent (a database host gone, a network partition: no reset ever arrives)
+   * fails after this; longer than any statement of ours takes, so only a dead connection ever reaches it.
+   */
+  public static final Duration POSTGRES_SOCKET_TIMEOUT = Duration.ofSeconds(30);
 
   private Stores() {}
 
@@ -42,7 +50,8 @@ public final class Stores {
   static JdbcStore open(IssuerConfig.StoreConfig cfg, Path dataDir, UnaryOperator<String> env) {
     Objects.requireNonNull(cfg, "store config");
     if (cfg.postgres()) {
-      return openPostgres(cfg.postgresUrl(), cfg.postgresUser(), password(cfg.passwordEnv(), env));
+      return openPostgres(
+          cfg.postgresUrl(), cfg.postgresUser(), password(cfg.passwordEnv(), env), cfg.connectionTimeout());
     }
     Objects.requireNonNull(dataDir, "data dir");
     Path file = cfg.sqlitePath() == null ? dataDir.resolve(DEFAULT_SQLITE_FILE) : dataDir.resolve(cfg.sqlitePath());
@@ -82,7 +91,18 @@ public final class Stores {
    * server trusts the connection.
    */
   public static JdbcStore openPostgres(String jdbcUrl, String user, String password) {
+    return openPostgres(jdbcUrl, user, password, IssuerConfig.StoreConfig.DEFAULT_CONNECTION_TIMEOUT);
+  }
+
+  /**
+   * As {@link #openPostgres(String, String, String)}, failing a request that cannot get a connection within
+   * {@code connectionTimeout} (Hikari's default is 30 s, which a client sees as a hang): opening a new connection
+   * (TCP connect and login) is bounded by the same time, and a connection that stops answering mid-statement by
+   * {@link #POSTGRES_SOCKET_TIMEOUT}.
+   */
+  public static JdbcStore openPostgres(String jdbcUrl, String user, String password, Duration connectionTimeout) {
     Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+    Objects.requireNonNull(connectionTimeout, "connectionTimeout");
     if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
       throw new StoreException("not a PostgreSQL JDBC URL (expected jdbc:postgresql:...)");
     }
@@ -92,6 +112,14 @@ public final class Stores {
     hikari.setUsername(user);
     hikari.setPassword(password);
     hikari.setMaximumPoolSize(POSTGRES_POOL_SIZE);
+    long timeoutMillis = Math.max(MIN_CONNECTION_TIMEOUT_MILLIS, connectionTimeout.toMillis());
+    hikari.setConnectionTimeout(timeoutMillis);
+    // A pooled connection idle for a while is checked before use; the check must fit inside the wait.
+    hikari.setValidationTimeout(Math.max(MIN_CONNECTION_TIMEOUT_MILLIS, timeoutMillis / 2));
+    long timeoutSeconds = Math.max(1, (timeoutMillis + 999) / 1000);
+    hikari.addDataSourceProperty("connectTimeout", Long.toString(timeoutSeconds));
+    hikari.addDataSourceProperty("loginTimeout", Long.toString(timeoutSeconds));
+    hikari.addDataSourceProperty("socketTimeout", Long.toString(POSTGRES_SOCKET_TIMEOUT.toSeconds()));
     // Server error details quote the offending values (token digests, ids); keep them out of exception messages.
     hikari.addDataSourceProperty("logServerErrorDetail", "false");
     return migrated(hikari, Database.POSTGRESQL);
@@ -108,7 +136,8 @@ public final class Stores {
     try {
       Flyway.configure()
           .dataSource(pool)
-          .locations("classpath:db/migration")
+          // Shared migrations, then those one database needs in its own dialect (V8: triggers).
+          .locations("classpath:db/migration", "classpath:db/" + name)
           .failOnMissingLocations(true)
           .load()
           .migrate();

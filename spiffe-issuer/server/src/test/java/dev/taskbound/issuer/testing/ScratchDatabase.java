@@ -53,6 +53,14 @@ public final class ScratchDatabase implements AutoCloseable {
     }
   }
 
+  /** The JDBC URL of this PostgreSQL scratch schema, for issuers opened on it (replicas, proxies). */
+  public String schemaUrl() {
+    if (pgSchema == null) {
+      throw new IllegalStateException("not a PostgreSQL scratch database");
+    }
+    return pgUrl + (pgUrl.contains("?") ? "&" : "?") + "currentSchema=" + pgSchema;
+  }
+
   public boolean isPostgres() {
     return pgSchema != null;
   }
