@@ -81,6 +81,7 @@ public final class Issuer implements AutoCloseable {
   private final DevAttestor devAttestor;
   private final EvidenceLog evidence;
   private final Revocation revocation;
+  private final HttpServer http;
   /** Closed in reverse order of opening. */
   private final Deque<AutoCloseable> resources;
 
@@ -108,12 +109,14 @@ public final class Issuer implements AutoCloseable {
       DevAttestor devAttestor,
       EvidenceLog evidence,
       Revocation revocation,
+      HttpServer http,
       Deque<AutoCloseable> resources) {
     this.config = config;
     this.core = core;
     this.devAttestor = devAttestor;
     this.evidence = evidence;
     this.revocation = revocation;
+    this.http = http;
     this.resources = resources;
   }
 
@@ -210,7 +213,7 @@ public final class Issuer implements AutoCloseable {
 
       http.start(new ApiHandler(tasks, () -> core.ca().bundle().bundleJson(), endpoints));
       LOG.info("issuer {} serving trust domain {} (dev={})", cfg.issuerUrl(), cfg.trustDomain(), cfg.dev());
-      return new Issuer(cfg, new Offline(cfg, core.store(), core.ca(), tasks), dev, evidence, revocation, resources);
+      return new Issuer(cfg, new Offline(cfg, core.store(), core.ca(), tasks), dev, evidence, revocation, http, resources);
     } catch (Exception | Error e) {
       closeAll(resources);
       throw e;
@@ -300,8 +303,17 @@ public final class Issuer implements AutoCloseable {
     return devAttestor.mintToken(lifetime);
   }
 
+  /**
+   * Drains HTTP first (requests in flight still need the store, the log and the CA), then closes the rest in reverse
+   * order of opening. Idempotent.
+   */
   @Override
-  public void close() {
+  public synchronized void close() {
+    try {
+      http.close();
+    } catch (RuntimeException e) {
+      LOG.warn("error while draining HTTP requests", e);
+    }
     closeAll(resources);
   }
 
