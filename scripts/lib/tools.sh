@@ -18,7 +18,8 @@ tool_helm() {
   echo "$bin"
 }
 
-# deploy/tools/k8s-validate: its go.mod/go.sum pin the Kubernetes API version; rebuilt when they or main.go change.
+# deploy/tools/k8s-validate: its go.mod/go.sum pin the Kubernetes API version (the same k8s.io modules as helm's, so
+# the Go build cache shares their compiled packages); rebuilt when go.mod, go.sum or main.go change.
 tool_k8s_validate() {
   local src key bin
   src="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/deploy/tools/k8s-validate"
@@ -28,7 +29,7 @@ tool_k8s_validate() {
     _require_go || return 1
     echo "tools: building k8s-validate (once; cached in $TOOLS_CACHE)" >&2
     mkdir -p "$(dirname "$bin")"
-    (cd "$src" && GOFLAGS=-buildvcs=false go build -trimpath -o "$bin" .) >&2
+    (cd "$src" && GOFLAGS=-buildvcs=false go build -o "$bin" .) >&2
   fi
   echo "$bin"
 }
