@@ -97,6 +97,7 @@ public final class Issuer implements AutoCloseable {
   private final Revocation revocation;
   /** One key rotation pass (CA, JWT-SVID and downstream keys), as the scheduler runs it. */
   private Runnable keyRotation = () -> {};
+  private final HttpServer http;
   /** Closed in reverse order of opening. */
   private final Deque<AutoCloseable> resources;
 
@@ -127,6 +128,7 @@ public final class Issuer implements AutoCloseable {
       DevLogin devLogin,
       EvidenceLog evidence,
       Revocation revocation,
+      HttpServer http,
       Deque<AutoCloseable> resources) {
     this.config = config;
     this.core = core;
@@ -134,6 +136,7 @@ public final class Issuer implements AutoCloseable {
     this.devLogin = devLogin;
     this.evidence = evidence;
     this.revocation = revocation;
+    this.http = http;
     this.resources = resources;
   }
 
@@ -256,7 +259,7 @@ public final class Issuer implements AutoCloseable {
       endpoints.add(new MetricsEndpoint(metrics::scrape, secret(env, cfg.operations().metricsTokenEnv(), "metrics.bearer_token_env")));
       http.start(new RequestMetrics(new ApiHandler(tasks, () -> core.ca().bundle().bundleJson(), endpoints), metrics.registry()));
       LOG.info("issuer {} serving trust domain {} (dev={})", cfg.issuerUrl(), cfg.trustDomain(), cfg.dev());
-      Issuer issuer = new Issuer(cfg, new Offline(cfg, core.store(), core.ca(), tasks), dev, devLogin, evidence, revocation, resources);
+      Issuer issuer = new Issuer(cfg, new Offline(cfg, core.store(), core.ca(), tasks), dev, devLogin, evidence, revocation, http, resources);
       issuer.keyRotation = keyRotation;
       return issuer;
     } catch (Exception | Error e) {
@@ -415,8 +418,17 @@ public final class Issuer implements AutoCloseable {
     return config.issuerUrl() + "/ui/#login=" + devLogin.newCode();
   }
 
+  /**
+   * Drains HTTP first (requests in flight still need the store, the log and the CA), then closes the rest in reverse
+   * order of opening. Idempotent.
+   */
   @Override
-  public void close() {
+  public synchronized void close() {
+    try {
+      http.close();
+    } catch (RuntimeException e) {
+      LOG.warn("error while draining HTTP requests", e);
+    }
     closeAll(resources);
   }
 

@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import sun.misc.Signal;
 
 /** {@code taskbound-issuer serve}: run the issuer until SIGINT/SIGTERM. */
 @Command(name = "serve", description = "Run the issuer.")
@@ -39,15 +40,14 @@ final class ServeCommand implements Callable<Integer> {
     IssuerConfig cfg = config != null ? ConfigLoader.load(config) : ConfigLoader.dev(dataDir != null ? dataDir : Path.of(ConfigLoader.DEFAULT_DATA_DIR));
     cfg = ConfigLoader.override(cfg, dev, listen, dataDir);
     Issuer issuer = Issuer.start(cfg, Clock.systemUTC());
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  issuer.close();
-                  stopped.countDown();
-                },
-                "taskbound-shutdown"));
+    // SIGTERM (podman stop, Kubernetes) and SIGINT stop the issuer on this thread: drain, close, exit 0. A shutdown
+    // hook alone would run while the JVM is already exiting and end with status 143, which reads as a crash.
+    CountDownLatch stopRequested = new CountDownLatch(1);
+    for (String name : new String[] {"TERM", "INT"}) {
+      Signal.handle(new Signal(name), signal -> stopRequested.countDown());
+    }
+    // Backstop for other ways out (SIGHUP, System.exit elsewhere): still close the store and the log.
+    Runtime.getRuntime().addShutdownHook(new Thread(issuer::close, "taskbound-shutdown"));
     out.println("Taskbound issuer listening on " + issuer.url());
     out.println("trust domain " + issuer.config().trustDomain() + ", data in " + issuer.config().dataDir().toAbsolutePath());
     if (issuer.config().dev()) {
@@ -60,7 +60,12 @@ final class ServeCommand implements Callable<Integer> {
               : "--data-dir " + issuer.config().dataDir()));
     }
     out.flush();
-    stopped.await();
+    stopRequested.await();
+    out.println("stopping: draining requests in flight");
+    out.flush();
+    issuer.close();
+    out.println("stopped");
+    out.flush();
     return 0;
   }
 }

@@ -28,6 +28,7 @@ import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
@@ -36,6 +37,11 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * Plain HTTP only when no TLS is configured, which the configuration allows in dev mode only (loopback).
  */
 public final class HttpServer implements AutoCloseable {
+  /**
+   * How long {@link #close} waits for requests in flight; inside Kubernetes' default 30 s termination grace period.
+   */
+  static final java.time.Duration DRAIN_TIMEOUT = java.time.Duration.ofSeconds(20);
+
   private final Server server;
   private final ServerConnector connector;
   private final boolean tls;
@@ -53,6 +59,7 @@ public final class HttpServer implements AutoCloseable {
     QueuedThreadPool pool = new QueuedThreadPool(200, 8);
     pool.setName("taskbound-http");
     Server server = new Server(pool);
+    server.setStopTimeout(DRAIN_TIMEOUT.toMillis());
     server.setErrorHandler(new ProblemErrorHandler());
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
@@ -105,10 +112,12 @@ public final class HttpServer implements AutoCloseable {
   }
 
   public void start(Handler handler) throws Exception {
-    server.setHandler(handler);
+    // On stop, connectors stop accepting and new requests get 503 while those in flight finish (up to DRAIN_TIMEOUT).
+    server.setHandler(new GracefulHandler(handler));
     server.start();
   }
 
+  /** Stops accepting, lets requests in flight finish (bounded by {@link #DRAIN_TIMEOUT}), then stops. Idempotent. */
   @Override
   public void close() {
     try {
