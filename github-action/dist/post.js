@@ -9,12 +9,12 @@ import {
   setFailed,
   stopRenewer,
   warning
-} from "./chunks/chunk-EICGUTSZ.js";
+} from "./chunks/chunk-WCTRPL6N.js";
 import {
   CredentialDirectory,
   TaskSession,
   errorMessage
-} from "./chunks/chunk-Z7DHDB4J.js";
+} from "./chunks/chunk-UBMBJ5IY.js";
 
 // src/job-outcome.ts
 function jobOutcome(status) {

@@ -4,7 +4,7 @@ import {
   CredentialDirectory,
   STATE_FILE,
   TaskSession
-} from "./chunks/chunk-Z7DHDB4J.js";
+} from "./chunks/chunk-UBMBJ5IY.js";
 
 // src/renewer.ts
 import { existsSync } from "node:fs";

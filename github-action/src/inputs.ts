@@ -15,19 +15,21 @@ export interface ActionInputs {
   shell: string;
   ttl: string | null;
   workingDirectory: string | null;
+  /** Serve the SPIFFE Workload API to the command (step-scoped mode only). */
+  workloadApi: boolean;
 }
 
-export const WORKLOAD_API_UNSUPPORTED =
-  'workload-api: true is not supported by this action. The per-step SPIFFE Workload API is served by the taskbound ' +
-  'CLI (Java 17 and taskbound.jar): run your command with `java -jar taskbound.jar run --workload-api --audience … -- CMD` ' +
-  'in a run step instead (docs/github-actions.md, "Workload API").';
+export const WORKLOAD_API_NEEDS_RUN =
+  'workload-api: true needs `run:`: the action serves the Workload API to the command it runs, for the step\'s ' +
+  'lifetime; the job-scoped mode does not offer it (docs/github-actions.md, "Workload API").';
 
 export function readInputs(): ActionInputs {
   const issuerUrl = core.getInput('issuer-url', { required: true });
-  if (core.getInput('workload-api') !== '' && core.getBooleanInput('workload-api')) {
-    throw new Error(WORKLOAD_API_UNSUPPORTED);
-  }
+  const workloadApi = core.getInput('workload-api') !== '' && core.getBooleanInput('workload-api');
   const run = core.getInput('run', { trimWhitespace: false });
+  if (workloadApi && run.trim() === '') {
+    throw new Error(WORKLOAD_API_NEEDS_RUN);
+  }
   return {
     issuerUrl,
     audiences: parseAudiences(core.getInput('audiences')),
@@ -38,6 +40,7 @@ export function readInputs(): ActionInputs {
     shell: core.getInput('shell') || 'bash',
     ttl: core.getInput('ttl') || null,
     workingDirectory: core.getInput('working-directory') || null,
+    workloadApi,
   };
 }
 

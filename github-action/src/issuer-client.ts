@@ -149,6 +149,12 @@ export class IssuerClient {
     return Buffer.from(await response.arrayBuffer());
   }
 
+  /** The issuer's SPIFFE bundle document (JWKS form, `GET /bundle`): its JWT authorities for the Workload API. */
+  async bundleJson(): Promise<string> {
+    const response = await this.send('download the trust bundle', 'GET', '/bundle');
+    return response.text();
+  }
+
   async evidenceKey(): Promise<string> {
     const response = await this.send('download the evidence key', 'GET', '/evidence/key');
     return (await response.text()).trim();

@@ -6,7 +6,8 @@ import type { ActionInputs } from './inputs.js';
 import type { Outcome } from './issuer-client.js';
 import { shellCommand } from './shell-command.js';
 import { endAndReport } from './task-ending.js';
-import type { TaskSession } from './task-session.js';
+import { errorMessage, type TaskSession } from './task-session.js';
+import { WorkloadApiServer } from './workload-api-server.js';
 
 /** Ending after a cancellation must fit in what the runner still allows. */
 const END_RETRY_ON_CANCEL_SECONDS = 2;
@@ -17,6 +18,27 @@ const END_RETRY_ON_CANCEL_SECONDS = 2;
  * outlive the step.
  */
 export async function runStepScoped(inputs: ActionInputs, session: TaskSession, runnerTemp: string): Promise<void> {
+  let workloadApi: WorkloadApiServer | null = null;
+  if (inputs.workloadApi) {
+    try {
+      workloadApi = await WorkloadApiServer.start(session, (m) => core.warning(m));
+    } catch (e) {
+      const reason = `the Workload API could not start: ${errorMessage(e)}`;
+      await endAndReport(session, 'step', 'failed', reason, 'the step');
+      core.setFailed(`Taskbound: ${reason}`);
+      return;
+    }
+    core.info(`Taskbound: serving the SPIFFE Workload API to the command at ${workloadApi.endpoint}`);
+  }
+  try {
+    await runAndEnd(inputs, session, runnerTemp, workloadApi);
+  } finally {
+    // After the end: the redaction reached open streams when the task ended, and calls until now were denied.
+    await workloadApi?.close();
+  }
+}
+
+async function runAndEnd(inputs: ActionInputs, session: TaskSession, runnerTemp: string, workloadApi: WorkloadApiServer | null): Promise<void> {
   const svids = session.svids;
   if (svids !== null) {
     session.startRenewing(svids.renew_after, (reason) => core.warning(`Taskbound: renewal stopped: ${reason}`));
@@ -30,7 +52,11 @@ export async function runStepScoped(inputs: ActionInputs, session: TaskSession, 
       command.file,
       command.args,
       inputs.workingDirectory,
-      { ...process.env, ...session.environment(inputs.awsRoleArn) },
+      {
+        ...process.env,
+        ...session.environment(inputs.awsRoleArn),
+        ...(workloadApi !== null ? { SPIFFE_ENDPOINT_SOCKET: workloadApi.endpoint } : {}),
+      },
       { info: (m) => core.info(m), warning: (m) => core.warning(m) },
     );
   } finally {

@@ -31,6 +31,11 @@ export class TaskKey {
     return this.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
   }
 
+  /** Unencrypted PKCS#8 DER, as the Workload API sends it (`x509_svid_key`). */
+  privateKeyDer(): Buffer {
+    return this.privateKey.export({ format: 'der', type: 'pkcs8' });
+  }
+
   /**
    * A compact ES256 JWS over {aud, iat, jti, attestation_sha256}: binds this key to one attestation and one issuer,
    * so the pair cannot be replayed elsewhere. JOSE wants the raw r‖s signature, not DER (RFC 7518 §3.4).

@@ -11,6 +11,14 @@ import {
 } from './issuer-client.js';
 import { TaskKey } from './task-key.js';
 
+/** Hears a session's rotations and its end, as the Java client's SvidListener (the Workload API is one). */
+export interface SessionListener {
+  /** Fresh SVIDs after a renewal, once the files hold them. */
+  rotated(svids: Svids): void;
+  /** The task has ended, or the attempt to end it is over: the step holds no identity any more. */
+  ended(): void;
+}
+
 /** What a session reports to the step: masking and log lines. Never handed a secret except through `mask`. */
 export interface SessionHooks {
   mask(secret: string): void;
@@ -48,6 +56,7 @@ export class TaskSession {
   private ended: EndedTask | null = null;
   /** downstream audience → the lifetime of its current token, in the order asked for. */
   private readonly downstream = new Map<string, DownstreamLifetime>();
+  private readonly listeners = new Set<SessionListener>();
 
   private constructor(
     readonly client: IssuerClient,
@@ -55,6 +64,8 @@ export class TaskSession {
     private readonly state: TaskState,
     private current: Svids | null,
     private readonly hooks: SessionHooks,
+    /** The task's key: held by the session that began the task, absent from a resumed one. */
+    readonly key: TaskKey | null = null,
   ) {
     for (const d of directory.readDownstreamLifetimes()) {
       this.downstream.set(d.audience, d);
@@ -85,7 +96,7 @@ export class TaskSession {
       audiences,
       end_retry_seconds: o.endRetrySeconds ?? 30,
     };
-    const session = new TaskSession(o.client, directory, state, begun, o.hooks);
+    const session = new TaskSession(o.client, directory, state, begun, o.hooks, key);
     try {
       directory.writePrivateKey(keyPem);
       directory.writeSvids(begun, audiences);
@@ -169,6 +180,14 @@ export class TaskSession {
     maskSvids(fresh, this.hooks);
     this.directory.writeSvids(fresh, this.state.audiences);
     this.current = fresh;
+    for (const l of this.listeners) {
+      try {
+        l.rotated(fresh);
+      } catch (e) {
+        // One failing listener must not keep the fresh SVIDs from the files or the others.
+        this.hooks.warning(`Taskbound: ${errorMessage(e)}`);
+      }
+    }
     for (const old of [...this.downstream.values()].filter((d) => refreshAt(d) <= Date.now())) {
       try {
         this.keepDownstream(await this.exchange(fresh, old.audience));
@@ -197,6 +216,14 @@ export class TaskSession {
     this.directory.writeDownstream([token]);
     this.downstream.set(token.audience, { audience: token.audience, issuedAt: token.issuedAt, expiresAt: token.expiresAt });
     this.directory.writeDownstreamLifetimes([...this.downstream.values()]);
+  }
+
+  addListener(listener: SessionListener): void {
+    this.listeners.add(listener);
+  }
+
+  removeListener(listener: SessionListener): void {
+    this.listeners.delete(listener);
   }
 
   /** Keeps renewing at each `renew_after` until the task ends; `onStopped` hears why renewal gave up. */
@@ -254,6 +281,13 @@ export class TaskSession {
       }
     } finally {
       this.directory.wipe();
+      for (const l of this.listeners) {
+        try {
+          l.ended();
+        } catch (e) {
+          this.hooks.warning(`Taskbound: ${errorMessage(e)}`);
+        }
+      }
     }
   }
 }

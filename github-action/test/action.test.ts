@@ -394,12 +394,6 @@ describe('refusals', () => {
     assert.equal(r.code, 1);
     assert.match(r.stdout, /pull request from a fork, and GitHub gives such jobs no OIDC token/);
   });
-
-  it('refuses workload-api: true with a pointer to the CLI', async () => {
-    const r = await runner.step('main', inputs({ run: 'echo never', 'workload-api': 'true' }));
-    assert.equal(r.code, 1);
-    assert.match(r.stdout, /workload-api: true is not supported by this action.*taskbound\.jar run --workload-api/);
-  });
 });
 
 /** Resolves once `condition` holds. No bound: a wait that never ends is a real failure (caught by the CI job's timeout), not a slow machine. */

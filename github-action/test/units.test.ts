@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
-import { createHash, createPublicKey, verify } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { downstreamFileName, environmentSuffix, tokenFileName } from '../src/audience-names.js';
 import { credentialEnvironment } from '../src/credential-environment.js';
 import { parseAudiences } from '../src/inputs.js';
 import { normaliseIssuerUrl } from '../src/issuer-client.js';
+import { InvalidJwtSvid, verifyJwtSvid } from '../src/jwt-svid-verifier.js';
 import { shellCommand } from '../src/shell-command.js';
 import { PROOF_TYPE, TaskKey } from '../src/task-key.js';
+import type { JwtAuthority } from '../src/workload-state.js';
 
 describe('audience names (as the Java client AudienceNames)', () => {
   it('names token files and variables injectively, as documented in docs/cli.md', () => {
@@ -95,5 +97,50 @@ describe('task key and proof of possession', () => {
     assert.deepEqual(Object.keys(key.publicJwk).sort(), ['crv', 'kty', 'x', 'y']);
     assert.equal(String(key), 'TaskKey[P-256, private=<redacted>]');
     assert.match(key.privateKeyPem(), /^-----BEGIN PRIVATE KEY-----\n/);
+  });
+});
+
+describe('JWT-SVID validation for ValidateJWTSVID (as the CLI JwtSvidVerifier)', () => {
+  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const authorities = new Map<string, JwtAuthority>([
+    ['ec1', { kid: 'ec1', kty: 'EC', key: ec.publicKey }],
+    ['rsa1', { kid: 'rsa1', kty: 'RSA', key: rsa.publicKey }],
+  ]);
+  const td = 'spiffe://taskbound.test';
+  const now = new Date('2026-01-01T00:00:00Z');
+  const claims = { sub: `${td}/ci/x`, aud: ['sts.amazonaws.com'], exp: now.getTime() / 1000 + 60 };
+  const jws = (header: Record<string, unknown>, body: Record<string, unknown>, key: KeyObject, opts: object = {}) => {
+    const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(body)).toString('base64url')}`;
+    return `${input}.${sign('sha256', Buffer.from(input), { key, ...opts }).toString('base64url')}`;
+  };
+  const es256 = (body: Record<string, unknown>, kid = 'ec1') =>
+    jws({ alg: 'ES256', kid, typ: 'JWT' }, body, ec.privateKey, { dsaEncoding: 'ieee-p1363' });
+
+  it('accepts a good ES256 and RS256 token and returns its claims', () => {
+    assert.equal(verifyJwtSvid(es256(claims), 'sts.amazonaws.com', authorities, td, now).sub, claims.sub);
+    const rs = jws({ alg: 'RS256', kid: 'rsa1' }, claims, rsa.privateKey);
+    assert.deepEqual(verifyJwtSvid(rs, 'sts.amazonaws.com', authorities, td, now).aud, claims.aud);
+  });
+
+  it('refuses what the JWT-SVID spec refuses, saying why', () => {
+    const refused = (token: string, why: RegExp, audience = 'sts.amazonaws.com') =>
+      assert.throws(() => verifyJwtSvid(token, audience, authorities, td, now), (e: Error) => e instanceof InvalidJwtSvid && why.test(e.message));
+    refused('not.a', /not a signed JWT/);
+    refused(es256(claims, 'unknown'), /no JWT authority with kid unknown/);
+    // The key decides the algorithm, never the header alone: an RSA key named by an ES256 header is refused.
+    refused(jws({ alg: 'ES256', kid: 'rsa1' }, claims, ec.privateKey, { dsaEncoding: 'ieee-p1363' }), /algorithm ES256 does not match the RSA key rsa1/);
+    refused(jws({ alg: 'none', kid: 'ec1' }, claims, ec.privateKey), /algorithm none does not match/);
+    // ECDSA algorithms are bound to their curve: ES384 over a P-256 key is refused.
+    refused(jws({ alg: 'ES384', kid: 'ec1' }, claims, ec.privateKey, { dsaEncoding: 'ieee-p1363' }), /algorithm ES384 does not match the EC key ec1/);
+    const good = es256(claims);
+    const signatureAt = good.lastIndexOf('.') + 1;
+    const tampered = good.slice(0, signatureAt) + (good[signatureAt] === 'A' ? 'B' : 'A') + good.slice(signatureAt + 1);
+    refused(tampered, /signature does not verify/);
+    refused(es256({ ...claims, exp: now.getTime() / 1000 }), /token expired/);
+    refused(es256(claims), /audience https:\/\/other\.example is not in the token's aud/, 'https://other.example');
+    refused(es256({ ...claims, sub: 'spiffe://elsewhere.test/x' }), /sub is not in trust domain spiffe:\/\/taskbound\.test/);
+    refused(es256({ ...claims, sub: 'user' }), /sub is not a SPIFFE ID/);
+    refused(jws({ alg: 'ES256', kid: 'ec1', typ: 'at+jwt' }, claims, ec.privateKey, { dsaEncoding: 'ieee-p1363' }), /typ must be JWT or JOSE/);
   });
 });

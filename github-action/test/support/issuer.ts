@@ -67,7 +67,8 @@ export class IssuerProcess {
         `policy: {file: ${policyFile}}`,
         'attestors:',
         `  github: {issuer: "${githubIssuer}"${githubAudience ? `, audience: "${githubAudience}"` : ''}}`,
-        `introspection: {clients: [{id: ${INTROSPECTION_CLIENT}, secret_env: TASKBOUND_TEST_INTROSPECTION_SECRET, audiences: [sts.amazonaws.com, "https://vault.example"]}]}`,
+        // A relying party sees only tokens for its own audiences: the downstream ones the exchange tests introspect.
+        `introspection: {clients: [{id: ${INTROSPECTION_CLIENT}, secret_env: TASKBOUND_TEST_INTROSPECTION_SECRET, audiences: ["sts.amazonaws.com", "https://vault.example"]}]}`,
         extraConfig,
       ].join('\n'),
     );

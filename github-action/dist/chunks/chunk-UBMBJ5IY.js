@@ -111,6 +111,11 @@ var IssuerClient = class {
     const response = await this.send("download the evidence bundle", "GET", `/evidence/tasks/${encodeURIComponent(taskId)}`);
     return Buffer.from(await response.arrayBuffer());
   }
+  /** The issuer's SPIFFE bundle document (JWKS form, `GET /bundle`): its JWT authorities for the Workload API. */
+  async bundleJson() {
+    const response = await this.send("download the trust bundle", "GET", "/bundle");
+    return response.text();
+  }
   async evidenceKey() {
     const response = await this.send("download the evidence key", "GET", "/evidence/key");
     return (await response.text()).trim();
@@ -381,6 +386,10 @@ var TaskKey = class _TaskKey {
   privateKeyPem() {
     return this.privateKey.export({ format: "pem", type: "pkcs8" }).toString();
   }
+  /** Unencrypted PKCS#8 DER, as the Workload API sends it (`x509_svid_key`). */
+  privateKeyDer() {
+    return this.privateKey.export({ format: "der", type: "pkcs8" });
+  }
   /**
    * A compact ES256 JWS over {aud, iat, jti, attestation_sha256}: binds this key to one attestation and one issuer,
    * so the pair cannot be replayed elsewhere. JOSE wants the raw r‖s signature, not DER (RFC 7518 §3.4).
@@ -414,12 +423,13 @@ var RENEW_RETRY_MAX_MS = 6e4;
 var END_RETRY_MIN_MS = 500;
 var END_RETRY_MAX_MS = 15e3;
 var TaskSession = class _TaskSession {
-  constructor(client, directory, state, current, hooks) {
+  constructor(client, directory, state, current, hooks, key = null) {
     this.client = client;
     this.directory = directory;
     this.state = state;
     this.current = current;
     this.hooks = hooks;
+    this.key = key;
     for (const d of directory.readDownstreamLifetimes()) {
       this.downstream.set(d.audience, d);
     }
@@ -429,10 +439,12 @@ var TaskSession = class _TaskSession {
   state;
   current;
   hooks;
+  key;
   renewTimer = null;
   ended = null;
   /** downstream audience → the lifetime of its current token, in the order asked for. */
   downstream = /* @__PURE__ */ new Map();
+  listeners = /* @__PURE__ */ new Set();
   static async begin(o) {
     const key = TaskKey.generate();
     const exchange = o.exchangeAudiences ?? [];
@@ -457,7 +469,7 @@ var TaskSession = class _TaskSession {
       audiences,
       end_retry_seconds: o.endRetrySeconds ?? 30
     };
-    const session = new _TaskSession(o.client, directory, state, begun, o.hooks);
+    const session = new _TaskSession(o.client, directory, state, begun, o.hooks, key);
     try {
       directory.writePrivateKey(keyPem);
       directory.writeSvids(begun, audiences);
@@ -529,6 +541,13 @@ var TaskSession = class _TaskSession {
     maskSvids(fresh, this.hooks);
     this.directory.writeSvids(fresh, this.state.audiences);
     this.current = fresh;
+    for (const l of this.listeners) {
+      try {
+        l.rotated(fresh);
+      } catch (e) {
+        this.hooks.warning(`Taskbound: ${errorMessage(e)}`);
+      }
+    }
     for (const old of [...this.downstream.values()].filter((d) => refreshAt(d) <= Date.now())) {
       try {
         this.keepDownstream(await this.exchange(fresh, old.audience));
@@ -554,6 +573,12 @@ var TaskSession = class _TaskSession {
     this.directory.writeDownstream([token]);
     this.downstream.set(token.audience, { audience: token.audience, issuedAt: token.issuedAt, expiresAt: token.expiresAt });
     this.directory.writeDownstreamLifetimes([...this.downstream.values()]);
+  }
+  addListener(listener) {
+    this.listeners.add(listener);
+  }
+  removeListener(listener) {
+    this.listeners.delete(listener);
   }
   /** Keeps renewing at each `renew_after` until the task ends; `onStopped` hears why renewal gave up. */
   startRenewing(renewAfter, onStopped = () => void 0) {
@@ -608,6 +633,13 @@ var TaskSession = class _TaskSession {
       }
     } finally {
       this.directory.wipe();
+      for (const l of this.listeners) {
+        try {
+          l.ended();
+        } catch (e) {
+          this.hooks.warning(`Taskbound: ${errorMessage(e)}`);
+        }
+      }
     }
   }
 };

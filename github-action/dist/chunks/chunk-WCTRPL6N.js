@@ -5,7 +5,7 @@ import {
   __require,
   __toESM,
   errorMessage
-} from "./chunk-Z7DHDB4J.js";
+} from "./chunk-UBMBJ5IY.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
