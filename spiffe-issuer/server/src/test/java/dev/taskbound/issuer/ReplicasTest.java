@@ -11,8 +11,9 @@ import dev.taskbound.api.Attestation;
 import dev.taskbound.api.BeginTaskResponse;
 import dev.taskbound.api.TaskOutcome;
 import dev.taskbound.client.IssuerClient;
-import dev.taskbound.client.IssuerException;
 import dev.taskbound.client.TaskKey;
+import dev.taskbound.client.evidence.EvidenceVerifier;
+import dev.taskbound.client.evidence.NoteKey;
 import dev.taskbound.issuer.config.ConfigLoader;
 import dev.taskbound.issuer.store.BundleKeyRecord;
 import dev.taskbound.issuer.store.CredentialKind;
@@ -289,6 +290,57 @@ class ReplicasTest {
         micros.get(micros.size() - 1) / 1000.0);
   }
 
+  // ---- one evidence log ------------------------------------------------------------------------------------
+
+  @Test
+  void replicasAppendingAtOnceKeepOneLinearEvidenceLog() throws Exception {
+    Issuer a = replica("a");
+    Issuer b = replica("b");
+    // Both replicas begin and end tasks at the same time (not through the load balancer: begin's proof is addressed
+    // to issuer_url, so each thread holds its replica's route while it begins).
+    List<String> tasks = new CopyOnWriteArrayList<>();
+    List<Throwable> failures = new CopyOnWriteArrayList<>();
+    List<Thread> threads = new ArrayList<>();
+    for (Issuer replica : List.of(a, b)) {
+      threads.add(new Thread(() -> {
+        try {
+          for (int i = 0; i < 15; i++) {
+            BeginTaskResponse t;
+            synchronized (lb) {
+              t = begin(replica);
+            }
+            end(replica, t);
+            tasks.add(t.taskId() + " " + ports.get(replica));
+          }
+        } catch (Throwable e) {
+          failures.add(e);
+        }
+      }));
+    }
+    threads.forEach(Thread::start);
+    for (Thread t : threads) {
+      t.join();
+    }
+    assertThat(failures).isEmpty();
+    assertThat(tasks).hasSize(30);
+
+    // Every task's bundle, from the replica that ran it, verifies against a signed checkpoint of the one log.
+    NoteKey key = NoteKey.parse(new IssuerClient(direct(a)).evidenceKey());
+    for (String line : tasks) {
+      String[] taskAndPort = line.split(" ");
+      byte[] bundle = new IssuerClient("http://127.0.0.1:" + taskAndPort[1]).evidenceBundle(taskAndPort[0]);
+      assertThat(EvidenceVerifier.verify(bundle, key).failures()).as(taskAndPort[0]).isEmpty();
+    }
+    // The stored leaves have no gap and no duplicate, and a third replica, which refuses to start when the stored
+    // leaves and the newest checkpoint disagree, starts.
+    try (var c = java.sql.DriverManager.getConnection(schemaUrl);
+        var rs = c.createStatement().executeQuery("SELECT count(*), count(DISTINCT leaf_index), max(leaf_index) FROM evidence_entries")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getLong(1)).isEqualTo(rs.getLong(2)).isEqualTo(rs.getLong(3) + 1);
+    }
+    assertThat(replica("c").evidence().checkpoint()).isNotBlank();
+  }
+
   // ---- Shared Signals outbox -------------------------------------------------------------------------------
 
   @Test
@@ -326,44 +378,24 @@ class ReplicasTest {
 
   // ---- helpers ---------------------------------------------------------------------------------------------
 
-  /**
-   * Begins a task, once more after a 503: until the evidence writer is elected, the first append of a replica after
-   * another replica appended fails (its tree is behind) and resynchronises, failing closed.
-   */
   /** This replica's own address (its listener), where {@code issuer.url()} is the load balancer's. */
   private String direct(Issuer issuer) {
     return "http://127.0.0.1:" + ports.get(issuer);
   }
 
+  /**
+   * Begins a task on {@code issuer}. No retry: the replicas' batches take the evidence log's advisory lock and catch
+   * up with each other's leaves, so a begin on a replica that is behind must not fail.
+   */
   private BeginTaskResponse begin(Issuer issuer) {
-    try {
-      return beginOnce(issuer);
-    } catch (IssuerException e) {
-      if (e.status() != 503) {
-        throw e;
-      }
-      return beginOnce(issuer);
-    }
-  }
-
-  private BeginTaskResponse beginOnce(Issuer issuer) {
     // Through the load balancer (the proof of possession is addressed to issuer_url), routed to this replica.
     lb.route("127.0.0.1", ports.get(issuer));
     return new IssuerClient(issuer.url())
         .begin(new Attestation("dev", issuer.mintDevToken(Duration.ofMinutes(5))), TaskKey.generate(), List.of("vault"), "20m");
   }
 
-  /** Ends a task; a 503 (evidence, see {@link #begin}) leaves the end standing, and the repeat returns it. */
   private void end(Issuer issuer, BeginTaskResponse task) {
-    IssuerClient client = new IssuerClient(direct(issuer));
-    try {
-      client.end(task.taskId(), task.controlToken(), "succeeded", null);
-    } catch (IssuerException e) {
-      if (e.status() != 503) {
-        throw e;
-      }
-      client.end(task.taskId(), task.controlToken(), "succeeded", null);
-    }
+    new IssuerClient(direct(issuer)).end(task.taskId(), task.controlToken(), "succeeded", null);
   }
 
   private JsonNode introspect(Issuer issuer, String token) throws Exception {

@@ -18,6 +18,7 @@ import dev.taskbound.issuer.store.StoreWriter;
 import dev.taskbound.issuer.store.Write;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
@@ -48,6 +49,8 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
   private static final Logger LOG = LoggerFactory.getLogger(EvidenceLog.class);
   /** Appends gathered into one transaction at most, for a log with a writer of its own. */
   public static final int DEFAULT_MAX_BATCH = StoreWriter.DEFAULT_MAX_BATCH;
+  /** The PostgreSQL advisory lock (per schema) that makes one replica at a time the log's writer. */
+  static final String WRITER_LOCK = "taskbound-evidence-writer";
 
   /** The leaf indexes of an append, in order, and the first signed checkpoint that covers them. */
   public record Appended(List<Long> leafIndexes, String checkpoint) {
@@ -98,6 +101,8 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
   private int writeAppendsMark;
   private final List<Appending> batchAppends = new ArrayList<>();
   private String batchNote;
+  /** Whether replicas may share this log (PostgreSQL); learnt from the first batch's connection. */
+  private Boolean sharedDatabase;
 
   private EvidenceLog(
       EvidenceStore store, StoreWriter writer, boolean ownsWriter, LogSigner signer, MerkleTree tree, String lastNote,
@@ -279,11 +284,41 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
 
   // ---- the writer's batches ---------------------------------------------------------------------------------
 
+  /**
+   * Orders this batch against every other replica's on the same PostgreSQL log: the transaction takes the log's
+   * advisory lock (held until it commits or rolls back), then takes in the leaves and the checkpoint that other
+   * replicas committed since this one last wrote. The next leaf index is then always the log's next, so replicas
+   * append one linear history, and a replica that dies mid-batch releases the lock with its connection, leaving
+   * nothing behind (its batch never committed). One process per SQLite file needs none of this.
+   */
   @Override
-  public void batchStarted(Connection c) {
+  public void batchStarted(Connection c) throws SQLException {
+    if (sharedDatabase(c)) {
+      // Keyed by schema, like Store.exclusively: logs in other schemas of the same database are other logs.
+      try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext(current_schema() || ?))")) {
+        lock.setString(1, WRITER_LOCK);
+        lock.execute();
+      }
+      long before = tree.size();
+      EvidenceStore.loadLeafHashes(c, before, tree::append);
+      if (tree.size() != before) {
+        String latest = EvidenceStore.latestCheckpoint(c).orElseThrow();
+        checkpoints.committed(latest);
+        checkAgainstLastCheckpoint();
+      }
+    }
     batchStart = tree.size();
     batchAppends.clear();
     batchNote = null;
+  }
+
+  private boolean sharedDatabase(Connection c) throws SQLException {
+    Boolean shared = sharedDatabase;
+    if (shared == null) {
+      shared = "PostgreSQL".equalsIgnoreCase(c.getMetaData().getDatabaseProductName());
+      sharedDatabase = shared;
+    }
+    return shared;
   }
 
   @Override

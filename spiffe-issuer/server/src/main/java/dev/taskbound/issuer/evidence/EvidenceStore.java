@@ -30,24 +30,27 @@ final class EvidenceStore {
 
   /** Streams the leaf hashes from {@code from} on, in order, checking there is no gap. */
   long loadLeafHashes(long from, Consumer<byte[]> sink) {
-    return read("load evidence leaves", c -> {
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT leaf_index, leaf_hash FROM evidence_entries WHERE leaf_index >= ? ORDER BY leaf_index")) {
-        ps.setLong(1, from);
-        ps.setFetchSize(10_000);
-        long next = from;
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            if (rs.getLong(1) != next) {
-              throw new EvidenceException("evidence log has a gap at leaf " + next);
-            }
-            sink.accept(HEX.parseHex(rs.getString(2)));
-            next++;
+    return read("load evidence leaves", c -> loadLeafHashes(c, from, sink));
+  }
+
+  /** As {@link #loadLeafHashes(long, Consumer)}, on {@code c} (inside a writer's batch). */
+  static long loadLeafHashes(Connection c, long from, Consumer<byte[]> sink) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT leaf_index, leaf_hash FROM evidence_entries WHERE leaf_index >= ? ORDER BY leaf_index")) {
+      ps.setLong(1, from);
+      ps.setFetchSize(10_000);
+      long next = from;
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          if (rs.getLong(1) != next) {
+            throw new EvidenceException("evidence log has a gap at leaf " + next);
           }
+          sink.accept(HEX.parseHex(rs.getString(2)));
+          next++;
         }
-        return next;
       }
-    });
+      return next;
+    }
   }
 
   /** Inserts leaves in the caller's transaction (the store writer's batch). */
@@ -85,13 +88,15 @@ final class EvidenceStore {
 
   /** The signed note of the largest checkpoint, if any. */
   Optional<String> latestCheckpoint() {
-    return read("read the latest checkpoint", c -> {
-      try (PreparedStatement ps = c.prepareStatement(
-              "SELECT note FROM evidence_checkpoints ORDER BY tree_size DESC LIMIT 1");
-          ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
-      }
-    });
+    return read("read the latest checkpoint", EvidenceStore::latestCheckpoint);
+  }
+
+  /** As {@link #latestCheckpoint()}, on {@code c}. */
+  static Optional<String> latestCheckpoint(Connection c) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT note FROM evidence_checkpoints ORDER BY tree_size DESC LIMIT 1");
+        ResultSet rs = ps.executeQuery()) {
+      return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+    }
   }
 
   /** The signed note for exactly {@code treeSize}, if one was signed. */
