@@ -30,7 +30,10 @@ CREATE TABLE approval_requests (
     expires_at                BIGINT  NOT NULL,
     decided_at                BIGINT,
     decided_by                TEXT,
-    reason                    TEXT
+    reason                    TEXT,
+    -- 1 when an operator command changed the request (it has no evidence writer): the running issuer logs the
+    -- change and clears this.
+    evidence_pending          INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX approval_requests_by_state ON approval_requests (state, created_at);
 

@@ -172,6 +172,24 @@ final class ApprovalRows {
     }
   }
 
+  /** Requests an operator command changed whose evidence is still to be logged, oldest first. */
+  static List<ApprovalRecord> evidencePending(Connection c, int limit) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT " + COLUMNS + " FROM approval_requests WHERE evidence_pending = 1 ORDER BY created_at, approval_id LIMIT ?")) {
+      ps.setInt(1, limit);
+      return read(ps);
+    }
+  }
+
+  static int setEvidencePending(Connection c, String approvalId, boolean pending) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("UPDATE approval_requests SET evidence_pending = ? WHERE approval_id = ?")) {
+      ps.setInt(1, pending ? 1 : 0);
+      ps.setString(2, approvalId);
+      return ps.executeUpdate();
+    }
+  }
+
   /** The approvers of a request so far, in the order they approved. */
   static List<String> approvers(Connection c, String approvalId) throws SQLException {
     try (PreparedStatement ps =

@@ -1115,6 +1115,19 @@ public final class JdbcStore implements Store {
         .toList();
   }
 
+  @Override
+  public List<ApprovalRecord> approvalsWithPendingEvidence(int limit) {
+    requirePositive(limit);
+    return tx.oneStatement("list approval requests with pending evidence", c -> ApprovalRows.evidencePending(c, limit)).stream()
+        .map(this::withApprovers)
+        .toList();
+  }
+
+  @Override
+  public void clearApprovalEvidencePending(String approvalId) {
+    tx.inTransaction("clear approval evidence pending", c -> ApprovalRows.setEvidencePending(c, approvalId, false));
+  }
+
   private ApprovalRecord withApprovers(ApprovalRecord a) {
     return ApprovalRows.withApprovers(a, tx.oneStatement("list approvers", c -> ApprovalRows.approvers(c, a.approvalId())));
   }

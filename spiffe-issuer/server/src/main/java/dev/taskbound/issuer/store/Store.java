@@ -249,6 +249,20 @@ public interface Store extends AutoCloseable {
       String approvalId, TaskRecord task, List<CredentialRecord> credentials, ExchangeGrant grant, Instant now,
       Write<T> alongside);
 
+  /** Requests changed by operator commands whose evidence the running issuer has still to log, oldest first. */
+  List<ApprovalRecord> approvalsWithPendingEvidence(int limit);
+
+  /** The evidence of an operator command's change to the request is logged. */
+  void clearApprovalEvidencePending(String approvalId);
+
+  /**
+   * What an operator command (which has no evidence writer) runs alongside its change of a request instead of the
+   * evidence: it marks the request for the running issuer to log.
+   */
+  static Write<Object> approvalEvidencePending(String approvalId) {
+    return Write.of("mark approval evidence pending", c -> ApprovalRows.setEvidencePending(c, approvalId, true));
+  }
+
   @Override
   void close();
 }

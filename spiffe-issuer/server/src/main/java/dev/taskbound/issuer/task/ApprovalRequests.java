@@ -6,6 +6,7 @@ import dev.taskbound.api.BeginTaskResponse;
 import dev.taskbound.api.CollectTaskRequest;
 import dev.taskbound.api.ProblemType;
 import dev.taskbound.api.ProofOfPossession;
+import dev.taskbound.client.evidence.EvidenceFormat;
 import dev.taskbound.issuer.ca.SpiffeId;
 import dev.taskbound.issuer.evidence.Event;
 import dev.taskbound.issuer.evidence.EvidenceException;
@@ -45,6 +46,8 @@ public final class ApprovalRequests {
   private static final int MAX_REASON = 1024;
   /** The context key naming the person whose CI run asked (GitHub's {@code actor}, an OIDC CI's). */
   static final String ACTOR = "actor";
+  /** Who vouches for an approver named by an operator command ({@code --as}): the command line itself. */
+  public static final String CLI_ISSUER = "cli";
 
   /** Who approves or denies: the IdP that vouched for them ({@code cli} for an operator command) and their name. */
   public record Approver(String issuer, String name) {
@@ -172,7 +175,7 @@ public final class ApprovalRequests {
     Event granted = Event.approvalGranted(a.taskId(), now, approvalId, approver.issuer(), approver.name());
     Optional<?> done;
     try {
-      done = store.grantApproval(approvalId, approver.name(), now, write(granted));
+      done = store.grantApproval(approvalId, approver.name(), now, write(approvalId, granted));
     } catch (StoreException | EvidenceException e) {
       throw new TaskException(ProblemType.EVIDENCE_UNAVAILABLE, "the approval could not be recorded with its evidence; retry", e);
     }
@@ -229,6 +232,39 @@ public final class ApprovalRequests {
     return expired;
   }
 
+  /**
+   * Logs what operator commands changed (their approvals, denials and the expiries they recorded) and is not in the
+   * log yet; returns how many events were appended. Approvers named by a command are vouched for by {@code cli}.
+   */
+  public synchronized int logPendingEvidence(int limit) {
+    if (evidence == null) {
+      return 0;
+    }
+    int appended = 0;
+    for (ApprovalRecord a : store.approvalsWithPendingEvidence(limit)) {
+      java.util.Set<String> logged = evidence.loggedApprovalEvents(a.taskId());
+      Instant at = a.decidedAt() != null ? a.decidedAt() : clock.instant();
+      List<Event> events = new java.util.ArrayList<>();
+      for (String name : a.approvedBy()) {
+        if (!logged.contains(EvidenceFormat.APPROVAL_GRANTED + " " + name)) {
+          events.add(Event.approvalGranted(a.taskId(), at, a.approvalId(), CLI_ISSUER, name));
+        }
+      }
+      if (a.state() == ApprovalState.DENIED && !logged.contains(EvidenceFormat.APPROVAL_DENIED + " " + a.decidedBy())) {
+        events.add(Event.approvalDenied(a.taskId(), at, a.approvalId(), CLI_ISSUER, a.decidedBy(), a.reason()));
+      }
+      if (a.state() == ApprovalState.EXPIRED && !logged.contains(EvidenceFormat.APPROVAL_EXPIRED + " ")) {
+        events.add(Event.approvalExpired(a.taskId(), at, a.approvalId()));
+      }
+      if (!events.isEmpty()) {
+        evidence.append(events);
+        appended += events.size();
+      }
+      store.clearApprovalEvidencePending(a.approvalId());
+    }
+    return appended;
+  }
+
   /** The link an approver follows: the request in the admin API. */
   public String url(String approvalId) {
     return issuerUrl + "/v1/admin/approvals/" + approvalId;
@@ -248,16 +284,19 @@ public final class ApprovalRequests {
 
   private void close(ApprovalRecord a, ApprovalState to, String by, String reason, Event event) {
     try {
-      store.closeApproval(a.approvalId(), to, by, reason, clock.instant(), write(event));
+      store.closeApproval(a.approvalId(), to, by, reason, clock.instant(), write(a.approvalId(), event));
     } catch (StoreException | EvidenceException e) {
       throw new TaskException(ProblemType.EVIDENCE_UNAVAILABLE, "the change could not be recorded with its evidence; retry", e);
     }
   }
 
-  /** The event's write; offline (operator commands) none: the running issuer logs it later (see the catch-up in the issuer). */
-  private Write<Object> write(Event event) {
+  /**
+   * The event's write. Operator commands have no evidence writer: theirs marks the request, and the running issuer
+   * logs the change ({@link #logPendingEvidence}).
+   */
+  private Write<Object> write(String approvalId, Event event) {
     if (evidence == null) {
-      return Write.of("no evidence offline", c -> null);
+      return Store.approvalEvidencePending(approvalId);
     }
     Write<EvidenceLog.Appending> append = evidence.approval(event);
     return Write.of(append.operation(), append::apply);

@@ -48,6 +48,16 @@ final class TaskEvidence {
     return log.appending(List.of(event));
   }
 
+  /** The approval events of a task already in the log ({@link EvidenceLog#loggedApprovalEvents}). */
+  Set<String> loggedApprovalEvents(String taskId) {
+    return log.loggedApprovalEvents(taskId);
+  }
+
+  /** Appends {@code events} on their own, once durable. */
+  void append(List<Event> events) {
+    log.append(events);
+  }
+
   static EvidenceRef ref(EvidenceLog.Appended appended) {
     return new EvidenceRef(appended.leafIndexes().get(0), appended.checkpoint());
   }

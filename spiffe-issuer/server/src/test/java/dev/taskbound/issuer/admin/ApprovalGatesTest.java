@@ -340,6 +340,54 @@ class ApprovalGatesTest {
         });
   }
 
+  /** {@code taskbound-issuer ARGS --config …} against the running issuer's store; exit code, out and err. */
+  static String[] cli(String... args) {
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    picocli.CommandLine cl = new picocli.CommandLine(new dev.taskbound.issuer.cli.IssuerCli());
+    cl.setOut(new java.io.PrintWriter(out, true));
+    cl.setErr(new java.io.PrintWriter(err, true));
+    java.util.List<String> all = new java.util.ArrayList<>(List.of(args));
+    all.addAll(List.of("--config", dir.resolve("issuer.yaml").toString()));
+    int exit = cl.execute(all.toArray(String[]::new));
+    return new String[] {Integer.toString(exit), out.toString(), err.toString()};
+  }
+
+  @Test
+  void operatorsApproveAndDenyFromTheCommandLineAndTheIssuerLogsIt() throws Exception {
+    TaskKey key = TaskKey.generate();
+    ApprovalView pending = requestApproval("prod", key).approval();
+    String id = pending.approvalId();
+    assertThat(cli("approvals", "list", "--pending")[1]).contains(id).contains("release-managers").contains("octocat");
+
+    String[] self = cli("approvals", "approve", id, "--as", "octocat");
+    assertThat(self[0]).isEqualTo("1");
+    assertThat(self[2]).contains("octocat asked for this task and cannot approve it");
+    String[] approved = cli("approvals", "approve", id, "--as", "rita");
+    assertThat(approved[0]).as(approved[2]).isEqualTo("0");
+    assertThat(approved[1]).contains(id + " approved (1/1 approvals)");
+    assertThat(cli("approvals", "list", "--pending")[1]).doesNotContain(id);
+
+    // The command has no evidence writer: the running issuer logs its decision (its scheduler does, or this call).
+    issuer.tasks().approvals().logPendingEvidence(100);
+    BeginTaskResponse task = client.collect(id, pending.requestToken(), key);
+    client.end(task.taskId(), task.controlToken(), "succeeded", null);
+    assertThat(loggedTypes(task.taskId())).containsSubsequence("approval.requested", "approval.granted", "task.begun");
+    String bundle = new String(client.evidenceBundle(task.taskId()), java.nio.charset.StandardCharsets.UTF_8);
+    String statement =
+        new String(java.util.Base64.getDecoder().decode(ApiJson.mapper().readTree(bundle).at("/envelope/payload").asText()), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(statement).contains("\"approver\":\"rita\"").contains("\"approver_issuer\":\"cli\"");
+
+    ApprovalView other = requestApproval("prod", TaskKey.generate()).approval();
+    assertThat(cli("approvals", "deny", other.approvalId(), "--as", "rita")[0]).isEqualTo("2");
+    String[] denied = cli("approvals", "deny", other.approvalId(), "--as", "rita", "--reason", "not during the freeze");
+    assertThat(denied[1]).contains(other.approvalId() + " denied");
+    assertThat(client.approval(other.approvalId(), other.requestToken()).reason()).isEqualTo("not during the freeze");
+    issuer.tasks().approvals().logPendingEvidence(100);
+    assertThat(loggedTypesOfRequestWithoutTask(issuer.store().findApproval(other.approvalId()).orElseThrow().taskId()))
+        .containsExactly("approval.requested", "approval.denied");
+  }
+
   @Test
   void aRuleWithoutApprovalStillBeginsAtOnce() {
     IssuerClient.Started started = client.start(attestation("build"), TaskKey.generate(), List.of(), null);
