@@ -87,6 +87,18 @@ class ApprovalWaitProcessTest {
     assertThat(p.exitValue()).as(stderrUnchecked()).isZero();
     assertThat(Files.readString(seen).strip()).isEqualTo(request.taskId());
     assertThat(issuer.task(request.taskId()).outcome()).isEqualTo(TaskOutcome.SUCCEEDED);
+
+    // Offline, the task's evidence names who approved.
+    dev.taskbound.client.IssuerClient client = new dev.taskbound.client.IssuerClient(issuer.url());
+    Path bundle = Files.write(work.resolve("bundle.json"), client.evidenceBundle(request.taskId()));
+    Path key = Files.writeString(work.resolve("log.key"), client.evidenceKey() + "\n");
+    EvidenceCommandTest.Run verified =
+        EvidenceCommandTest.taskbound("evidence", "verify", bundle.toString(), "--issuer-key", key.toString());
+    assertThat(verified.exit()).as(verified.out() + verified.err()).isZero();
+    assertThat(verified.out())
+        .contains("evidence verifies: task " + request.taskId())
+        .contains("approval:          requested by (no actor), for approval by release-managers (1 needed)")
+        .contains("approval:          approved by rita (vouched for by cli)");
   }
 
   @Test

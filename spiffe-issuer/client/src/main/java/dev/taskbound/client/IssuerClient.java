@@ -11,6 +11,7 @@ import dev.taskbound.api.CollectTaskRequest;
 import dev.taskbound.api.EndTaskRequest;
 import dev.taskbound.api.EndTaskResponse;
 import dev.taskbound.api.Problem;
+import dev.taskbound.api.ProblemType;
 import dev.taskbound.api.RenewTaskResponse;
 import dev.taskbound.api.TaskView;
 import dev.taskbound.client.evidence.ConsistencyProof;
@@ -62,22 +63,29 @@ public final class IssuerClient {
    * approval this fails (the attestation is spent on the request); callers that can wait use {@link #start}.
    */
   public BeginTaskResponse begin(Attestation attestation, TaskKey key, List<String> audiences, String ttl) {
-    Started started = start(attestation, key, audiences, ttl);
-    if (started.approval() != null) {
-      throw new IssuerException(
-          202, null, "the task needs approval by " + started.approval().approvers() + ": " + started.approval().url());
-    }
-    return started.task();
+    return start(attestation, key, audiences, ttl).taskOrRefuse();
   }
 
   /** What a begin produced: the task ({@code 201}), or an approval request to wait for ({@code 202}). */
-  public record Started(BeginTaskResponse task, ApprovalView approval) {}
+  public record Started(BeginTaskResponse task, ApprovalView approval) {
+    /** The task; for a caller that cannot wait, an approval request is a refusal naming who must approve. */
+    BeginTaskResponse taskOrRefuse() {
+      if (approval != null) {
+        String detail = "the task needs approval by " + approval.approvers() + " (" + approval.url() + "); this caller cannot wait for it";
+        throw new IssuerException(202, ProblemType.APPROVAL_PENDING.problem(detail, "/v1/approvals/" + approval.approvalId()), detail);
+      }
+      return task;
+    }
+  }
 
   /** Begins a task, or learns that it waits for approval (then {@link #awaitApproval} and {@link #collect}). */
   public Started start(Attestation attestation, TaskKey key, List<String> audiences, String ttl) {
     String proof = key.proofOfPossession(issuerUrl, attestation.token(), clock.instant());
     BeginTaskRequest body = new BeginTaskRequest(attestation, key.publicJwk(), proof, audiences, ttl);
-    HttpResponse<byte[]> response = exchange(post("/v1/tasks", body, null));
+    return started(exchange(post("/v1/tasks", body, null)));
+  }
+
+  private Started started(HttpResponse<byte[]> response) {
     if (response.statusCode() == 202) {
       return new Started(null, parse(response.body(), ApprovalView.class, "/v1/tasks"));
     }
@@ -106,7 +114,7 @@ public final class IssuerClient {
    */
   public BeginTaskResponse begin(
       Attestation attestation, Map<String, Object> publicJwk, String proof, List<String> audiences, String ttl) {
-    return send(post("/v1/tasks", new BeginTaskRequest(attestation, publicJwk, proof, audiences, ttl), null), BeginTaskResponse.class);
+    return started(exchange(post("/v1/tasks", new BeginTaskRequest(attestation, publicJwk, proof, audiences, ttl), null))).taskOrRefuse();
   }
 
   public RenewTaskResponse renew(String taskId, String controlToken) {
