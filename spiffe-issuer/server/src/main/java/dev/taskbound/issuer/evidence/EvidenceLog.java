@@ -29,6 +29,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Predicate;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -409,7 +410,7 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
     return logged(taskId, type -> type.startsWith("approval."), EvidenceFormat.TYPE, EvidenceFormat.APPROVER);
   }
 
-  private Set<String> logged(String taskId, java.util.function.Predicate<String> type, String first, String second) {
+  private Set<String> logged(String taskId, Predicate<String> type, String first, String second) {
     Set<String> out = new HashSet<>();
     for (EvidenceStore.Row r : store.entriesOf(taskId, Long.MAX_VALUE)) {
       if (type.test(r.eventType())) {

@@ -25,10 +25,12 @@ import java.text.ParseException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -242,9 +244,9 @@ public final class ApprovalRequests {
     }
     int appended = 0;
     for (ApprovalRecord a : store.approvalsWithPendingEvidence(limit)) {
-      java.util.Set<String> logged = evidence.loggedApprovalEvents(a.taskId());
+      Set<String> logged = evidence.loggedApprovalEvents(a.taskId());
       Instant at = a.decidedAt() != null ? a.decidedAt() : clock.instant();
-      List<Event> events = new java.util.ArrayList<>();
+      List<Event> events = new ArrayList<>();
       for (String name : a.approvedBy()) {
         if (!logged.contains(EvidenceFormat.APPROVAL_GRANTED + " " + name)) {
           events.add(Event.approvalGranted(a.taskId(), at, a.approvalId(), CLI_ISSUER, name));
