@@ -4,11 +4,12 @@ import dev.taskbound.api.Attestation;
 import dev.taskbound.api.BeginTaskResponse;
 import dev.taskbound.api.JwtSvidCredential;
 import dev.taskbound.api.TaskOutcome;
+import dev.taskbound.client.ApprovalWait;
+import dev.taskbound.client.Backoff;
 import dev.taskbound.client.CredentialDirectory;
 import dev.taskbound.client.DownstreamExchange;
 import dev.taskbound.client.DownstreamToken;
 import dev.taskbound.client.EndRetry;
-import dev.taskbound.client.Backoff;
 import dev.taskbound.client.IssuerClient;
 import dev.taskbound.client.IssuerException;
 import dev.taskbound.client.Svids;
@@ -63,7 +64,9 @@ final class BeginCommand implements Callable<Integer>, TaskboundCli.NeedsEnv {
     TaskKey key = TaskKey.generate();
     BeginTaskResponse begun;
     try {
-      begun = client.begin(attestation, key, DownstreamExchange.jwtAudiences(audiences, exchangeOptions.audiences, issuerUrl), ttl);
+      ApprovalWait approval = ApprovalConsole.waitFor(client);
+      begun = ApprovalConsole.withdrawnOnExit(
+          approval, () -> approval.begin(attestation, key, DownstreamExchange.jwtAudiences(audiences, exchangeOptions.audiences, issuerUrl), ttl));
     } catch (IssuerException e) {
       throw new TaskboundCli.BeginFailed(e.getMessage(), e);
     }

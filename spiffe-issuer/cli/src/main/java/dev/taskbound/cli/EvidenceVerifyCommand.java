@@ -1,5 +1,6 @@
 package dev.taskbound.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.taskbound.client.evidence.CredentialStatus;
 import dev.taskbound.client.evidence.EvidenceFormat;
 import dev.taskbound.client.evidence.EvidenceVerifier;
@@ -62,6 +63,7 @@ final class EvidenceVerifyCommand implements Callable<Integer> {
     TaskStatement s = result.statement();
     out.printf("evidence verifies: task %s%n", s.taskId());
     out.printf("  identity:          %s%n", spiffeId(s));
+    approvals(out, s);
     out.printf("  outcome:           %s, ended %s%n", s.outcome(), Instant.ofEpochSecond(s.endedAt()));
     out.printf("  log:               %s, checkpoint size %d; %d entries of this task (leaves %d..%d), each proven included%n",
         result.checkpoint().origin(), result.checkpoint().size(), s.entries().size(),
@@ -75,6 +77,30 @@ final class EvidenceVerifyCommand implements Callable<Integer> {
     Long exposure = s.residualExposureSeconds();
     out.printf("  residual exposure: up to %s (how long a copy could still pass a verifier that checks only exp)%n",
         EvidenceSummary.human(Duration.ofSeconds(exposure == null ? 0 : exposure)));
+  }
+
+  /** Who asked and who approved, for a task begun under an approval gate: one line per approval event. */
+  private static void approvals(PrintWriter out, TaskStatement s) {
+    for (LoggedEvent e : s.entries()) {
+      JsonNode event = e.event();
+      String what =
+          switch (e.type()) {
+            case EvidenceFormat.APPROVAL_REQUESTED -> "requested by " + event.path("requester").asText("(no actor)")
+                + ", for approval by " + event.path("approvers").asText() + " (" + event.path("min_approvers").asInt() + " needed)";
+            case EvidenceFormat.APPROVAL_GRANTED -> "approved by " + approver(event);
+            case EvidenceFormat.APPROVAL_DENIED -> "denied by " + approver(event) + ": " + event.path("reason").asText();
+            case EvidenceFormat.APPROVAL_EXPIRED -> "expired";
+            case EvidenceFormat.APPROVAL_WITHDRAWN -> "withdrawn by the caller";
+            default -> null;
+          };
+      if (what != null) {
+        out.printf("  approval:          %s at %s%n", what, Instant.ofEpochSecond(event.path(EvidenceFormat.TIME).asLong()));
+      }
+    }
+  }
+
+  private static String approver(JsonNode event) {
+    return event.path(EvidenceFormat.APPROVER).asText() + " (vouched for by " + event.path("approver_issuer").asText() + ")";
   }
 
   private static String closure(CredentialStatus c, long endedAt) {

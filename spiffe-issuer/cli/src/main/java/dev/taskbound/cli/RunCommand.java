@@ -3,8 +3,10 @@ package dev.taskbound.cli;
 import dev.taskbound.api.Attestation;
 import dev.taskbound.api.TaskOutcome;
 import dev.taskbound.cli.workload.WorkloadApiServer;
+import dev.taskbound.client.ApprovalWait;
 import dev.taskbound.client.Backoff;
 import dev.taskbound.client.EndResult;
+import dev.taskbound.client.IssuerClient;
 import dev.taskbound.client.IssuerException;
 import dev.taskbound.client.SessionOptions;
 import dev.taskbound.client.SvidListener;
@@ -83,7 +85,10 @@ final class RunCommand implements Callable<Integer>, TaskboundCli.NeedsEnv {
     }
     TaskSession session;
     try {
-      session = TaskSession.begin(issuerOptions.ca.client(issuerUrl), attestation, options);
+      IssuerClient client = issuerOptions.ca.client(issuerUrl);
+      ApprovalWait approval = ApprovalConsole.waitFor(client);
+      SessionOptions sessionOptions = options;
+      session = ApprovalConsole.withdrawnOnExit(approval, () -> TaskSession.begin(client, attestation, sessionOptions, approval));
     } catch (IssuerException e) {
       throw new TaskboundCli.BeginFailed(e.getMessage(), e);
     }

@@ -3,12 +3,15 @@ package dev.taskbound.client;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.taskbound.api.ApiJson;
+import dev.taskbound.api.ApprovalView;
 import dev.taskbound.api.Attestation;
 import dev.taskbound.api.BeginTaskRequest;
 import dev.taskbound.api.BeginTaskResponse;
+import dev.taskbound.api.CollectTaskRequest;
 import dev.taskbound.api.EndTaskRequest;
 import dev.taskbound.api.EndTaskResponse;
 import dev.taskbound.api.Problem;
+import dev.taskbound.api.ProblemType;
 import dev.taskbound.api.RenewTaskResponse;
 import dev.taskbound.api.TaskView;
 import dev.taskbound.client.evidence.ConsistencyProof;
@@ -55,11 +58,54 @@ public final class IssuerClient {
     return issuerUrl;
   }
 
-  /** Begins a task: proves possession of {@code key} and presents {@code attestation}. */
+  /**
+   * Begins a task: proves possession of {@code key} and presents {@code attestation}. Under a policy rule that needs
+   * approval this fails (the attestation is spent on the request); callers that can wait use {@link #start}.
+   */
   public BeginTaskResponse begin(Attestation attestation, TaskKey key, List<String> audiences, String ttl) {
+    return start(attestation, key, audiences, ttl).taskOrRefuse();
+  }
+
+  /** What a begin produced: the task ({@code 201}), or an approval request to wait for ({@code 202}). */
+  public record Started(BeginTaskResponse task, ApprovalView approval) {
+    /** The task; for a caller that cannot wait, an approval request is a refusal naming who must approve. */
+    BeginTaskResponse taskOrRefuse() {
+      if (approval != null) {
+        String detail = "the task needs approval by " + approval.approvers() + " (" + approval.url() + "); this caller cannot wait for it";
+        throw new IssuerException(202, ProblemType.APPROVAL_PENDING.problem(detail, "/v1/approvals/" + approval.approvalId()), detail);
+      }
+      return task;
+    }
+  }
+
+  /** Begins a task, or learns that it waits for approval (then {@link #awaitApproval} and {@link #collect}). */
+  public Started start(Attestation attestation, TaskKey key, List<String> audiences, String ttl) {
     String proof = key.proofOfPossession(issuerUrl, attestation.token(), clock.instant());
     BeginTaskRequest body = new BeginTaskRequest(attestation, key.publicJwk(), proof, audiences, ttl);
-    return send(post("/v1/tasks", body, null), BeginTaskResponse.class);
+    return started(exchange(post("/v1/tasks", body, null)));
+  }
+
+  private Started started(HttpResponse<byte[]> response) {
+    if (response.statusCode() == 202) {
+      return new Started(null, parse(response.body(), ApprovalView.class, "/v1/tasks"));
+    }
+    return new Started(parse(response.body(), BeginTaskResponse.class, "/v1/tasks"), null);
+  }
+
+  /** The approval request as it stands ({@code GET /v1/approvals/{id}}, with the request token of the 202). */
+  public ApprovalView approval(String approvalId, String requestToken) {
+    return send(base("/v1/approvals/" + approvalId, requestToken).GET().build(), ApprovalView.class);
+  }
+
+  /** Withdraws an approval request (the step was aborted while waiting). */
+  public ApprovalView withdraw(String approvalId, String requestToken) {
+    return send(base("/v1/approvals/" + approvalId, requestToken).DELETE().build(), ApprovalView.class);
+  }
+
+  /** The task of an approved request, for a fresh proof by the key given with the begin. */
+  public BeginTaskResponse collect(String approvalId, String requestToken, TaskKey key) {
+    String proof = key.proofForApproval(issuerUrl, approvalId, clock.instant());
+    return send(post("/v1/approvals/" + approvalId + "/task", new CollectTaskRequest(proof), requestToken), BeginTaskResponse.class);
   }
 
   /**
@@ -68,7 +114,7 @@ public final class IssuerClient {
    */
   public BeginTaskResponse begin(
       Attestation attestation, Map<String, Object> publicJwk, String proof, List<String> audiences, String ttl) {
-    return send(post("/v1/tasks", new BeginTaskRequest(attestation, publicJwk, proof, audiences, ttl), null), BeginTaskResponse.class);
+    return started(exchange(post("/v1/tasks", new BeginTaskRequest(attestation, publicJwk, proof, audiences, ttl), null))).taskOrRefuse();
   }
 
   public RenewTaskResponse renew(String taskId, String controlToken) {
@@ -170,15 +216,23 @@ public final class IssuerClient {
   }
 
   private <T> T send(HttpRequest request, Class<T> type) {
-    byte[] body = sendRaw(request);
+    return parse(sendRaw(request), type, request.uri().getPath());
+  }
+
+  private <T> T parse(byte[] body, Class<T> type, String path) {
     try {
       return json.readValue(body, type);
     } catch (IOException e) {
-      throw new IssuerException("the issuer's answer to " + request.uri().getPath() + " does not parse", e);
+      throw new IssuerException("the issuer's answer to " + path + " does not parse", e);
     }
   }
 
   private byte[] sendRaw(HttpRequest request) {
+    return exchange(request).body();
+  }
+
+  /** Sends {@code request}; any 2xx answer is returned, anything else is an {@link IssuerException}. */
+  private HttpResponse<byte[]> exchange(HttpRequest request) {
     HttpResponse<byte[]> response;
     try {
       response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
@@ -190,7 +244,7 @@ public final class IssuerClient {
     }
     int status = response.statusCode();
     if (status / 100 == 2) {
-      return response.body();
+      return response;
     }
     Problem problem = null;
     try {

@@ -82,12 +82,21 @@ public final class TaskKey {
    * where the attestation must not travel (a Jenkins agent never sees the controller's run statement).
    */
   public String proofOfPossessionForDigest(String issuerUrl, String attestationSha256, Instant now) {
+    return proof(issuerUrl, ProofOfPossession.CLAIM_ATTESTATION_SHA256, attestationSha256, now);
+  }
+
+  /** The proof that collects the task of approved request {@code approvalId} (bound to it, not to an attestation). */
+  public String proofForApproval(String issuerUrl, String approvalId, Instant now) {
+    return proof(issuerUrl, ProofOfPossession.CLAIM_APPROVAL_ID, approvalId, now);
+  }
+
+  private String proof(String issuerUrl, String claim, String value, Instant now) {
     JWTClaimsSet claims =
         new JWTClaimsSet.Builder()
             .audience(issuerUrl)
             .issueTime(Date.from(now))
             .jwtID(UUID.randomUUID().toString())
-            .claim(ProofOfPossession.CLAIM_ATTESTATION_SHA256, attestationSha256)
+            .claim(claim, value)
             .build();
     JWSHeader header =
         new JWSHeader.Builder(JWSAlgorithm.ES256).type(new JOSEObjectType(ProofOfPossession.JWS_TYPE)).build();

@@ -72,13 +72,21 @@ public final class TaskSession implements AutoCloseable {
 
   /** Begins with a scheduler of the session's own (one daemon thread, stopped at end). */
   public static TaskSession begin(IssuerClient client, Attestation attestation, SessionOptions options) {
+    return begin(client, attestation, options, ApprovalWait.quiet(client));
+  }
+
+  /**
+   * As {@link #begin(IssuerClient, Attestation, SessionOptions)}, waiting through {@code approval} when policy asks
+   * for approvers (it shows the URL; it can be withdrawn from a signal handler).
+   */
+  public static TaskSession begin(IssuerClient client, Attestation attestation, SessionOptions options, ApprovalWait approval) {
     ScheduledExecutorService own = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "taskbound-renewal");
       t.setDaemon(true);
       return t;
     });
     try {
-      return begin(client, attestation, options, Clock.systemUTC(), own, true);
+      return begin(client, attestation, options, Clock.systemUTC(), own, true, approval);
     } catch (RuntimeException e) {
       own.shutdownNow();
       throw e;
@@ -88,15 +96,15 @@ public final class TaskSession implements AutoCloseable {
   /** Begins on an injected clock and scheduler (tests control time; adapters share a pool). */
   public static TaskSession begin(
       IssuerClient client, Attestation attestation, SessionOptions options, Clock clock, ScheduledExecutorService scheduler) {
-    return begin(client, attestation, options, clock, scheduler, false);
+    return begin(client, attestation, options, clock, scheduler, false, ApprovalWait.quiet(client));
   }
 
   private static TaskSession begin(
       IssuerClient client, Attestation attestation, SessionOptions options, Clock clock, ScheduledExecutorService scheduler,
-      boolean ownsScheduler) {
+      boolean ownsScheduler, ApprovalWait approval) {
     Objects.requireNonNull(attestation, "attestation");
     TaskKey key = TaskKey.generate();
-    BeginTaskResponse begun = client.begin(attestation, key, options.jwtAudiences(client.issuerUrl()), options.ttl());
+    BeginTaskResponse begun = approval.begin(attestation, key, options.jwtAudiences(client.issuerUrl()), options.ttl());
     CredentialDirectory dir = null;
     TaskSession session;
     String failure = "client could not store credentials";

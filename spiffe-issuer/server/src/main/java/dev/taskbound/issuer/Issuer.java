@@ -245,6 +245,10 @@ public final class Issuer implements AutoCloseable {
       every(scheduler, ROTATION_TICK, "key rotation", keyRotation);
       every(scheduler, REVOCATION_REFRESH, "revocation refresh", () -> tokenService.revocations().refresh());
       every(scheduler, PENDING_EVIDENCE_TICK, "pending end evidence", () -> tasks.logPendingEnds(100));
+      every(scheduler, PENDING_EVIDENCE_TICK, "approval expiry and pending approval evidence", () -> {
+        tasks.approvals().expireOverdue(100);
+        tasks.approvals().logPendingEvidence(100);
+      });
       RegistryEvents registryEvents = new RegistryEvents(store, evidence, clock);
       registryEvents.record();
       every(scheduler, PENDING_EVIDENCE_TICK, "key and controller evidence", registryEvents::record);

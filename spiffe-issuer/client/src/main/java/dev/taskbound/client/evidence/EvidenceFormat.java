@@ -20,6 +20,14 @@ public final class EvidenceFormat {
   public static final String CONTROLLER_REGISTERED = "controller.registered";
   /** An operator acted through the admin API (e.g. ended a task); names the operator and the reason. */
   public static final String OPERATOR_ACTION = "operator.action";
+  /** Approval gates: a begin waits for approvers; then granted (per approver), denied, expired or withdrawn. */
+  public static final String APPROVAL_REQUESTED = "approval.requested";
+  public static final String APPROVAL_GRANTED = "approval.granted";
+  public static final String APPROVAL_DENIED = "approval.denied";
+  public static final String APPROVAL_EXPIRED = "approval.expired";
+  public static final String APPROVAL_WITHDRAWN = "approval.withdrawn";
+  public static final String APPROVAL_ID = "approval_id";
+  public static final String APPROVER = "approver";
 
   // Fields every event has; times are integer epoch seconds.
   public static final String TYPE = "type";

@@ -13,11 +13,14 @@ import dev.taskbound.issuer.evidence.EvidenceLog;
 import dev.taskbound.issuer.http.HttpEndpoint;
 import dev.taskbound.issuer.http.HttpReply;
 import dev.taskbound.issuer.http.HttpRequestView;
+import dev.taskbound.issuer.store.ApprovalRecord;
+import dev.taskbound.issuer.store.ApprovalState;
 import dev.taskbound.issuer.store.ControllerRecord;
 import dev.taskbound.issuer.store.CredentialRecord;
 import dev.taskbound.issuer.store.Store;
 import dev.taskbound.issuer.store.TaskRecord;
 import dev.taskbound.issuer.store.TaskState;
+import dev.taskbound.issuer.task.ApprovalRequests;
 import dev.taskbound.issuer.task.TaskException;
 import dev.taskbound.issuer.task.TaskLifecycle;
 import java.io.IOException;
@@ -32,7 +35,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * {@code /v1/admin/…} (see docs/operations.md): read for every role, end a task for operators. Every end is in the
+ * {@code /v1/admin/…} (see docs/operations.md): read for every role, end a task for operators, approve or deny
+ * approval requests for approvers. Every end is in the
  * evidence log ({@code operator.action}, with the operator's issuer, subject and role, and the reason) before the
  * task is ended; without the log nothing is ended.
  */
@@ -41,6 +45,7 @@ public final class AdminApi {
   /** Most tasks a listing reads before filtering; filters narrow within the newest this many. */
   static final int SCAN = 1000;
   private static final Pattern TASK = Pattern.compile("tasks/(tsk_[a-z2-7]{26})(/end)?");
+  private static final Pattern APPROVAL = Pattern.compile("approvals/([^/]+)(/approve|/deny)?");
   private static final int MAX_REASON = 1024;
 
   private final AdminAuthenticator auth;
@@ -101,7 +106,12 @@ public final class AdminApi {
         case "credentials/after-task-end" -> json(afterTaskEnd(request.query()));
         case "controllers" -> json(controllers());
         case "policy" -> json(ApiJson.mapper().valueToTree(policy.get()));
+        case "approvals" -> json(listApprovals(request.query()));
         default -> {
+          Matcher a = APPROVAL.matcher(path);
+          if (a.matches() && a.group(2) == null) {
+            yield json(approvalJson(tasks.approvals().find(a.group(1))));
+          }
           Matcher m = TASK.matcher(path);
           if (m.matches() && m.group(2) == null) {
             yield json(showTask(m.group(1)));
@@ -109,6 +119,10 @@ public final class AdminApi {
           throw notFound(path);
         }
       };
+    }
+    Matcher a = APPROVAL.matcher(path);
+    if (a.matches() && a.group(2) != null) {
+      return json(decide(operator, a.group(1), a.group(2).equals("/approve"), request.body()));
     }
     Matcher m = TASK.matcher(path);
     if (!m.matches() || m.group(2) == null) {
@@ -212,6 +226,63 @@ public final class AdminApi {
       }
     }
     return tasks.endAsOperator(taskId, TaskOutcome.REVOKED, "ended by " + operator.subject() + ": " + reason);
+  }
+
+  // ---- approvals --------------------------------------------------------------------------------------------
+
+  private ObjectNode listApprovals(Map<String, List<String>> query) {
+    String state = one(query, "state");
+    ApprovalState wanted;
+    try {
+      wanted = state == null ? null : ApprovalState.valueOf(state.toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw malformed("state must be one of pending, approved, denied, expired, withdrawn, issued");
+    }
+    ObjectNode out = ApiJson.mapper().createObjectNode();
+    ArrayNode list = out.putArray("approvals");
+    tasks.approvals().list(wanted, limit(query)).forEach(r -> list.add(approvalJson(r)));
+    return out;
+  }
+
+  /** Approve or deny as the authenticated approver (role {@code approver}); the evidence names them. */
+  private ObjectNode decide(Operator operator, String approvalId, boolean approve, byte[] body) {
+    if (!operator.may(Role.APPROVER)) {
+      throw new TaskException(ProblemType.FORBIDDEN, "approving or denying needs the approver role");
+    }
+    ApprovalRequests.Approver approver = new ApprovalRequests.Approver(operator.issuer(), operator.subject());
+    if (approve) {
+      return approvalJson(tasks.approvals().approve(approvalId, approver));
+    }
+    String reason = body(body).path("reason").asText(null);
+    return approvalJson(tasks.approvals().deny(approvalId, approver, reason));
+  }
+
+  /** An approval request for approvers: who asked, in which context, for what; never its request token. */
+  private ObjectNode approvalJson(ApprovalRecord r) {
+    ObjectNode o = ApiJson.mapper().createObjectNode();
+    o.put("approval_id", r.approvalId());
+    o.put("state", r.state().name().toLowerCase(java.util.Locale.ROOT));
+    o.put("approvers", r.approvers());
+    o.put("min_approvers", r.minApprovers());
+    o.putPOJO("approved_by", r.approvedBy());
+    putIfPresent(o, "requester", r.requester());
+    o.put("attestor", r.attestor());
+    ObjectNode context = o.putObject("context");
+    r.context().forEach(context::put);
+    o.put("spiffe_id", r.spiffeId());
+    o.put("policy_rule", r.policyRule());
+    o.putPOJO("audiences", r.audiences());
+    o.put("task_id", r.taskId());
+    o.put("created_at", r.createdAt().toString());
+    o.put("expires_at", r.expiresAt().toString());
+    if (r.decidedAt() != null) {
+      o.put("decided_at", r.decidedAt().toString());
+    }
+    putIfPresent(o, "decided_by", r.decidedBy());
+    putIfPresent(o, "reason", r.reason());
+    o.put("url", tasks.approvals().url(r.approvalId()));
+    o.put("evidence_url", issuerUrl + "/evidence/tasks/" + r.taskId());
+    return o;
   }
 
   // ---- credentials, controllers -----------------------------------------------------------------------------

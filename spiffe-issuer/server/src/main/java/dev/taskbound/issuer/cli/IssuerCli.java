@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       ServeCommand.class,
       TasksCommand.class,
+      ApprovalsCommand.class,
       BundleCommand.class,
       DevTokenCommand.class,
       PolicyCommand.class,

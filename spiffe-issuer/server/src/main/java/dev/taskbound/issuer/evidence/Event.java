@@ -153,6 +153,60 @@ public record Event(String type, String taskId, byte[] entry) {
     return of(o, taskId);
   }
 
+  /**
+   * A begin under a rule with {@code approval:} now waits for approvers: the request, the task id it reserves, who
+   * asked (the attested actor, may be null; the attestation by digest, spent now), which rule and group.
+   */
+  public static Event approvalRequested(
+      String taskId, Instant at, String approvalId, String requester, String attestor, String attestationSha256,
+      String policyVersion, String policyRule, String spiffeId, String approvers, int minApprovers, Instant expiresAt) {
+    ObjectNode o = approval(EvidenceFormat.APPROVAL_REQUESTED, taskId, at, approvalId);
+    o.put("requester", requester);
+    o.put("attestor", required(attestor, "attestor"));
+    o.put("attestation_sha256", digest(attestationSha256, "attestation_sha256"));
+    o.put("policy_version", policyVersion);
+    o.put("policy_rule", policyRule);
+    o.put(SPIFFE_ID, required(spiffeId, SPIFFE_ID));
+    o.put("approvers", required(approvers, "approvers"));
+    o.put("min_approvers", minApprovers);
+    o.put(EXPIRES_AT, expiresAt.getEpochSecond());
+    return of(o, taskId);
+  }
+
+  /** One approver approved (the request is approved once {@code min_approvers} distinct approvers did). */
+  public static Event approvalGranted(String taskId, Instant at, String approvalId, String approverIssuer, String approver) {
+    ObjectNode o = approval(EvidenceFormat.APPROVAL_GRANTED, taskId, at, approvalId);
+    o.put("approver_issuer", required(approverIssuer, "approver_issuer"));
+    o.put(EvidenceFormat.APPROVER, required(approver, EvidenceFormat.APPROVER));
+    return of(o, taskId);
+  }
+
+  /** An approver denied the request, with a reason: no task is issued. */
+  public static Event approvalDenied(
+      String taskId, Instant at, String approvalId, String approverIssuer, String approver, String reason) {
+    ObjectNode o = approval(EvidenceFormat.APPROVAL_DENIED, taskId, at, approvalId);
+    o.put("approver_issuer", required(approverIssuer, "approver_issuer"));
+    o.put(EvidenceFormat.APPROVER, required(approver, EvidenceFormat.APPROVER));
+    o.put("reason", reason);
+    return of(o, taskId);
+  }
+
+  /** The request ran out of time (not approved, or approved and never collected): no task is issued. */
+  public static Event approvalExpired(String taskId, Instant at, String approvalId) {
+    return of(approval(EvidenceFormat.APPROVAL_EXPIRED, taskId, at, approvalId), taskId);
+  }
+
+  /** The caller withdrew the request (its step was aborted): no task is issued. */
+  public static Event approvalWithdrawn(String taskId, Instant at, String approvalId) {
+    return of(approval(EvidenceFormat.APPROVAL_WITHDRAWN, taskId, at, approvalId), taskId);
+  }
+
+  private static ObjectNode approval(String type, String taskId, Instant at, String approvalId) {
+    ObjectNode o = base(type, required(taskId, EvidenceFormat.TASK_ID), at);
+    o.put(EvidenceFormat.APPROVAL_ID, required(approvalId, EvidenceFormat.APPROVAL_ID));
+    return o;
+  }
+
   private static ObjectNode base(String type, String taskId, Instant at) {
     ObjectNode o = EvidenceJson.object();
     o.put(EvidenceFormat.TYPE, type);

@@ -30,6 +30,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Predicate;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -433,11 +434,23 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
    * task's end can log the revocations that were made earlier but whose entry could not be written then.
    */
   public Set<String> loggedRevocations(String taskId) {
+    return logged(taskId, EvidenceFormat.CREDENTIAL_REVOKED::equals, EvidenceFormat.KIND, EvidenceFormat.CREDENTIAL_ID);
+  }
+
+  /**
+   * The approval events of {@code taskId} in the log, as {@code "<type> <approver>"} ({@code approver} empty for
+   * events without one): so changes made by operator commands are logged once by the running issuer.
+   */
+  public Set<String> loggedApprovalEvents(String taskId) {
+    return logged(taskId, type -> type.startsWith("approval."), EvidenceFormat.TYPE, EvidenceFormat.APPROVER);
+  }
+
+  private Set<String> logged(String taskId, Predicate<String> type, String first, String second) {
     Set<String> out = new HashSet<>();
     for (EvidenceStore.Row r : store.entriesOf(taskId, Long.MAX_VALUE)) {
-      if (EvidenceFormat.CREDENTIAL_REVOKED.equals(r.eventType())) {
+      if (type.test(r.eventType())) {
         JsonNode event = EvidenceJson.parseCanonical(r.entry().getBytes(StandardCharsets.UTF_8), "stored entry");
-        out.add(event.path(EvidenceFormat.KIND).asText() + " " + event.path(EvidenceFormat.CREDENTIAL_ID).asText());
+        out.add(event.path(first).asText() + " " + event.path(second).asText());
       }
     }
     return out;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.taskbound.api.ApiJson;
 import dev.taskbound.api.BeginTaskRequest;
 import dev.taskbound.api.BeginTaskResponse;
+import dev.taskbound.api.CollectTaskRequest;
 import dev.taskbound.api.EndTaskRequest;
 import dev.taskbound.api.Problem;
 import dev.taskbound.api.ProblemType;
@@ -39,6 +40,7 @@ public final class ApiHandler extends Handler.Abstract {
   public static final int MAX_BODY_BYTES = 64 * 1024;
   private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
   private static final Pattern TASK_PATH = Pattern.compile("/v1/tasks/([^/]+)(/renew|/end)?");
+  private static final Pattern APPROVAL_PATH = Pattern.compile("/v1/approvals/([^/]+)(/task)?");
   private static final String JSON = "application/json";
   private static final String PROBLEM_JSON = "application/problem+json";
   /** {@code Retry-After} of every 503 (seconds): about the store's connection timeout, so a retry finds it back. */
@@ -143,10 +145,19 @@ public final class ApiHandler extends Handler.Abstract {
       case "/v1/tasks" -> {
         requireMethod(method, "POST");
         BeginTaskRequest begin = readJson(request, BeginTaskRequest.class);
-        BeginTaskResponse created = tasks.begin(begin);
+        TaskLifecycle.Started started = tasks.start(begin, true);
+        if (started.approval() != null) {
+          // 202: the task waits for approvers; the caller polls the request (docs/api.md, approval gates).
+          return new Reply(202, JSON, write(started.approval()), "/v1/approvals/" + started.approval().approvalId());
+        }
+        BeginTaskResponse created = started.task();
         return new Reply(201, JSON, write(created), "/v1/tasks/" + created.taskId());
       }
       default -> {
+        Matcher approval = APPROVAL_PATH.matcher(path);
+        if (approval.matches()) {
+          return approval(method, approval.group(1), approval.group(2) != null, request);
+        }
         Matcher m = TASK_PATH.matcher(path);
         if (!m.matches()) {
           throw new TaskException(ProblemType.NOT_FOUND, "no such resource: " + path);
@@ -166,6 +177,20 @@ public final class ApiHandler extends Handler.Abstract {
         return Reply.json(200, write(tasks.end(taskId, token, end)));
       }
     }
+  }
+
+  private Reply approval(String method, String approvalId, boolean task, Request request) {
+    String token = bearer(request);
+    if (task) {
+      requireMethod(method, "POST");
+      BeginTaskResponse created = tasks.approvals().collect(approvalId, token, readJson(request, CollectTaskRequest.class));
+      return new Reply(201, JSON, write(created), "/v1/tasks/" + created.taskId());
+    }
+    if (method.equals("DELETE")) {
+      return Reply.json(200, write(tasks.approvals().withdraw(approvalId, token)));
+    }
+    requireMethod(method, "GET");
+    return Reply.json(200, write(tasks.approvals().view(approvalId, token)));
   }
 
   /** Endpoints whose path ends in '/' serve everything below it (e.g. {@code /evidence/tasks/{id}}). */

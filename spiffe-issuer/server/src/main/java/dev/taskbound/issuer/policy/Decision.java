@@ -18,7 +18,7 @@ public record Decision(
     Duration ttlCap,
     List<String> downstreamAudiences,
     Integer maxExchanges,
-    String approval,
+    ApprovalGate approval,
     String policyVersion,
     String denyReason,
     String detail) {
@@ -38,7 +38,7 @@ public record Decision(
       Duration ttlCap,
       List<String> downstreamAudiences,
       Integer maxExchanges,
-      String approval,
+      ApprovalGate approval,
       String policyVersion) {
     return new Decision(
         true, rule, spiffeId, ttlCap, downstreamAudiences, maxExchanges, approval, policyVersion, null, null);

@@ -80,7 +80,7 @@ final class PolicyParser {
           duration(text(node, "max_ttl")),
           audiences(node.get("audiences")),
           integer(node, "max_exchanges", 0),
-          node.has("approval") ? text(node, "approval") : null,
+          approval(node.get("approval")),
           integer(node, "max_id_length", SpiffeId.MAX_LENGTH));
     } catch (IllegalArgumentException e) {
       throw new InvalidPolicyException(label + ": " + e.getMessage(), e);
@@ -96,6 +96,28 @@ final class PolicyParser {
       throw new IllegalArgumentException(key + " must be a string");
     }
     return value.asText();
+  }
+
+  /** {@code approval: group}, or {@code approval: {group: …, min_approvers: 2, timeout: 30m}}. */
+  private static ApprovalGate approval(JsonNode value) {
+    if (value == null || value.isNull()) {
+      return null;
+    }
+    if (value.isTextual()) {
+      return ApprovalGate.of(value.asText());
+    }
+    if (!value.isObject()) {
+      throw new IllegalArgumentException("approval must be a group name or a mapping with group, min_approvers, timeout");
+    }
+    Iterator<String> keys = value.fieldNames();
+    while (keys.hasNext()) {
+      String key = keys.next();
+      if (!Set.of("group", "min_approvers", "timeout").contains(key)) {
+        throw new IllegalArgumentException("approval: unknown key '" + key + "'");
+      }
+    }
+    Duration timeout = value.has("timeout") ? duration(text(value, "timeout")) : ApprovalGate.DEFAULT_TIMEOUT;
+    return new ApprovalGate(text(value, "group"), integer(value, "min_approvers", 1), timeout);
   }
 
   private static int integer(JsonNode node, String key, int absent) {

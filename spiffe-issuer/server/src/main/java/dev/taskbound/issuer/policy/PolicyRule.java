@@ -19,7 +19,7 @@ public record PolicyRule(
     Duration maxTtl,
     List<String> audiences,
     int maxExchanges,
-    String approval,
+    ApprovalGate approval,
     int maxIdLength) {
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,128}");
@@ -44,9 +44,6 @@ public record PolicyRule(
     }
     if (maxExchanges < 0) {
       throw new IllegalArgumentException("max_exchanges must not be negative");
-    }
-    if (approval != null && approval.isBlank()) {
-      throw new IllegalArgumentException("approval must not be empty when present");
     }
     if (maxIdLength < 1 || maxIdLength > SpiffeId.MAX_LENGTH) {
       throw new IllegalArgumentException("max_id_length must be between 1 and " + SpiffeId.MAX_LENGTH);

@@ -1075,6 +1075,98 @@ public final class JdbcStore implements Store {
         });
   }
 
+  // ---- approval gates (issue 16) --------------------------------------------------------------------------
+
+  @Override
+  public <T> Optional<T> insertApproval(ApprovalRecord approval, AttestationUse use, Instant now, Write<T> alongside) {
+    Objects.requireNonNull(approval, "approval");
+    Objects.requireNonNull(use, "use");
+    Objects.requireNonNull(now, "now");
+    Optional<T> inserted =
+        tx.write(
+            Write.of(
+                "insert approval request",
+                c -> {
+                  // Spent first, as for a begun task: one winner among concurrent requests with one attestation.
+                  if (!consume(c, use, now)) {
+                    return Optional.<T>empty();
+                  }
+                  ApprovalRows.insert(c, approval);
+                  return Optional.of(alongside.apply(c));
+                }));
+    pruneIfDue(now);
+    return inserted;
+  }
+
+  @Override
+  public Optional<ApprovalRecord> findApproval(String approvalId) {
+    return tx.oneStatement("find approval request", c -> ApprovalRows.find(c, approvalId)).map(this::withApprovers);
+  }
+
+  @Override
+  public List<ApprovalRecord> listApprovals(ApprovalState state, int limit) {
+    requirePositive(limit);
+    return tx.oneStatement("list approval requests", c -> ApprovalRows.list(c, state, limit)).stream()
+        .map(this::withApprovers)
+        .toList();
+  }
+
+  @Override
+  public List<ApprovalRecord> overdueApprovals(Instant now, int limit) {
+    requirePositive(limit);
+    return tx.oneStatement("list overdue approval requests", c -> ApprovalRows.overdue(c, now, limit)).stream()
+        .map(this::withApprovers)
+        .toList();
+  }
+
+  @Override
+  public List<ApprovalRecord> approvalsWithPendingEvidence(int limit) {
+    requirePositive(limit);
+    return tx.oneStatement("list approval requests with pending evidence", c -> ApprovalRows.evidencePending(c, limit)).stream()
+        .map(this::withApprovers)
+        .toList();
+  }
+
+  @Override
+  public void clearApprovalEvidencePending(String approvalId) {
+    tx.inTransaction("clear approval evidence pending", c -> ApprovalRows.setEvidencePending(c, approvalId, false));
+  }
+
+  private ApprovalRecord withApprovers(ApprovalRecord a) {
+    return ApprovalRows.withApprovers(a, tx.oneStatement("list approvers", c -> ApprovalRows.approvers(c, a.approvalId())));
+  }
+
+  @Override
+  public <T> Optional<T> grantApproval(String approvalId, String approver, Instant now, Write<T> alongside) {
+    Objects.requireNonNull(approver, "approver");
+    return tx.write(
+        Write.of(
+            "approve request",
+            c -> ApprovalRows.grant(c, approvalId, approver, now).isEmpty() ? Optional.<T>empty() : Optional.of(alongside.apply(c))));
+  }
+
+  @Override
+  public <T> Optional<T> closeApproval(
+      String approvalId, ApprovalState to, String by, String reason, Instant now, Write<T> alongside) {
+    return tx.write(
+        Write.of(
+            "close approval request",
+            c -> ApprovalRows.close(c, approvalId, to, by, reason, now) ? Optional.of(alongside.apply(c)) : Optional.<T>empty()));
+  }
+
+  @Override
+  public <T> Optional<T> insertApprovedTask(
+      String approvalId, TaskRecord task, List<CredentialRecord> credentials, ExchangeGrant grant, Instant now,
+      Write<T> alongside) {
+    Objects.requireNonNull(task, "task");
+    requireSameTask(task.taskId(), credentials);
+    BeginTask<T> begin = new BeginTask<>(task, List.copyOf(credentials), grant, null, null, alongside);
+    return tx.write(
+        Write.of(
+            "insert approved task",
+            c -> ApprovalRows.issue(c, approvalId, now) ? begin.apply(c) : Optional.<T>empty()));
+  }
+
   // ---- evidence --------------------------------------------------------------------------------------------
 
   /** The pool, for the evidence log, which keeps its own tables (V2) and SQL in its package. */

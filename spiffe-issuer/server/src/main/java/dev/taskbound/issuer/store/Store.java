@@ -235,6 +235,62 @@ public interface Store extends AutoCloseable {
    */
   boolean relaySignalOutbox(String taskId, List<SignalDeliveryRecord> deliveries);
 
+  // ---- approval gates (issue 16) --------------------------------------------------------------------------
+
+  /**
+   * Records an approval request, spending {@code use} and running {@code alongside} (its evidence) in the same
+   * write: empty, and nothing written, when {@code use} was already spent.
+   */
+  <T> Optional<T> insertApproval(ApprovalRecord approval, AttestationUse use, Instant now, Write<T> alongside);
+
+  /** One request, with its approvers so far. */
+  Optional<ApprovalRecord> findApproval(String approvalId);
+
+  /** Newest first; {@code state} null means any state. */
+  List<ApprovalRecord> listApprovals(ApprovalState state, int limit);
+
+  /** Open requests whose expiry has passed at {@code now} (to record as expired), oldest first. */
+  List<ApprovalRecord> overdueApprovals(Instant now, int limit);
+
+  /**
+   * Counts {@code approver}'s approval of a pending, unexpired request, with {@code alongside} in the same write;
+   * the request is approved once {@code minApprovers} distinct approvers did. Empty, and nothing written, when the
+   * request is not pending, has expired, or {@code approver} already approved it.
+   */
+  <T> Optional<T> grantApproval(String approvalId, String approver, Instant now, Write<T> alongside);
+
+  /**
+   * Closes an open request as {@link ApprovalState#DENIED} (pending and unexpired), {@link ApprovalState#WITHDRAWN}
+   * (pending or approved, unexpired) or {@link ApprovalState#EXPIRED} (open, expired at {@code now}), with
+   * {@code alongside} in the same write. Empty, and nothing written, when it was in no such state.
+   */
+  <T> Optional<T> closeApproval(
+      String approvalId, ApprovalState to, String by, String reason, Instant now, Write<T> alongside);
+
+  /**
+   * Issues the task of an approved, unexpired request: marks it issued and inserts the task as
+   * {@link #insertTask(TaskRecord, List, ExchangeGrant, AttestationUse, Instant, Write)} does (the attestation was
+   * spent by the request), all in one write. Empty, and nothing written, when the request is not approved (any
+   * more) or has expired: exactly one of concurrent collectors gets the task.
+   */
+  <T> Optional<T> insertApprovedTask(
+      String approvalId, TaskRecord task, List<CredentialRecord> credentials, ExchangeGrant grant, Instant now,
+      Write<T> alongside);
+
+  /** Requests changed by operator commands whose evidence the running issuer has still to log, oldest first. */
+  List<ApprovalRecord> approvalsWithPendingEvidence(int limit);
+
+  /** The evidence of an operator command's change to the request is logged. */
+  void clearApprovalEvidencePending(String approvalId);
+
+  /**
+   * What an operator command (which has no evidence writer) runs alongside its change of a request instead of the
+   * evidence: it marks the request for the running issuer to log.
+   */
+  static Write<Object> approvalEvidencePending(String approvalId) {
+    return Write.of("mark approval evidence pending", c -> ApprovalRows.setEvidencePending(c, approvalId, true));
+  }
+
   @Override
   void close();
 }

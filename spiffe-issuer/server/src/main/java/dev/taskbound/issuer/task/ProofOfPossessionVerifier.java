@@ -32,6 +32,11 @@ final class ProofOfPossessionVerifier {
   }
 
   void verify(String proof, ECKey taskKey, String issuerUrl, String attestationToken) {
+    verify(proof, taskKey, issuerUrl, ProofOfPossession.CLAIM_ATTESTATION_SHA256, attestationDigest(attestationToken), "this attestation");
+  }
+
+  /** As {@link #verify(String, ECKey, String, String)}, the proof bound by claim {@code claim} to {@code bound}. */
+  void verify(String proof, ECKey taskKey, String issuerUrl, String claim, String expected, String what) {
     if (proof == null || proof.isBlank()) {
       throw invalid("proof is required");
     }
@@ -74,10 +79,10 @@ final class ProofOfPossessionVerifier {
     if (claims.getJWTID() == null || claims.getJWTID().isBlank()) {
       throw invalid("proof has no jti");
     }
-    Object bound = claims.getClaim(ProofOfPossession.CLAIM_ATTESTATION_SHA256);
+    Object bound = claims.getClaim(claim);
     if (!(bound instanceof String s) || !MessageDigest.isEqual(
-        s.getBytes(StandardCharsets.US_ASCII), attestationDigest(attestationToken).getBytes(StandardCharsets.US_ASCII))) {
-      throw invalid("proof is not bound to this attestation");
+        s.getBytes(StandardCharsets.US_ASCII), expected.getBytes(StandardCharsets.US_ASCII))) {
+      throw invalid("proof is not bound to " + what + " (claim " + claim + ")");
     }
   }
 

@@ -3,7 +3,6 @@ package dev.taskbound.issuer.task;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.taskbound.api.ApiJson;
 import dev.taskbound.api.EvidenceRef;
-import dev.taskbound.issuer.attest.AttestedIdentity;
 import dev.taskbound.issuer.evidence.Event;
 import dev.taskbound.issuer.evidence.EvidenceLog;
 import dev.taskbound.issuer.store.CredentialRecord;
@@ -34,14 +33,29 @@ final class TaskEvidence {
   }
 
   /** The write that logs a begin, for the store to run in the transaction that records the task. */
-  Write<EvidenceLog.Appending> begun(TaskRecord task, AttestedIdentity who, List<CredentialRecord> credentials) {
+  Write<EvidenceLog.Appending> begun(TaskRecord task, String attestationSha256, List<CredentialRecord> credentials) {
     List<Event> events = new ArrayList<>(1 + credentials.size());
     events.add(
         Event.taskBegun(
-            task.taskId(), task.createdAt(), task.spiffeId(), task.attestor(), who.attestationSha256(), task.context(),
+            task.taskId(), task.createdAt(), task.spiffeId(), task.attestor(), attestationSha256, task.context(),
             task.policyVersion(), task.policyRule(), task.publicKeyThumbprint(), task.expiresAt()));
     credentials.forEach(c -> events.add(issued(task, c)));
     return log.appending(events);
+  }
+
+  /** The write that logs one approval event, for the store to run with the request's change. */
+  Write<EvidenceLog.Appending> approval(Event event) {
+    return log.appending(List.of(event));
+  }
+
+  /** The approval events of a task already in the log ({@link EvidenceLog#loggedApprovalEvents}). */
+  Set<String> loggedApprovalEvents(String taskId) {
+    return log.loggedApprovalEvents(taskId);
+  }
+
+  /** Appends {@code events} on their own, once durable. */
+  void append(List<Event> events) {
+    log.append(events);
   }
 
   static EvidenceRef ref(EvidenceLog.Appended appended) {

@@ -5,6 +5,7 @@ import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
+import dev.taskbound.api.ApprovalView;
 import dev.taskbound.api.Attestation;
 import dev.taskbound.api.BeginTaskRequest;
 import dev.taskbound.api.BeginTaskResponse;
@@ -41,6 +42,7 @@ import dev.taskbound.issuer.store.Store;
 import dev.taskbound.issuer.store.StoreException;
 import dev.taskbound.issuer.store.TaskRecord;
 import dev.taskbound.issuer.store.TaskState;
+import dev.taskbound.issuer.store.Write;
 import java.nio.charset.StandardCharsets;
 import java.math.BigInteger;
 import java.security.MessageDigest;
@@ -100,6 +102,7 @@ public final class TaskLifecycle {
   private final SecureRandom random = new SecureRandom();
   private final List<TaskEndListener> endListeners = new CopyOnWriteArrayList<>();
   private volatile TaskObserver observer = TaskObserver.NONE;
+  private final ApprovalRequests approvals;
 
   public TaskLifecycle(
       IssuerConfig config,
@@ -125,6 +128,12 @@ public final class TaskLifecycle {
     this.proofs = new ProofOfPossessionVerifier(clock);
     // Null only for operator commands working offline: their ends are logged by the running issuer's catch-up.
     this.evidence = evidenceLog == null ? null : new TaskEvidence(evidenceLog, store);
+    this.approvals = new ApprovalRequests(this, store, evidence, proofs, issuerUrl, clock);
+  }
+
+  /** The approval requests of begins under rules with {@code approval:}. */
+  public ApprovalRequests approvals() {
+    return approvals;
   }
 
   /** Sets the observer told of begins, renewals and refusals (metrics); one at a time. */
@@ -139,7 +148,22 @@ public final class TaskLifecycle {
 
   // ---- begin -----------------------------------------------------------------------------------------------
 
+  /**
+   * Begins a task under a rule without {@code approval:}; a rule that needs approval is refused here, before the
+   * attestation is spent (callers that can wait use {@link #start}).
+   */
   public BeginTaskResponse begin(BeginTaskRequest request) {
+    return start(request, false).task();
+  }
+
+  /**
+   * What a begin produced: the task, or (under a rule with {@code approval:}, when the caller can wait) an approval
+   * request to poll. Exactly one of the two is set.
+   */
+  public record Started(BeginTaskResponse task, ApprovalView approval) {}
+
+  /** Begins a task, or (when the matching rule needs approval and {@code mayWait}) asks for approval. */
+  public Started start(BeginTaskRequest request, boolean mayWait) {
     if (request == null) {
       throw malformed("request body is required");
     }
@@ -175,36 +199,99 @@ public final class TaskLifecycle {
       observer.denied(attestation.type(), decision.denyReason());
       throw new TaskException(ProblemType.POLICY_DENIED, denialDetail(decision));
     }
+    lifetime(requestedTtl, decision.ttlCap(), decision.rule());
+    Objects.requireNonNull(who.use(), "an attestor must say what makes its attestation single use");
+    TaskPlan plan =
+        new TaskPlan(
+            newTaskId(), attestation.type(), who.context(), who.attestationSha256(), decision.spiffeId(), decision.rule(),
+            decision.policyVersion(), decision.ttlCap(), decision.downstreamAudiences(), decision.maxExchanges(), taskKey,
+            audiences, requestedTtl);
+    if (decision.approval() != null) {
+      if (!mayWait) {
+        throw new TaskException(
+            ProblemType.POLICY_DENIED,
+            "rule '" + decision.rule() + "' needs approval by " + decision.approval().group() + "; begin over the HTTP API to wait for it");
+      }
+      return new Started(null, approvals().request(plan, decision.approval(), who.use()));
+    }
+    BeginTaskResponse begun =
+        issue(
+            plan,
+            (task, records, grant, now, evidence) -> store.insertTask(task, records, grant, who.use(), now, evidence),
+            () -> {
+              observer.attestationFailed(attestation.type(), TaskObserver.AttestationFailure.REPLAYED);
+              return new TaskException(ProblemType.ATTESTATION_FAILED, "the attestation is unknown, expired or was already used");
+            });
+    return new Started(begun, null);
+  }
 
-    Instant now = clock.instant();
+  /**
+   * Everything a task needs once policy allowed it: decided at begin, kept with an approval request until it is
+   * approved. {@code attestationSha256} is the hex digest logged in {@code task.begun}.
+   */
+  record TaskPlan(
+      String taskId,
+      String attestor,
+      Map<String, String> context,
+      String attestationSha256,
+      SpiffeId spiffeId,
+      String rule,
+      String policyVersion,
+      Duration ttlCap,
+      List<String> downstreamAudiences,
+      Integer maxExchanges,
+      ECKey taskKey,
+      List<String> audiences,
+      Duration requestedTtl) {}
+
+  /** The store write that records a task with its evidence: a plain begin, or the collection of an approval. */
+  @FunctionalInterface
+  interface TaskWrite {
+    Optional<EvidenceLog.Appending> record(
+        TaskRecord task, List<CredentialRecord> credentials, ExchangeGrant grant, Instant now,
+        Write<EvidenceLog.Appending> evidence);
+  }
+
+  /** The task's lifetime from now: the request (or the default) capped by policy and {@code ttl.task_max}. */
+  private Duration lifetime(Duration requestedTtl, Duration ttlCap, String rule) {
     Duration lifetime = min(requestedTtl != null ? requestedTtl : config.ttl().taskDefault(), config.ttl().taskMax());
-    if (decision.ttlCap() != null) {
-      lifetime = min(lifetime, decision.ttlCap());
+    if (ttlCap != null) {
+      lifetime = min(lifetime, ttlCap);
     }
     if (lifetime.compareTo(MIN_CREDENTIAL_LIFETIME) < 0) {
       throw new TaskException(
           ProblemType.POLICY_DENIED,
-          "rule '" + decision.rule() + "' and ttl.task_max leave the task " + lifetime.toMillis() + "ms, less than the "
+          "rule '" + rule + "' and ttl.task_max leave the task " + lifetime.toMillis() + "ms, less than the "
               + HumanDuration.format(MIN_CREDENTIAL_LIFETIME) + " its credentials need");
     }
-    Instant expiresAt = now.plus(lifetime);
-    String taskId = newTaskId();
-    Minted minted = mint(taskId, decision.spiffeId(), taskKey, audiences, who.context(), now, expiresAt);
+    return lifetime;
+  }
+
+  /**
+   * Mints the task's credentials and records the task through {@code write}; the credentials leave only once the
+   * task and its evidence are durable. {@code refused} is thrown when {@code write} wrote nothing.
+   */
+  BeginTaskResponse issue(TaskPlan plan, TaskWrite write, Supplier<TaskException> refused) {
+    Instant now = clock.instant();
+    Instant expiresAt = now.plus(lifetime(plan.requestedTtl(), plan.ttlCap(), plan.rule()));
+    String taskId = plan.taskId();
+    ECKey taskKey = plan.taskKey();
+    Minted minted = mint(taskId, plan.spiffeId(), taskKey, plan.audiences(), plan.context(), now, expiresAt);
     String controlToken = newControlToken();
     String jwk = taskKey.toPublicJWK().toJSONString();
     TaskRecord task =
         new TaskRecord(
             taskId,
             TaskState.ACTIVE,
-            decision.spiffeId().toString(),
-            attestation.type(),
-            who.context(),
-            decision.rule(),
-            decision.policyVersion(),
+            plan.spiffeId().toString(),
+            plan.attestor(),
+            plan.context(),
+            plan.rule(),
+            plan.policyVersion(),
             jwk,
             thumbprint(taskKey),
             sha256Hex(controlToken),
-            audiences,
+            plan.audiences(),
             now,
             expiresAt,
             now,
@@ -213,26 +300,24 @@ public final class TaskLifecycle {
             null);
     Optional<EvidenceLog.Appending> logged;
     try {
-      // One write: the attestation is spent, the task, its exchange grant (the decision's downstream audiences and
-      // limit, enforced by exchange later) and credentials are inserted, and task.begun + credential.issued are
-      // appended to the evidence log, all in one durable commit. Every refusal before this line leaves the
-      // attestation usable; a failure here writes nothing.
+      // One write: the attestation is spent (or the approved request marked issued), the task, its exchange grant
+      // (the decision's downstream audiences and limit, enforced by exchange later) and credentials are inserted,
+      // and task.begun + credential.issued are appended to the evidence log, all in one durable commit. Every
+      // refusal before this line leaves the attestation usable; a failure here writes nothing.
       logged =
-          store.insertTask(
-              task, minted.records(), ExchangeGrant.of(taskId, decision.downstreamAudiences(), decision.maxExchanges()),
-              Objects.requireNonNull(who.use(), "an attestor must say what makes its attestation single use"), now,
-              requireEvidence().begun(task, who, minted.records()));
+          write.record(
+              task, minted.records(), ExchangeGrant.of(taskId, plan.downstreamAudiences(), plan.maxExchanges()), now,
+              requireEvidence().begun(task, plan.attestationSha256(), minted.records()));
     } catch (StoreException | EvidenceException e) {
       // Fail closed: nothing leaves the issuer that the store and the evidence log have not durably recorded.
       LOG.error("task {} not recorded, credentials withheld: {}", taskId, e.getMessage());
       throw new TaskException(ProblemType.EVIDENCE_UNAVAILABLE, "the issuer could not record the task and its evidence; retry later", e);
     }
     if (logged.isEmpty()) {
-      observer.attestationFailed(attestation.type(), TaskObserver.AttestationFailure.REPLAYED);
-      throw new TaskException(ProblemType.ATTESTATION_FAILED, "the attestation is unknown, expired or was already used");
+      throw refused.get();
     }
     EvidenceRef evidenceRef = TaskEvidence.ref(logged.get().appended());
-    LOG.info("task begun: id={} spiffe_id={} rule={} expires_at={}", taskId, task.spiffeId(), decision.rule(), expiresAt);
+    LOG.info("task begun: id={} spiffe_id={} rule={} expires_at={}", taskId, task.spiffeId(), plan.rule(), expiresAt);
     observer.begun(task, minted.records());
     return new BeginTaskResponse(
         taskId,
@@ -612,7 +697,7 @@ public final class TaskLifecycle {
     return taskId != null && TASK_ID.matcher(taskId).matches();
   }
 
-  private static String thumbprint(ECKey key) {
+  static String thumbprint(ECKey key) {
     try {
       return key.computeThumbprint().toString();
     } catch (JOSEException e) {

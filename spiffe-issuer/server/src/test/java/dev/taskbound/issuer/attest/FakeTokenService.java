@@ -17,14 +17,14 @@ import java.util.function.Consumer;
  * {@link OidcIssuerStandIn} (discovery document and JWKS at GitHub's paths, real RS256 keys) issuing tokens with
  * GitHub-shaped claims.
  */
-final class FakeTokenService implements AutoCloseable {
+public final class FakeTokenService implements AutoCloseable {
   private final OidcIssuerStandIn service;
   private final Clock clock;
   final AtomicInteger discoveryRequests;
   final AtomicInteger jwksRequests;
 
   /** @param pathPrefix "" for public GitHub, "/acme" for a GHEC enterprise slug, "/_services/token" for GHES */
-  FakeTokenService(String pathPrefix, Clock clock) throws IOException {
+  public FakeTokenService(String pathPrefix, Clock clock) throws IOException {
     // Field for field what GitHub publishes (claims_supported abbreviated).
     this.service = new OidcIssuerStandIn(pathPrefix, "/.well-known/jwks", List.of("sub", "aud", "exp", "iat", "iss", "jti", "nbf",
         "ref", "sha", "repository", "repository_id", "repository_owner", "run_id", "run_number", "run_attempt", "actor",
@@ -34,7 +34,7 @@ final class FakeTokenService implements AutoCloseable {
     this.jwksRequests = service.jwksRequests;
   }
 
-  String issuer() {
+  public String issuer() {
     return service.issuer();
   }
 
@@ -89,11 +89,11 @@ final class FakeTokenService implements AutoCloseable {
         .issueTime(Date.from(iat));
   }
 
-  String mint(String audience) {
+  public String mint(String audience) {
     return mint(audience, b -> {});
   }
 
-  String mint(String audience, Consumer<JWTClaimsSet.Builder> customise) {
+  public String mint(String audience, Consumer<JWTClaimsSet.Builder> customise) {
     JWTClaimsSet.Builder builder = githubClaims(audience);
     customise.accept(builder);
     return service.sign(builder.build());

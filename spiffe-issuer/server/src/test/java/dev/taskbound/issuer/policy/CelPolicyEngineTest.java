@@ -27,7 +27,7 @@ class CelPolicyEngineTest {
     assertThat(decision.ttlCap()).isEqualTo(Duration.ofMinutes(15));
     assertThat(decision.downstreamAudiences()).containsExactly("sts.amazonaws.com");
     assertThat(decision.maxExchanges()).isEqualTo(3);
-    assertThat(decision.approval()).isEqualTo("release-managers");
+    assertThat(decision.approval()).isEqualTo(dev.taskbound.issuer.policy.ApprovalGate.of("release-managers"));
     assertThat(decision.policyVersion()).isEqualTo(mainBranch.version());
     assertThat(decision.denyReason()).isNull();
   }

@@ -485,7 +485,9 @@ abstract class StoreContract {
   private List<Object> inOneBatch(List<Callable<Object>> writes) throws Exception {
     StoreWriter writer = ((JdbcStore) store).writer();
     CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch holding = new CountDownLatch(1);
     var held = writer.submit(Write.of("hold the writer", c -> {
+      holding.countDown();
       try {
         return release.await(30, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
@@ -493,6 +495,9 @@ abstract class StoreContract {
         return false;
       }
     }));
+    // Only once the writer runs the held write: writes queued before it took it would join its batch (drainTo), and
+    // a busy writer (a slow first batch on a loaded machine) made that happen.
+    assertThat(holding.await(30, TimeUnit.SECONDS)).as("the writer took the held write").isTrue();
     ExecutorService pool = Executors.newFixedThreadPool(writes.size());
     try {
       List<Future<Object>> futures = new ArrayList<>();
@@ -685,6 +690,122 @@ abstract class StoreContract {
         results.add(f.get(60, TimeUnit.SECONDS));
       }
       return results;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  // ---- approval gates ------------------------------------------------------------------------------------
+
+  private static ApprovalRecord approval(String id, String taskId, int minApprovers, Instant expiresAt) {
+    return new ApprovalRecord(
+        id, taskId, ApprovalState.PENDING, "release-managers", minApprovers, "octocat", "digest-of-" + id, "github",
+        "a".repeat(64), Map.of("platform", "github", "actor", "octocat"), "{\"kty\":\"EC\"}", "thumb", List.of("aud"),
+        java.time.Duration.ofMinutes(10), "spiffe://td/x", "deploy", "v1", null, List.of("sts"), 2, T0, expiresAt, null, null,
+        null, List.of());
+  }
+
+  private static <T> Write<T> marker(T value) {
+    return Write.of("alongside", c -> value);
+  }
+
+  @Test
+  void anApprovalRequestSpendsItsAttestationOnceAndRoundTrips() {
+    store.insertOneTimeToken("tok", "dev-attestation", T0.plusSeconds(600));
+    AttestationUse use = new AttestationUse.OneTimeToken("tok", "dev-attestation");
+    assertThat(store.insertApproval(approval("apr_1", "t1", 1, T0.plusSeconds(3600)), use, T0, marker("logged"))).hasValue("logged");
+    assertThat(store.insertApproval(approval("apr_2", "t2", 1, T0.plusSeconds(3600)), use, T0, marker("logged"))).isEmpty();
+    assertThat(store.findApproval("apr_2")).isEmpty();
+
+    ApprovalRecord found = store.findApproval("apr_1").orElseThrow();
+    assertThat(found).usingRecursiveComparison().isEqualTo(approval("apr_1", "t1", 1, T0.plusSeconds(3600)));
+    assertThat(store.listApprovals(ApprovalState.PENDING, 10)).extracting(ApprovalRecord::approvalId).containsExactly("apr_1");
+    assertThat(store.listApprovals(ApprovalState.DENIED, 10)).isEmpty();
+  }
+
+  @Test
+  void grantsCountDistinctApproversAndTheApprovedTaskIsIssuedOnce() {
+    store.insertOneTimeToken("tok", "dev-attestation", T0.plusSeconds(600));
+    store.insertApproval(approval("apr_1", "t1", 2, T0.plusSeconds(60)), new AttestationUse.OneTimeToken("tok", "dev-attestation"), T0, marker(1));
+    Instant t1 = T0.plusSeconds(10);
+    assertThat(store.grantApproval("apr_1", "rita", t1, marker("granted"))).hasValue("granted");
+    assertThat(store.grantApproval("apr_1", "rita", t1, marker("granted"))).isEmpty();
+    assertThat(store.findApproval("apr_1").orElseThrow().state()).isEqualTo(ApprovalState.PENDING);
+    assertThat(store.insertApprovedTask("apr_1", activeTask("t1", t1), List.of(), ExchangeGrant.of("t1", List.of(), null), t1, marker(1)))
+        .isEmpty();
+
+    assertThat(store.grantApproval("apr_1", "sam", t1, marker("granted"))).hasValue("granted");
+    ApprovalRecord approved = store.findApproval("apr_1").orElseThrow();
+    assertThat(approved.state()).isEqualTo(ApprovalState.APPROVED);
+    assertThat(approved.approvedBy()).containsExactly("rita", "sam");
+    // Approved near its expiry: it stays collectable a while.
+    assertThat(approved.expiresAt()).isEqualTo(t1.plus(ApprovalRows.COLLECT_WINDOW));
+    assertThat(store.grantApproval("apr_1", "tom", t1, marker("granted"))).isEmpty();
+
+    assertThat(store.insertApprovedTask("apr_1", activeTask("t1", t1), List.of(x509("t1", "s1", t1)), ExchangeGrant.of("t1", List.of(), null), t1, marker("task")))
+        .hasValue("task");
+    assertThat(store.insertApprovedTask("apr_1", activeTask("t1", t1), List.of(), ExchangeGrant.of("t1", List.of(), null), t1, marker("task")))
+        .isEmpty();
+    assertThat(store.findApproval("apr_1").orElseThrow().state()).isEqualTo(ApprovalState.ISSUED);
+    assertThat(store.findTask("t1")).isPresent();
+  }
+
+  @Test
+  void requestsCloseOnlyFromTheStatesThatAllowIt() {
+    for (String id : List.of("apr_d", "apr_w", "apr_e")) {
+      store.insertOneTimeToken("tok-" + id, "dev-attestation", T0.plusSeconds(600));
+      store.insertApproval(approval(id, "t-" + id, 1, T0.plusSeconds(60)), new AttestationUse.OneTimeToken("tok-" + id, "dev-attestation"), T0, marker(1));
+    }
+    Instant before = T0.plusSeconds(30);
+    Instant after = T0.plusSeconds(60);
+    assertThat(store.closeApproval("apr_e", ApprovalState.EXPIRED, null, null, before, marker(1))).isEmpty();
+    assertThat(store.overdueApprovals(before, 10)).isEmpty();
+    assertThat(store.overdueApprovals(after, 10)).extracting(ApprovalRecord::approvalId).containsExactlyInAnyOrder("apr_d", "apr_w", "apr_e");
+    assertThat(store.closeApproval("apr_e", ApprovalState.EXPIRED, null, null, after, marker("expired"))).hasValue("expired");
+
+    assertThat(store.closeApproval("apr_d", ApprovalState.DENIED, "rita", "freeze", before, marker("denied"))).hasValue("denied");
+    assertThat(store.closeApproval("apr_d", ApprovalState.WITHDRAWN, null, null, before, marker(1))).isEmpty();
+    assertThat(store.grantApproval("apr_d", "sam", before, marker(1))).isEmpty();
+    ApprovalRecord denied = store.findApproval("apr_d").orElseThrow();
+    assertThat(denied.state()).isEqualTo(ApprovalState.DENIED);
+    assertThat(denied.decidedBy()).isEqualTo("rita");
+    assertThat(denied.reason()).isEqualTo("freeze");
+
+    assertThat(store.closeApproval("apr_w", ApprovalState.WITHDRAWN, null, null, after, marker(1))).isEmpty();
+    assertThat(store.closeApproval("apr_w", ApprovalState.WITHDRAWN, null, null, before, marker("withdrawn"))).hasValue("withdrawn");
+    assertThat(store.findApproval("apr_w").orElseThrow().state()).isEqualTo(ApprovalState.WITHDRAWN);
+  }
+
+  @Test
+  void operatorCommandsMarkTheirChangesForTheRunningIssuerToLog() {
+    store.insertOneTimeToken("tok", "dev-attestation", T0.plusSeconds(600));
+    store.insertApproval(approval("apr_1", "t1", 1, T0.plusSeconds(60)), new AttestationUse.OneTimeToken("tok", "dev-attestation"), T0, marker(1));
+    assertThat(store.approvalsWithPendingEvidence(10)).isEmpty();
+    store.grantApproval("apr_1", "rita", T0, Store.approvalEvidencePending("apr_1"));
+    assertThat(store.approvalsWithPendingEvidence(10)).extracting(ApprovalRecord::approvedBy).containsExactly(List.of("rita"));
+    store.clearApprovalEvidencePending("apr_1");
+    assertThat(store.approvalsWithPendingEvidence(10)).isEmpty();
+  }
+
+  @Test
+  void ofConcurrentApproversOfATwoApproverRequestBothCountAndItIsApprovedOnce() throws Exception {
+    store.insertOneTimeToken("tok", "dev-attestation", T0.plusSeconds(600));
+    store.insertApproval(approval("apr_1", "t1", 2, T0.plusSeconds(600)), new AttestationUse.OneTimeToken("tok", "dev-attestation"), T0, marker(1));
+    ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+    try {
+      List<Future<Boolean>> granted = new ArrayList<>();
+      for (int i = 0; i < THREADS; i++) {
+        String approver = i % 2 == 0 ? "rita" : "sam";
+        granted.add(pool.submit(() -> store.grantApproval("apr_1", approver, T0, marker(true)).isPresent()));
+      }
+      int wins = 0;
+      for (Future<Boolean> f : granted) {
+        wins += f.get(30, TimeUnit.SECONDS) ? 1 : 0;
+      }
+      assertThat(wins).isEqualTo(2);
+      ApprovalRecord approved = store.findApproval("apr_1").orElseThrow();
+      assertThat(approved.state()).isEqualTo(ApprovalState.APPROVED);
+      assertThat(approved.approvedBy()).containsExactlyInAnyOrder("rita", "sam");
     } finally {
       pool.shutdownNow();
     }
