@@ -68,6 +68,7 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import dev.taskbound.issuer.logging.TaskLogFields;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -272,6 +273,12 @@ public final class TaskLifecycle {
    * task and its evidence are durable. {@code refused} is thrown when {@code write} wrote nothing.
    */
   BeginTaskResponse issue(TaskPlan plan, TaskWrite write, Supplier<TaskException> refused) {
+    try (TaskLogFields fields = TaskLogFields.of(plan.taskId(), plan.spiffeId().toString())) {
+      return issueAs(plan, write, refused);
+    }
+  }
+
+  private BeginTaskResponse issueAs(TaskPlan plan, TaskWrite write, Supplier<TaskException> refused) {
     Instant now = clock.instant();
     Instant expiresAt = now.plus(lifetime(plan.requestedTtl(), plan.ttlCap(), plan.rule()));
     String taskId = plan.taskId();
@@ -335,6 +342,13 @@ public final class TaskLifecycle {
 
   public RenewTaskResponse renew(String taskId, String controlToken) {
     TaskRecord task = authorize(taskId, controlToken);
+    try (TaskLogFields fields = TaskLogFields.of(taskId, task.spiffeId())) {
+      return renew(task);
+    }
+  }
+
+  private RenewTaskResponse renew(TaskRecord task) {
+    String taskId = task.taskId();
     Instant now = clock.instant();
     if (!task.active()) {
       throw new TaskException(ProblemType.TASK_NOT_ACTIVE, "task " + taskId + " has ended (" + task.outcome().wire() + ")");
@@ -411,6 +425,12 @@ public final class TaskLifecycle {
   }
 
   private EndTaskResponse endTask(String taskId, TaskOutcome outcome, String reason) {
+    try (TaskLogFields fields = TaskLogFields.of(taskId, null)) {
+      return endTaskAs(taskId, outcome, reason);
+    }
+  }
+
+  private EndTaskResponse endTaskAs(String taskId, TaskOutcome outcome, String reason) {
     TaskRecord ended;
     // The store keeps milliseconds; compare like with like when telling our end from an earlier one.
     Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
@@ -422,6 +442,7 @@ public final class TaskLifecycle {
     } catch (StoreException e) {
       throw new TaskException(ProblemType.EVIDENCE_UNAVAILABLE, "the issuer could not record the end; retry", e);
     }
+    TaskLogFields.spiffeId(ended.spiffeId());
     List<RevokedCredential> revoked = new ArrayList<>();
     List<CredentialRecord> revokedRecords = new ArrayList<>();
     for (CredentialRecord c : store.credentialsOf(taskId)) {
