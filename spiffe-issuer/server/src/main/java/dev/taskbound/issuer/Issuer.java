@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.taskbound.api.ApiJson;
 import dev.taskbound.issuer.admin.AdminApi;
 import dev.taskbound.issuer.admin.AdminAuthenticator;
+import dev.taskbound.issuer.admin.AdminCertificates;
 import dev.taskbound.issuer.admin.DevLogin;
 import dev.taskbound.issuer.admin.PolicyInForce;
 import dev.taskbound.issuer.attest.Attestor;
@@ -255,8 +256,13 @@ public final class Issuer implements AutoCloseable {
       every(scheduler, min(MAX_REAP_TICK, cfg.ttl().heartbeat().dividedBy(4)), "reaper", revocation.reaper()::reapQuietly);
 
       DevLogin devLogin = cfg.dev() ? new DevLogin(clock) : null;
+      AdminCertificates adminCertificates = null;
+      if (cfg.operations().adminMtls() != null) {
+        adminCertificates = AdminCertificates.load(cfg.operations().adminMtls(), clock);
+        http.trustAdminClientCertificatesFrom(adminCertificates.authorities());
+      }
       AdminAuthenticator adminAuth =
-          new AdminAuthenticator(cfg.operations().adminOidc(), devLogin, JwksFetcher.withDefaults(), clock);
+          new AdminAuthenticator(cfg.operations().adminOidc(), devLogin, adminCertificates, JwksFetcher.withDefaults(), clock);
       endpoints.addAll(new AdminApi(adminAuth, devLogin, store, tasks, evidence, policyInForce, cfg.issuerUrl(), clock).endpoints());
       endpoints.add(OpenApiDocument.endpoint());
       endpoints.add(DashboardEndpoint.endpoint());

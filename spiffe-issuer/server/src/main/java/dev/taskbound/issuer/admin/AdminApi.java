@@ -98,7 +98,7 @@ public final class AdminApi {
     if (method.equals("POST") && path.equals("login")) {
       return login(request);
     }
-    Operator operator = auth.authenticate(request.header("Authorization"));
+    Operator operator = auth.authenticate(request.header("Authorization"), request.clientCertificates());
     if (method.equals("GET")) {
       return switch (path) {
         case "whoami" -> json(whoami(operator));

@@ -8,6 +8,7 @@ import dev.taskbound.issuer.attest.JwtVerifier;
 import dev.taskbound.issuer.attest.VerifiedJwt;
 import dev.taskbound.issuer.config.OperationsConfig;
 import dev.taskbound.issuer.task.TaskException;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.Collection;
 import java.util.EnumSet;
@@ -29,14 +30,22 @@ public final class AdminAuthenticator {
   private final OperationsConfig.AdminOidc oidc;
   private final JwtVerifier verifier;
   private final DevLogin devLogin;
+  private final AdminCertificates certificates;
 
   /**
    * @param oidc the IdP, or null when none is configured
    * @param devLogin dev mode's login, or null outside dev mode
    */
   public AdminAuthenticator(OperationsConfig.AdminOidc oidc, DevLogin devLogin, JwksFetcher fetcher, Clock clock) {
+    this(oidc, devLogin, null, fetcher, clock);
+  }
+
+  /** @param certificates client certificates accepted instead of a bearer token, or null when none are */
+  public AdminAuthenticator(
+      OperationsConfig.AdminOidc oidc, DevLogin devLogin, AdminCertificates certificates, JwksFetcher fetcher, Clock clock) {
     this.oidc = oidc;
     this.devLogin = devLogin;
+    this.certificates = certificates;
     this.verifier =
         oidc == null
             ? null
@@ -47,8 +56,25 @@ public final class AdminAuthenticator {
   }
 
   public Operator authenticate(String authorization) {
+    return authenticate(authorization, List.of());
+  }
+
+  /**
+   * A bearer token when the request has an {@code Authorization} header, else the mutual-TLS client certificate
+   * (leaf first) when there is one.
+   */
+  public Operator authenticate(String authorization, List<X509Certificate> clientCertificates) {
+    if (authorization == null && !clientCertificates.isEmpty()) {
+      if (certificates == null) {
+        throw unauthenticated("client certificates are not accepted for the admin API here (admin.mtls); send a bearer token");
+      }
+      Operator operator = certificates.authenticate(clientCertificates);
+      LOG.debug("admin client certificate accepted: {}", operator.subject());
+      return operator;
+    }
     if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      throw unauthenticated("the admin API needs Authorization: Bearer <token from your IdP>");
+      throw unauthenticated(
+          "the admin API needs Authorization: Bearer <token from your IdP>" + (certificates != null ? " or an admin client certificate" : ""));
     }
     String token = authorization.substring(7).trim();
     if (token.startsWith(DevLogin.SESSION_PREFIX)) {

@@ -207,10 +207,14 @@ public final class ConfigLoader {
     if (dev && !hp.loopback()) {
       throw new ConfigException("dev mode listens on loopback only, not " + listen);
     }
+    OperationsConfig operations = operations(n.childOrEmpty("metrics"), n.childOrEmpty("admin"), n.childOrEmpty("log"));
+    if (operations.adminMtls() != null && tls == null) {
+      throw new ConfigException("admin.mtls needs the HTTPS listener: set tls.cert_file and tls.key_file");
+    }
     return new IssuerConfig(
         trustDomain, issuerUrl, hp.host(), hp.port(), dataDir, tls, ca, jwt, store, ttl, dev, attestors, policyFile, crl,
         signals, exchange(n.childOrEmpty("exchange")), introspection(n.childOrEmpty("introspection")),
-        operations(n.childOrEmpty("metrics"), n.childOrEmpty("admin"), n.childOrEmpty("log")));
+        operations);
   }
 
   private static OperationsConfig operations(Node metrics, Node admin, Node log) {
