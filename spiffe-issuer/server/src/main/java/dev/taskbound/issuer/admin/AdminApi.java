@@ -113,6 +113,7 @@ public final class AdminApi {
         case "whoami" -> json(whoami(operator));
         case "tasks" -> json(listTasks(request.query()));
         case "credentials/after-task-end" -> json(afterTaskEnd(request.query()));
+        case "exposure" -> json(exposure(request.query()));
         case "controllers" -> json(controllers());
         case "policy" -> json(ApiJson.mapper().valueToTree(policy.get()));
         case "approvals" -> json(listApprovals(request.query()));
@@ -345,6 +346,40 @@ public final class AdminApi {
           o.put("task_id", c.taskId());
           list.add(o);
         });
+    return out;
+  }
+
+  /**
+   * Per task, newest first: when it began and ended, how long it lived, and its residual exposure — the longest any
+   * of its credentials stayed valid past its revocation (or the task's end). The dashboard charts these over time.
+   */
+  private ObjectNode exposure(Map<String, List<String>> query) {
+    int limit = limit(query);
+    Instant now = clock.instant();
+    ObjectNode out = ApiJson.mapper().createObjectNode();
+    ArrayNode list = out.putArray("tasks");
+    for (TaskRecord t : store.listTasks(null, limit)) {
+      ObjectNode o = list.addObject();
+      o.put("task_id", t.taskId());
+      o.put("state", t.state().name().toLowerCase(java.util.Locale.ROOT));
+      if (t.outcome() != null) {
+        o.put("outcome", t.outcome().wire());
+      }
+      o.put("begun_at", t.createdAt().toString());
+      Instant end = t.endedAt() != null ? t.endedAt() : now;
+      if (t.endedAt() != null) {
+        o.put("ended_at", t.endedAt().toString());
+      }
+      o.put("lifetime_seconds", Math.max(0, java.time.Duration.between(t.createdAt(), end).toSeconds()));
+      if (t.endedAt() != null) {
+        long residual = 0;
+        for (CredentialRecord c : store.credentialsOf(t.taskId())) {
+          Instant cut = c.revokedAt() != null ? c.revokedAt() : t.endedAt();
+          residual = Math.max(residual, CredentialStatus.residualExposureSeconds(c.expiresAt().getEpochSecond(), cut.getEpochSecond()));
+        }
+        o.put("residual_exposure_seconds", residual);
+      }
+    }
     return out;
   }
 
