@@ -66,10 +66,12 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
    */
   public static final class Appending {
     private final List<Long> leafIndexes;
+    private final Signed signed;
     private volatile String checkpoint;
 
-    private Appending(List<Long> leafIndexes) {
+    private Appending(List<Long> leafIndexes, Signed signed) {
       this.leafIndexes = List.copyOf(leafIndexes);
+      this.signed = signed;
     }
 
     public Appended appended() {
@@ -78,6 +80,15 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
       }
       return new Appended(leafIndexes, checkpoint);
     }
+  }
+
+  /**
+   * Writes that depend on the checkpoint covering an append (a revocation receipt kept with its task): run on the
+   * batch's connection right after the checkpoint is inserted, so they commit with the append or not at all.
+   */
+  @FunctionalInterface
+  public interface Signed {
+    void write(Connection connection, Appended appended) throws SQLException;
   }
 
   private final EvidenceStore store;
@@ -188,6 +199,14 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
    * it in that write). It must run on the writer this log was opened with.
    */
   public Write<Appending> appending(List<Event> events) {
+    return appending(events, null);
+  }
+
+  /**
+   * As {@link #appending(List)}; once the batch's checkpoint is signed, {@code signed} (when not null) writes what
+   * needs it in the same transaction.
+   */
+  public Write<Appending> appending(List<Event> events, Signed signed) {
     if (events.isEmpty()) {
       throw new IllegalArgumentException("nothing to append");
     }
@@ -200,12 +219,12 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
 
       @Override
       public Appending apply(Connection c) throws SQLException {
-        return append(c, copy);
+        return append(c, copy, signed);
       }
     };
   }
 
-  private Appending append(Connection c, List<Event> events) throws SQLException {
+  private Appending append(Connection c, List<Event> events, Signed signed) throws SQLException {
     if (!writer.isWriterThread()) {
       throw new IllegalStateException("evidence is appended by the writer of its log's store only");
     }
@@ -222,7 +241,7 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
       indexes.add(next++);
     }
     EvidenceStore.insertEntries(c, rows, clock.millis());
-    Appending appending = new Appending(indexes);
+    Appending appending = new Appending(indexes, signed);
     batchAppends.add(appending);
     return appending;
   }
@@ -345,6 +364,11 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
     String note = checkpoints.sign(grown, tree.consistencyProof(last.size(), size));
     EvidenceStore.insertCheckpoint(c, size, grown.rootHash(), note, clock.millis());
     batchNote = note;
+    for (Appending a : batchAppends) {
+      if (a.signed != null) {
+        a.signed.write(c, new Appended(a.leafIndexes, note));
+      }
+    }
   }
 
   @Override
@@ -434,7 +458,14 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
    * task's end can log the revocations that were made earlier but whose entry could not be written then.
    */
   public Set<String> loggedRevocations(String taskId) {
-    return logged(taskId, EvidenceFormat.CREDENTIAL_REVOKED::equals, EvidenceFormat.KIND, EvidenceFormat.CREDENTIAL_ID);
+    return logged(store.entriesOf(taskId, Long.MAX_VALUE), EvidenceFormat.CREDENTIAL_REVOKED::equals, EvidenceFormat.KIND,
+        EvidenceFormat.CREDENTIAL_ID);
+  }
+
+  /** As {@link #loggedRevocations(String)}, read on a write's connection. */
+  public Set<String> loggedRevocations(Connection c, String taskId) throws SQLException {
+    return logged(EvidenceStore.entriesOf(c, taskId, Long.MAX_VALUE), EvidenceFormat.CREDENTIAL_REVOKED::equals,
+        EvidenceFormat.KIND, EvidenceFormat.CREDENTIAL_ID);
   }
 
   /**
@@ -442,12 +473,13 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
    * events without one): so changes made by operator commands are logged once by the running issuer.
    */
   public Set<String> loggedApprovalEvents(String taskId) {
-    return logged(taskId, type -> type.startsWith("approval."), EvidenceFormat.TYPE, EvidenceFormat.APPROVER);
+    return logged(store.entriesOf(taskId, Long.MAX_VALUE), type -> type.startsWith("approval."), EvidenceFormat.TYPE,
+        EvidenceFormat.APPROVER);
   }
 
-  private Set<String> logged(String taskId, Predicate<String> type, String first, String second) {
+  private static Set<String> logged(List<EvidenceStore.Row> rows, Predicate<String> type, String first, String second) {
     Set<String> out = new HashSet<>();
-    for (EvidenceStore.Row r : store.entriesOf(taskId, Long.MAX_VALUE)) {
+    for (EvidenceStore.Row r : rows) {
       if (type.test(r.eventType())) {
         JsonNode event = EvidenceJson.parseCanonical(r.entry().getBytes(StandardCharsets.UTF_8), "stored entry");
         out.add(event.path(first).asText() + " " + event.path(second).asText());
@@ -466,6 +498,19 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
     if (taskEndedLeaf < 0 || taskEndedLeaf >= c.size()) {
       throw new IllegalArgumentException("task.ended leaf is not covered by the checkpoint");
     }
+    return signedReceipt(taskId, endedAt, outcome, revokedCredentialIds, taskEndedLeaf, checkpoint);
+  }
+
+  /**
+   * As {@link #receipt}, for the checkpoint this log has just signed over {@code appended} (inside {@link Signed}):
+   * nothing to re-verify.
+   */
+  public byte[] receipt(String taskId, Instant endedAt, String outcome, List<String> revokedCredentialIds, Appended appended) {
+    return signedReceipt(taskId, endedAt, outcome, revokedCredentialIds, appended.leafIndexes().get(0), appended.checkpoint());
+  }
+
+  private byte[] signedReceipt(
+      String taskId, Instant endedAt, String outcome, List<String> revokedCredentialIds, long taskEndedLeaf, String checkpoint) {
     RevocationReceipt receipt = new RevocationReceipt(
         taskId, endedAt.getEpochSecond(), outcome, revokedCredentialIds, taskEndedLeaf, checkpoint);
     return sign(EvidenceFormat.RECEIPT_PAYLOAD_TYPE, receipt.toBytes()).toBytes();

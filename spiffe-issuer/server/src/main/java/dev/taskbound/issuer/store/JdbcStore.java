@@ -154,48 +154,72 @@ public final class JdbcStore implements Store {
     return tx.inTransaction(
         "end task",
         c -> {
-          int ended;
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "UPDATE tasks SET state = 'ended', ended_at = ?, outcome = ?, end_reason = ?"
-                      + " WHERE task_id = ? AND state = 'active'")) {
-            Columns.setInstant(ps, 1, endedAt);
-            ps.setString(2, Columns.enumText(outcome));
-            ps.setString(3, reason);
-            ps.setString(4, taskId);
-            ended = ps.executeUpdate();
-          }
-          if (ended == 1) {
-            try (PreparedStatement ps =
-                c.prepareStatement(
-                    "UPDATE credentials SET revoked_at = ? WHERE task_id = ? AND revoked_at IS NULL")) {
-              Columns.setInstant(ps, 1, endedAt);
-              ps.setString(2, taskId);
-              ps.executeUpdate();
-            }
-          }
+          endActive(c, taskId, outcome, reason, endedAt);
           return selectTask(c, taskId);
         });
   }
 
   @Override
-  public List<CredentialRecord> credentialsOf(String taskId) {
-    return tx.oneStatement(
-        "list credentials",
+  public <T> Optional<Ending<T>> endTask(
+      String taskId, TaskOutcome outcome, String reason, Instant endedAt, EndEvidence<T> alongside) {
+    Objects.requireNonNull(outcome, "outcome");
+    Objects.requireNonNull(endedAt, "endedAt");
+    Objects.requireNonNull(alongside, "alongside");
+    return tx.inTransaction(
+        "end task",
         c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT " + CREDENTIAL_COLUMNS + " FROM credentials WHERE task_id = ? ORDER BY issue_order")) {
-            ps.setString(1, taskId);
-            List<CredentialRecord> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-              while (rs.next()) {
-                out.add(credential(rs));
-              }
-            }
-            return out;
+          boolean endedNow = endActive(c, taskId, outcome, reason, endedAt);
+          Optional<TaskRecord> task = selectTask(c, taskId);
+          if (task.isEmpty()) {
+            return Optional.empty();
           }
+          List<CredentialRecord> credentials = selectCredentials(c, taskId);
+          T written = endedNow ? alongside.of(task.get(), credentials).apply(c) : null;
+          return Optional.of(new Ending<>(task.get(), credentials, endedNow, written));
         });
+  }
+
+  /** Ends {@code taskId} if it is active and revokes its credentials; true when this statement ended it. */
+  private static boolean endActive(Connection c, String taskId, TaskOutcome outcome, String reason, Instant endedAt)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "UPDATE tasks SET state = 'ended', ended_at = ?, outcome = ?, end_reason = ?"
+                + " WHERE task_id = ? AND state = 'active'")) {
+      Columns.setInstant(ps, 1, endedAt);
+      ps.setString(2, Columns.enumText(outcome));
+      ps.setString(3, reason);
+      ps.setString(4, taskId);
+      if (ps.executeUpdate() != 1) {
+        return false;
+      }
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement("UPDATE credentials SET revoked_at = ? WHERE task_id = ? AND revoked_at IS NULL")) {
+      Columns.setInstant(ps, 1, endedAt);
+      ps.setString(2, taskId);
+      ps.executeUpdate();
+    }
+    return true;
+  }
+
+  @Override
+  public List<CredentialRecord> credentialsOf(String taskId) {
+    return tx.oneStatement("list credentials", c -> selectCredentials(c, taskId));
+  }
+
+  private static List<CredentialRecord> selectCredentials(Connection c, String taskId) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT " + CREDENTIAL_COLUMNS + " FROM credentials WHERE task_id = ? ORDER BY issue_order")) {
+      ps.setString(1, taskId);
+      List<CredentialRecord> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(credential(rs));
+        }
+      }
+      return out;
+    }
   }
 
   @Override
@@ -1005,8 +1029,13 @@ public final class JdbcStore implements Store {
 
   @Override
   public boolean saveEndReceipt(String taskId, String receiptJson) {
+    return tx.write(keepEndReceipt(taskId, receiptJson));
+  }
+
+  @Override
+  public Write<Boolean> keepEndReceipt(String taskId, String receiptJson) {
     Objects.requireNonNull(receiptJson, "receiptJson");
-    return tx.inTransaction(
+    return Write.of(
         "save end receipt",
         c -> {
           try (PreparedStatement ps =
