@@ -67,11 +67,14 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
   public static final class Appending {
     private final List<Long> leafIndexes;
     private final Signed signed;
+    /** When the write appended, for a write whose caller does not time its own wait (one riding in another's). */
+    private final long timedFromNanos;
     private volatile String checkpoint;
 
-    private Appending(List<Long> leafIndexes, Signed signed) {
+    private Appending(List<Long> leafIndexes, Signed signed, long timedFromNanos) {
       this.leafIndexes = List.copyOf(leafIndexes);
       this.signed = signed;
+      this.timedFromNanos = timedFromNanos;
     }
 
     public Appended appended() {
@@ -207,6 +210,11 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
    * needs it in the same transaction.
    */
   public Write<Appending> appending(List<Event> events, Signed signed) {
+    return appending(events, signed, true);
+  }
+
+  /** {@code timedHere}: the log reports the append to its listener at commit (the caller does not time it). */
+  private Write<Appending> appending(List<Event> events, Signed signed, boolean timedHere) {
     if (events.isEmpty()) {
       throw new IllegalArgumentException("nothing to append");
     }
@@ -219,12 +227,12 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
 
       @Override
       public Appending apply(Connection c) throws SQLException {
-        return append(c, copy, signed);
+        return append(c, copy, signed, timedHere);
       }
     };
   }
 
-  private Appending append(Connection c, List<Event> events, Signed signed) throws SQLException {
+  private Appending append(Connection c, List<Event> events, Signed signed, boolean timedHere) throws SQLException {
     if (!writer.isWriterThread()) {
       throw new IllegalStateException("evidence is appended by the writer of its log's store only");
     }
@@ -241,7 +249,7 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
       indexes.add(next++);
     }
     EvidenceStore.insertEntries(c, rows, clock.millis());
-    Appending appending = new Appending(indexes, signed);
+    Appending appending = new Appending(indexes, signed, timedHere ? System.nanoTime() : -1);
     batchAppends.add(appending);
     return appending;
   }
@@ -256,7 +264,7 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
     }
     long queuedAt = System.nanoTime();
     AppendListener listener = appendListener;
-    return writer.submit(appending(events)).handle((appending, failure) -> {
+    return writer.submit(appending(events, null, false)).handle((appending, failure) -> {
       listener.appended(System.nanoTime() - queuedAt, failure == null);
       if (failure != null) {
         Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
@@ -284,7 +292,7 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
     long queuedAt = System.nanoTime();
     boolean committed = false;
     try {
-      Appended appended = execute(writer, appending(events)).appended();
+      Appended appended = execute(writer, appending(events, null, false)).appended();
       committed = true;
       return appended;
     } finally {
@@ -350,7 +358,19 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
   @Override
   public void writeRolledBack() {
     tree.truncate(writeStart);
-    batchAppends.subList(writeAppendsMark, batchAppends.size()).clear();
+    List<Appending> undone = batchAppends.subList(writeAppendsMark, batchAppends.size());
+    report(undone, false);
+    undone.clear();
+  }
+
+  /** Tells the listener of appends that rode in other writes how long they took to commit, or that they failed. */
+  private void report(List<Appending> appends, boolean committed) {
+    long now = System.nanoTime();
+    for (Appending a : appends) {
+      if (a.timedFromNanos >= 0) {
+        appendListener.appended(now - a.timedFromNanos, committed);
+      }
+    }
   }
 
   @Override
@@ -377,11 +397,22 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
       checkpoints.committed(batchNote);
       batchAppends.forEach(a -> a.checkpoint = batchNote);
     }
+    report(batchAppends, true);
     batchAppends.clear();
   }
 
   @Override
+  public void retrying() {
+    // Rolled back before any commit: nothing to resynchronise, and its appends are not over (not reported).
+    batchAppends.clear();
+    if (tree.size() != batchStart) {
+      tree.truncate(batchStart);
+    }
+  }
+
+  @Override
   public void rolledBack() {
+    report(batchAppends, false);
     batchAppends.clear();
     if (tree.size() != batchStart) {
       tree.truncate(batchStart);

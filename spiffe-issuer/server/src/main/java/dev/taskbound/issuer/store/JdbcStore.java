@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 
 /**
@@ -40,6 +41,15 @@ public final class JdbcStore implements Store {
   private final StoreWriter writer;
   private final Transactions tx;
   private final PruneSchedule prune = new PruneSchedule();
+  /**
+   * The bundle sequence as last read or written here, and when it was read: every begin asks for it, and only
+   * another process (a replica, an operator command) can move it without this store knowing at once.
+   */
+  private final AtomicReference<SequenceRead> bundleSequence = new AtomicReference<>(new SequenceRead(-1, 0));
+  /** How long a read of the bundle sequence stands for changes made by other processes. */
+  static final long BUNDLE_SEQUENCE_FRESH_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(250);
+
+  private record SequenceRead(long sequence, long readAtNanos) {}
 
   JdbcStore(HikariDataSource pool, Database database) {
     this.pool = pool;
@@ -470,32 +480,56 @@ public final class JdbcStore implements Store {
   @Override
   public long putBundleKey(BundleKeyRecord key) {
     Objects.requireNonNull(key, "key");
-    return tx.inTransaction(
-        "put bundle key",
-        c -> {
-          upsertKey(c, "bundle_keys", key);
-          return incrementBundleSequence(c);
-        });
+    return saw(
+        tx.inTransaction(
+            "put bundle key",
+            c -> {
+              upsertKey(c, "bundle_keys", key);
+              return incrementBundleSequence(c);
+            }));
   }
 
   @Override
   public long removeBundleKey(String kid) {
-    return tx.inTransaction(
-        "remove bundle key",
-        c -> {
-          try (PreparedStatement ps = c.prepareStatement("DELETE FROM bundle_keys WHERE kid = ?")) {
-            ps.setString(1, kid);
-            if (ps.executeUpdate() == 0) {
-              return selectBundleSequence(c);
-            }
-          }
-          return incrementBundleSequence(c);
-        });
+    return saw(
+        tx.inTransaction(
+            "remove bundle key",
+            c -> {
+              try (PreparedStatement ps = c.prepareStatement("DELETE FROM bundle_keys WHERE kid = ?")) {
+                ps.setString(1, kid);
+                if (ps.executeUpdate() == 0) {
+                  return selectBundleSequence(c);
+                }
+              }
+              return incrementBundleSequence(c);
+            }));
+  }
+
+  /**
+   * The bundle sequence: this store's own changes at once, other processes' within {@link
+   * #BUNDLE_SEQUENCE_FRESH_NANOS} (a read per begin was a round trip per begin on PostgreSQL). Rotation publishes
+   * new authorities {@code prepare_before} ahead of use, so that lag is harmless.
+   */
+  @Override
+  public long bundleSequence() {
+    SequenceRead last = bundleSequence.get();
+    if (last.sequence() >= 0 && System.nanoTime() - last.readAtNanos() < BUNDLE_SEQUENCE_FRESH_NANOS) {
+      return last.sequence();
+    }
+    saw(freshBundleSequence());
+    return bundleSequence.get().sequence();
   }
 
   @Override
-  public long bundleSequence() {
-    return tx.oneStatement("read bundle sequence", JdbcStore::selectBundleSequence);
+  public long freshBundleSequence() {
+    return saw(tx.oneStatement("read bundle sequence", JdbcStore::selectBundleSequence));
+  }
+
+  /** Keeps {@code sequence} as the latest seen (sequences only grow: a slower, older read never wins); returns it. */
+  private long saw(long sequence) {
+    long now = System.nanoTime();
+    bundleSequence.updateAndGet(last -> sequence >= last.sequence() ? new SequenceRead(sequence, now) : last);
+    return sequence;
   }
 
   // ---- one-time tokens and replay --------------------------------------------------------------------------

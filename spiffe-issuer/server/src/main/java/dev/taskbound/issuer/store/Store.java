@@ -143,6 +143,14 @@ public interface Store extends AutoCloseable {
   /** The current {@code spiffe_sequence}: increases whenever the bundle's content changes. */
   long bundleSequence();
 
+  /**
+   * The bundle sequence as the database holds it now ({@link #bundleSequence} may answer from a recent read), for
+   * reading keys and sequence consistently.
+   */
+  default long freshBundleSequence() {
+    return bundleSequence();
+  }
+
   // ---- one-time tokens and replay --------------------------------------------------------------------------
 
   /**

@@ -178,7 +178,7 @@ public final class StoreWriter implements AutoCloseable {
           } catch (SQLException | RuntimeException e) {
             if (optimistic) {
               rollbackQuietly(c, e);
-              participants.forEach(BatchParticipant::rolledBack);
+              participants.forEach(BatchParticipant::retrying);
               return false;
             }
             if (savepoint != null) {
