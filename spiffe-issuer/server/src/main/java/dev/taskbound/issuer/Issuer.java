@@ -245,6 +245,8 @@ public final class Issuer implements AutoCloseable {
       Runnable keyRotation = () -> {
         core.ca().rotate(clock.instant());
         downstreamKeys.rotate(clock.instant());
+        // Takes up at once what another replica's pass published (begins read a sequence up to 250 ms old).
+        store.freshBundleSequence();
       };
       every(scheduler, ROTATION_TICK, "key rotation", keyRotation);
       every(scheduler, REVOCATION_REFRESH, "revocation refresh", () -> tokenService.revocations().refresh());
