@@ -38,6 +38,11 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
   "tls" (dict "cert_file" "/etc/taskbound/tls/tls.crt" "key_file" "/etc/taskbound/tls/tls.key")
   "store" (dict "postgres_url" .Values.postgresql.url "postgres_user" .Values.postgresql.user "password_env" "TASKBOUND_DB_PASSWORD")
 -}}
+{{- if .Values.sharedKeys.existingSecret }}
+{{- $_ := set $owned.store "key_encryption_env" "TASKBOUND_KEY_ENCRYPTION_KEY" -}}
+{{- else if gt (int .Values.replicaCount) 1 }}
+{{- fail "replicaCount > 1 needs sharedKeys.existingSecret: replicas without shared keys retire each other's keys (docs/replicas.md)" -}}
+{{- end }}
 {{- if .Values.policy }}
 {{- $_ := set $owned "policy" (dict "file" "/etc/taskbound/policy/policy.yaml") -}}
 {{- end }}

@@ -23,6 +23,7 @@ import dev.taskbound.issuer.config.OperationsConfig;
 import dev.taskbound.issuer.evidence.Ed25519LogSigner;
 import dev.taskbound.issuer.evidence.Event;
 import dev.taskbound.issuer.evidence.EvidenceLog;
+import dev.taskbound.issuer.evidence.LogSigner;
 import dev.taskbound.issuer.evidence.RegistryEvents;
 import dev.taskbound.issuer.exchange.DownstreamToken;
 import dev.taskbound.issuer.exchange.ExchangeEvidence;
@@ -169,7 +170,7 @@ public final class Issuer implements AutoCloseable {
           EvidenceLog.open(
               core.store().writer(),
               core.store().dataSource(),
-              Ed25519LogSigner.loadOrCreate(cfg.dataDir().resolve("evidence-log-key.pem"), evidenceOrigin(cfg)),
+              evidenceKey(cfg, core.store(), clock, env),
               clock);
       resources.push(evidence);
       metrics.watch(evidence);
@@ -360,6 +361,18 @@ public final class Issuer implements AutoCloseable {
 
   private static Duration min(Duration a, Duration b) {
     return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  /**
+   * The evidence log's signing key: sealed in the store when keys are ({@code store.key_encryption_env}), so every
+   * replica signs the one log with one key (an existing {@code data_dir/evidence-log-key.pem} that signed it moves
+   * in); else that file, created on first start.
+   */
+  private static LogSigner evidenceKey(IssuerConfig cfg, JdbcStore store, Clock clock, Function<String, String> env) {
+    Path file = cfg.dataDir().resolve("evidence-log-key.pem");
+    return KeyManagers.shared(cfg, store, env, clock)
+        .<LogSigner>map(keys -> Ed25519LogSigner.loadOrCreateShared(keys, store.dataSource(), file, evidenceOrigin(cfg)))
+        .orElseGet(() -> Ed25519LogSigner.loadOrCreate(file, evidenceOrigin(cfg)));
   }
 
   /** The C2SP origin line of our checkpoints: stable across restarts and ports. */

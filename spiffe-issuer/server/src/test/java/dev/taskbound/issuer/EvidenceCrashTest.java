@@ -256,7 +256,7 @@ class EvidenceCrashTest {
   }
 
   /** RFC 6962 Merkle tree hash, written out here independently of the issuer's tree. */
-  private static byte[] root(List<byte[]> leaves) {
+  static byte[] root(List<byte[]> leaves) {
     if (leaves.isEmpty()) {
       return TreeHash.empty();
     }
@@ -332,7 +332,7 @@ class EvidenceCrashTest {
     return Long.parseLong(note.split("\n", 3)[1]);
   }
 
-  private static String serialHex(String chainPem) {
+  static String serialHex(String chainPem) {
     try {
       X509Certificate leaf = (X509Certificate) CertificateFactory.getInstance("X.509")
           .generateCertificate(new ByteArrayInputStream(chainPem.getBytes(StandardCharsets.US_ASCII)));

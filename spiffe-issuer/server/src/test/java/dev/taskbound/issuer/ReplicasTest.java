@@ -14,6 +14,8 @@ import dev.taskbound.client.IssuerClient;
 import dev.taskbound.client.TaskKey;
 import dev.taskbound.client.evidence.EvidenceVerifier;
 import dev.taskbound.client.evidence.NoteKey;
+import dev.taskbound.client.evidence.SignedNote;
+import dev.taskbound.client.evidence.VerificationResult;
 import dev.taskbound.issuer.config.ConfigLoader;
 import dev.taskbound.issuer.store.BundleKeyRecord;
 import dev.taskbound.issuer.store.CredentialKind;
@@ -58,9 +60,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Two issuer replicas in one JVM on one PostgreSQL schema (the test server of {@code scripts/test}), each with its own
- * listener and data directory, sharing keys through the store: the same bundle, JWKS, SET keys and CRL issuer;
- * rotation by one is taken up by the other and neither retires the other's keys; an end on one is refused by the
- * other as it commits (LISTEN/NOTIFY); Shared Signals of an end committed anywhere are pushed exactly once.
+ * listener and data directory, sharing keys through the store: the same bundle, JWKS, SET keys, CRL issuer and
+ * evidence log key; rotation by one is taken up by the other and neither retires the other's keys; an end on one is
+ * refused by the other as it commits (LISTEN/NOTIFY); Shared Signals of an end committed anywhere are pushed exactly
+ * once; either serves the whole evidence log, whichever wrote it.
  */
 class ReplicasTest {
   private static final Logger LOG = LoggerFactory.getLogger(ReplicasTest.class);
@@ -109,12 +112,11 @@ class ReplicasTest {
   }
 
   private Issuer replica(String name) throws Exception {
-    if (!issuers.isEmpty()) {
-      // One evidence log, one checkpoint key: until the evidence writer is elected (issue 14, after the store
-      // writer), replicas share the log's signing key file as they would share a mounted secret.
-      Files.createDirectories(dir.resolve(name));
-      Files.copy(issuers.get(0).config().dataDir().resolve("evidence-log-key.pem"), dir.resolve(name).resolve("evidence-log-key.pem"));
-    }
+    return replica(name, true);
+  }
+
+  /** {@code sealedKeys} false: an issuer as one ran before replicas, its keys (the log key too) in its data directory. */
+  private Issuer replica(String name, boolean sealedKeys) throws Exception {
     int port;
     try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = free.getLocalPort();
@@ -128,7 +130,8 @@ class ReplicasTest {
             "listen: 127.0.0.1:" + port,
             "issuer_url: http://127.0.0.1:" + lb.port(),
             "data_dir: " + dir.resolve(name),
-            "store: {postgres_url: '" + schemaUrl + "', password_env: '', key_encryption_env: TB_KEY_SECRET}",
+            "store: {postgres_url: '" + schemaUrl + "', password_env: ''"
+                + (sealedKeys ? ", key_encryption_env: TB_KEY_SECRET}" : "}"),
             "jwt: {rotate_after: 2h, prepare_before: 1h}",
             "ttl: {task_default: 30m, heartbeat: 10m}",
             "introspection:",
@@ -324,12 +327,19 @@ class ReplicasTest {
     assertThat(failures).isEmpty();
     assertThat(tasks).hasSize(30);
 
-    // Every task's bundle, from the replica that ran it, verifies against a signed checkpoint of the one log.
+    // One key signs the log, sealed in the store: no replica has it on disk.
     NoteKey key = NoteKey.parse(new IssuerClient(direct(a)).evidenceKey());
+    assertThat(NoteKey.parse(new IssuerClient(direct(b)).evidenceKey())).isEqualTo(key);
+    for (Issuer replica : List.of(a, b)) {
+      assertThat(replica.config().dataDir().resolve("evidence-log-key.pem")).doesNotExist();
+    }
+    // Every task's bundle, from either replica, verifies against a signed checkpoint of the one log.
     for (String line : tasks) {
-      String[] taskAndPort = line.split(" ");
-      byte[] bundle = new IssuerClient("http://127.0.0.1:" + taskAndPort[1]).evidenceBundle(taskAndPort[0]);
-      assertThat(EvidenceVerifier.verify(bundle, key).failures()).as(taskAndPort[0]).isEmpty();
+      String taskId = line.split(" ")[0];
+      for (Issuer replica : List.of(a, b)) {
+        byte[] bundle = new IssuerClient(direct(replica)).evidenceBundle(taskId);
+        assertThat(EvidenceVerifier.verify(bundle, key).failures()).as(taskId).isEmpty();
+      }
     }
     // The stored leaves have no gap and no duplicate, and a third replica, which refuses to start when the stored
     // leaves and the newest checkpoint disagree, starts.
@@ -339,6 +349,48 @@ class ReplicasTest {
       assertThat(rs.getLong(1)).isEqualTo(rs.getLong(2)).isEqualTo(rs.getLong(3) + 1);
     }
     assertThat(replica("c").evidence().checkpoint()).isNotBlank();
+  }
+
+  @Test
+  void aReplicaThatHasNotWrittenSinceServesTheWholeLog() throws Exception {
+    Issuer a = replica("a");
+    Issuer b = replica("b");
+    NoteKey key = NoteKey.parse(new IssuerClient(direct(b)).evidenceKey());
+    String before = new IssuerClient(direct(b)).evidenceCheckpoint();
+    BeginTaskResponse task = begin(a);
+    end(a, task);
+    assertThat(b.evidence().size()).as("B has not taken in A's appends").isLessThan(a.evidence().size());
+
+    // B serves the task's whole bundle (begun and ended on A) and A's newest checkpoint, consistent with its own older one.
+    IssuerClient onB = new IssuerClient(direct(b));
+    VerificationResult bundle = EvidenceVerifier.verify(onB.evidenceBundle(task.taskId()), key);
+    assertThat(bundle.failures()).isEmpty();
+    assertThat(bundle.statement().outcome()).isEqualTo("succeeded");
+    String now = onB.evidenceCheckpoint();
+    assertThat(now).isEqualTo(new IssuerClient(direct(a)).evidenceCheckpoint());
+    long from = SignedNote.openCheckpoint(before, key).size();
+    long to = SignedNote.openCheckpoint(now, key).size();
+    assertThat(EvidenceVerifier.checkConsistency(before, now, onB.consistencyProof(from, to).hashes(), key)).isEmpty();
+  }
+
+  @Test
+  void anIssuerThatKeptItsLogKeyOnDiskMovesItIntoTheStore() throws Exception {
+    Issuer old = replica("old", false);
+    BeginTaskResponse task = begin(old);
+    end(old, task);
+    NoteKey key = NoteKey.parse(new IssuerClient(direct(old)).evidenceKey());
+    old.close();
+    issuers.remove(old);
+
+    // Restarted with sealed keys, it moves its log key into the store; a new replica then signs with it too.
+    Issuer sealed = replica("old");
+    assertThat(NoteKey.parse(new IssuerClient(direct(sealed)).evidenceKey())).isEqualTo(key);
+    Issuer fresh = replica("new");
+    assertThat(NoteKey.parse(new IssuerClient(direct(fresh)).evidenceKey())).isEqualTo(key);
+    assertThat(EvidenceVerifier.verify(new IssuerClient(direct(fresh)).evidenceBundle(task.taskId()), key).failures()).isEmpty();
+    end(fresh, begin(fresh));
+    assertThat(SignedNote.openCheckpoint(new IssuerClient(direct(sealed)).evidenceCheckpoint(), key).size())
+        .isEqualTo(fresh.evidence().size());
   }
 
   // ---- Shared Signals outbox -------------------------------------------------------------------------------

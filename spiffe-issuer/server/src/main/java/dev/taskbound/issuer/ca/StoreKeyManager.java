@@ -4,7 +4,7 @@ import dev.taskbound.issuer.store.Store;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.security.PrivateKey;
+import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Arrays;
@@ -65,8 +65,7 @@ public final class StoreKeyManager implements KeyManager {
   public SigningKey generate(String id, KeyAlgorithm algorithm) {
     checkId(id);
     var pair = algorithm.generate();
-    String pem = Pem.privateKey(pair.getPrivate()) + Pem.publicKey(pair.getPublic());
-    if (store.insertSharedKey(id, seal(id, pem), clock.instant())) {
+    if (insert(id, pair)) {
       SigningKey key = new SigningKey(id, algorithm, pair.getPrivate(), pair.getPublic());
       opened.put(id, key);
       return key;
@@ -82,13 +81,39 @@ public final class StoreKeyManager implements KeyManager {
     if (cached != null) {
       return Optional.of(cached);
     }
-    return store.sharedKey(id).map(sealed -> {
-      String pem = open(id, sealed);
-      PrivateKey privateKey = Pem.parsePrivateKey(pem);
-      SigningKey key = new SigningKey(id, KeyAlgorithm.of(privateKey), privateKey, Pem.parsePublicKey(pem));
+    return loadPair(id).map(pair -> {
+      SigningKey key = new SigningKey(id, KeyAlgorithm.of(pair.getPrivate()), pair.getPrivate(), pair.getPublic());
       opened.put(id, key);
       return key;
     });
+  }
+
+  /**
+   * Stores {@code pair} sealed under {@code id} unless a key is stored there already, and returns the pair stored
+   * there now: the first replica's. For a key outside {@link KeyAlgorithm} that every replica must sign with (the
+   * evidence log's Ed25519 key), generated here or moved in from a replica's disk.
+   */
+  public KeyPair keepFirst(String id, KeyPair pair) {
+    checkId(id);
+    if (insert(id, pair)) {
+      return pair;
+    }
+    return loadPair(id).orElseThrow(() -> new IllegalStateException("shared key " + id + " vanished while storing it"));
+  }
+
+  /** The key pair sealed under {@code id}, whatever its algorithm (see {@link #keepFirst}). */
+  public Optional<KeyPair> loadPair(String id) {
+    checkId(id);
+    return store.sharedKey(id).map(sealed -> {
+      String pem = open(id, sealed);
+      return new KeyPair(Pem.parsePublicKey(pem), Pem.parsePrivateKey(pem));
+    });
+  }
+
+  /** Inserts the sealed pair unless {@code id} is taken; true when this call stored it. */
+  private boolean insert(String id, KeyPair pair) {
+    String pem = Pem.privateKey(pair.getPrivate()) + Pem.publicKey(pair.getPublic());
+    return store.insertSharedKey(id, seal(id, pem), clock.instant());
   }
 
   @Override

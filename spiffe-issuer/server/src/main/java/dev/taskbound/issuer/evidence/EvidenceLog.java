@@ -18,7 +18,6 @@ import dev.taskbound.issuer.store.StoreWriter;
 import dev.taskbound.issuer.store.Write;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
@@ -43,15 +42,15 @@ import org.slf4j.LoggerFactory;
  * inserts the entries; before the batch commits, the log signs one checkpoint of the grown tree and inserts it in the
  * same transaction; only after the commit does any appender learn its result. So a task and its evidence can be one
  * write ({@link #appending}): both durable, or neither. A write rolled back to its savepoint takes its leaves out of
- * the tree again; a batch that fails takes all of them. Exactly one issuer process may write a given log (issue 14
- * orders several through {@link BatchParticipant#batchStarted}).
+ * the tree again; a batch that fails takes all of them. Replicas on one PostgreSQL log take turns through the log's
+ * advisory lock ({@link #batchStarted}), and reads take in what the others appended first ({@link #catchUp}).
  */
 public final class EvidenceLog implements AutoCloseable, BatchParticipant {
   private static final Logger LOG = LoggerFactory.getLogger(EvidenceLog.class);
   /** Appends gathered into one transaction at most, for a log with a writer of its own. */
   public static final int DEFAULT_MAX_BATCH = StoreWriter.DEFAULT_MAX_BATCH;
-  /** The PostgreSQL advisory lock (per schema) that makes one replica at a time the log's writer. */
-  static final String WRITER_LOCK = "taskbound-evidence-writer";
+  /** A write with nothing to write: its batch only takes in what other replicas appended ({@link #batchStarted}). */
+  private static final Write<Void> CATCH_UP = Write.of("catch up with the evidence log", c -> null);
 
   /** The leaf indexes of an append, in order, and the first signed checkpoint that covers them. */
   public record Appended(List<Long> leafIndexes, String checkpoint) {
@@ -116,17 +115,18 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
   private int writeAppendsMark;
   private final List<Appending> batchAppends = new ArrayList<>();
   private String batchNote;
-  /** Whether replicas may share this log (PostgreSQL); learnt from the first batch's connection. */
-  private Boolean sharedDatabase;
+  /** Whether replicas may share this log (PostgreSQL): one process per SQLite file. */
+  private final boolean shared;
 
   private EvidenceLog(
       EvidenceStore store, StoreWriter writer, boolean ownsWriter, LogSigner signer, MerkleTree tree, String lastNote,
-      Clock clock) {
+      boolean shared, Clock clock) {
     this.store = store;
     this.writer = writer;
     this.ownsWriter = ownsWriter;
     this.signer = signer;
     this.tree = tree;
+    this.shared = shared;
     this.clock = clock;
     this.checkpoints = new CheckpointSigner(signer, lastNote);
   }
@@ -159,19 +159,20 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
   private static EvidenceLog open(StoreWriter writer, boolean ownsWriter, DataSource pool, LogSigner signer, Clock clock) {
     EvidenceStore store = new EvidenceStore(pool);
     MerkleTree tree = new MerkleTree();
-    store.loadLeafHashes(0, tree::append);
-    String lastNote = store.latestCheckpoint().orElse(null);
-    EvidenceLog log = new EvidenceLog(store, writer, ownsWriter, signer, tree, lastNote, clock);
+    EvidenceStore.Loaded loaded = store.load(tree::append);
+    EvidenceLog log =
+        new EvidenceLog(store, writer, ownsWriter, signer, tree, loaded.latestCheckpoint().orElse(null), loaded.shared(), clock);
     log.checkAgainstLastCheckpoint();
-    if (lastNote == null) {
+    if (loaded.latestCheckpoint().isEmpty()) {
       Checkpoint empty = new Checkpoint(log.origin(), 0, TreeHash.empty());
       String note = log.checkpoints.sign(empty, List.of());
       long at = clock.millis();
       execute(writer, Write.of("sign the empty evidence log", c -> {
-        EvidenceStore.insertCheckpoint(c, 0, empty.rootHash(), note, at);
+        EvidenceStore.insertEmptyCheckpoint(c, empty.rootHash(), note, at);
         return null;
       }));
-      log.checkpoints.committed(note);
+      // A replica that started at the same moment may have stored it first; one another key signed is refused here.
+      log.checkpoints.committed(store.checkpointAt(0).orElseThrow());
     }
     writer.join(log);
     return log;
@@ -321,12 +322,10 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
    */
   @Override
   public void batchStarted(Connection c) throws SQLException {
-    if (sharedDatabase(c)) {
-      // Keyed by schema, like Store.exclusively: logs in other schemas of the same database are other logs.
-      try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext(current_schema() || ?))")) {
-        lock.setString(1, WRITER_LOCK);
-        lock.execute();
-      }
+    // What a failure from here on rolls back to: a catch-up cut short is taken in again by the next batch.
+    batchStart = tree.size();
+    if (shared) {
+      EvidenceStore.lock(c);
       long before = tree.size();
       EvidenceStore.loadLeafHashes(c, before, tree::append);
       if (tree.size() != before) {
@@ -338,15 +337,6 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
     batchStart = tree.size();
     batchAppends.clear();
     batchNote = null;
-  }
-
-  private boolean sharedDatabase(Connection c) throws SQLException {
-    Boolean shared = sharedDatabase;
-    if (shared == null) {
-      shared = "PostgreSQL".equalsIgnoreCase(c.getMetaData().getDatabaseProductName());
-      sharedDatabase = shared;
-    }
-    return shared;
   }
 
   @Override
@@ -417,13 +407,16 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
     if (tree.size() != batchStart) {
       tree.truncate(batchStart);
     }
-    resyncAfterFailure();
+    if (!shared) {
+      resyncAfterFailure();
+    }
   }
 
   /**
    * A failed commit may still have committed (the connection died after COMMIT was sent). Reload whatever the
    * store holds beyond the tree so indexes stay contiguous; its appenders were already told it failed, which at
-   * worst records evidence for credentials that were never released.
+   * worst records evidence for credentials that were never released. A shared log needs none of this: the next
+   * batch (or read) takes in whatever committed, its own included, under the log's lock.
    */
   private void resyncAfterFailure() {
     try {
@@ -439,9 +432,23 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
     }
   }
 
-  /** The newest signed checkpoint (C2SP signed note). */
+  /** The newest signed checkpoint (C2SP signed note) of the whole log: other replicas' appends included. */
   public String checkpoint() {
+    catchUp();
     return checkpoints.lastNote();
+  }
+
+  /**
+   * Takes in the leaves and checkpoint other replicas committed since this one last wrote, so that a read answers
+   * for the whole log and not for this replica's last write. One index lookup when nothing is new; otherwise an
+   * empty write, whose batch catches up under the log's lock ({@link #batchStarted}) on the writer thread, the only
+   * one that grows the tree. One process per SQLite file needs none of it. Throws {@link
+   * dev.taskbound.issuer.store.StoreException} when the store cannot say.
+   */
+  private void catchUp() {
+    if (shared && !closed && store.committedSize() > checkpoints.lastSigned().size()) {
+      writer.execute(CATCH_UP);
+    }
   }
 
   /** The signed checkpoint for exactly {@code treeSize}, if the log signed one. */
@@ -451,6 +458,9 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
 
   /** Consistency proof between two tree sizes up to the newest signed checkpoint (RFC 9162 §2.1.4.1). */
   public List<byte[]> consistencyProof(long from, long to) {
+    if (to > checkpoints.lastSigned().size()) {
+      catchUp();
+    }
     long signed = checkpoints.lastSigned().size();
     if (from < 0 || from > to || to > signed) {
       throw new IllegalArgumentException("need 0 <= from <= to <= " + signed);
@@ -463,6 +473,7 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
    * each with an inclusion proof. Empty when the log has no entry for the task.
    */
   public Optional<byte[]> bundle(String taskId) {
+    catchUp();
     String note = checkpoints.lastNote();
     Checkpoint checkpoint = SignedNote.openCheckpoint(note, signer.noteKey());
     List<EvidenceStore.Row> rows = store.entriesOf(taskId, checkpoint.size());

@@ -1,5 +1,6 @@
 package dev.taskbound.issuer.evidence;
 
+import dev.taskbound.issuer.store.StoreException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -19,13 +20,77 @@ import javax.sql.DataSource;
 final class EvidenceStore {
   private static final HexFormat HEX = HexFormat.of();
 
+  /** The PostgreSQL advisory lock (per schema) that orders the replicas' writes to one log. */
+  private static final String WRITER_LOCK = "taskbound-evidence-writer";
+
   /** A leaf as stored. */
   record Row(long leafIndex, String taskId, String eventType, String entry, byte[] leafHash) {}
+
+  /** The log as one state: its newest checkpoint, and whether replicas may share it (PostgreSQL). */
+  record Loaded(Optional<String> latestCheckpoint, boolean shared) {}
 
   private final DataSource pool;
 
   EvidenceStore(DataSource pool) {
     this.pool = pool;
+  }
+
+  /** Whether several issuer processes may write this log: PostgreSQL (one process per SQLite file). */
+  static boolean shared(Connection c) throws SQLException {
+    return "PostgreSQL".equalsIgnoreCase(c.getMetaData().getDatabaseProductName());
+  }
+
+  /**
+   * Takes the log's advisory lock in {@code c}'s transaction (PostgreSQL only), held until it commits or rolls back:
+   * while one replica holds it no other commits leaves. Keyed by schema, like {@code Store.exclusively}: logs in
+   * other schemas of the same database are other logs.
+   */
+  static void lock(Connection c) throws SQLException {
+    try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext(current_schema() || ?))")) {
+      lock.setString(1, WRITER_LOCK);
+      lock.execute();
+    }
+  }
+
+  /**
+   * Streams every leaf hash and returns the newest checkpoint as one state of the log: on PostgreSQL under its lock,
+   * so a replica committing meanwhile cannot leave a checkpoint that covers leaves this read did not see.
+   */
+  Loaded load(Consumer<byte[]> sink) {
+    try (Connection c = pool.getConnection()) {
+      if (!shared(c)) {
+        c.setAutoCommit(true);
+        loadLeafHashes(c, 0, sink);
+        return new Loaded(latestCheckpoint(c), false);
+      }
+      c.setAutoCommit(false);
+      try {
+        lock(c);
+        loadLeafHashes(c, 0, sink);
+        Optional<String> latest = latestCheckpoint(c);
+        c.commit();
+        return new Loaded(latest, true);
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw new EvidenceException("load the evidence log failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The size of the largest checkpoint committed by any replica (one index lookup): what a read compares with its
+   * own to tell whether other replicas appended since. A {@link StoreException} when the store cannot be read.
+   */
+  long committedSize() {
+    try (Connection c = pool.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT max(tree_size) FROM evidence_checkpoints");
+        ResultSet rs = ps.executeQuery()) {
+      return rs.next() ? rs.getLong(1) : 0;
+    } catch (SQLException e) {
+      throw new StoreException("read the evidence log's size failed: " + e.getMessage(), e);
+    }
   }
 
   /** Streams the leaf hashes from {@code from} on, in order, checking there is no gap. */
@@ -82,6 +147,21 @@ final class EvidenceStore {
       ps.setString(2, HEX.formatHex(root));
       ps.setString(3, note);
       ps.setLong(4, signedAt);
+      ps.executeUpdate();
+    }
+  }
+
+  /**
+   * Inserts the checkpoint of the empty log unless one is stored: replicas starting together on a new log each sign
+   * it (the same note, as Ed25519 signatures are deterministic) and one insert wins.
+   */
+  static void insertEmptyCheckpoint(Connection c, byte[] root, String note, long signedAt) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "INSERT INTO evidence_checkpoints (tree_size, root_hash, note, signed_at) VALUES (0,?,?,?)"
+            + " ON CONFLICT (tree_size) DO NOTHING")) {
+      ps.setString(1, HEX.formatHex(root));
+      ps.setString(2, note);
+      ps.setLong(3, signedAt);
       ps.executeUpdate();
     }
   }
