@@ -231,7 +231,8 @@ public final class IssuerMetrics implements TaskObserver, TaskEndListener, AutoC
         validUnrevoked.get(k).set(n[1]);
       });
       activeTasks.set(s.listTasks(TaskState.ACTIVE, VALID_AFTER_END_SCAN).size());
-      signalsBacklog.set(s.dueSignalDeliveries(java.time.Instant.MAX, VALID_AFTER_END_SCAN).size());
+      // Every pending delivery, whenever due: the far future as the store can keep it (Instant.MAX has no epoch millis).
+      signalsBacklog.set(s.dueSignalDeliveries(java.time.Instant.ofEpochMilli(Long.MAX_VALUE), VALID_AFTER_END_SCAN).size());
     } catch (RuntimeException e) {
       // A scrape must still answer (JVM metrics, counters) while the store is down; the gauges keep their last value.
       LOG.warn("metrics: store-backed gauges not refreshed: {}", e.getMessage());
