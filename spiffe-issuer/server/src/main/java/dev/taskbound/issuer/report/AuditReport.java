@@ -315,7 +315,7 @@ public final class AuditReport {
     md.append("## Credentials and residual exposure\n\n");
     md.append("Residual exposure is `expires_at − revoked_at` (or `− ended_at` if never revoked), at least 0, in seconds: ")
         .append("how long a verifier that checks only the expiry could still accept a copy. Percentiles are nearest-rank. ")
-        .append(exposurePending).append(" credentials belong to tasks still active and are not measured yet.\n\n");
+        .append("Credentials of tasks still active, not measured yet: ").append(exposurePending).append(".\n\n");
     md.append("| kind | issued | measured | none left | p50 s | p90 s | max s |\n|---|---:|---:|---:|---:|---:|---:|\n");
     for (CredentialKind k : CredentialKind.values()) {
       Exposure x = exposureByKind.get(k);
@@ -345,8 +345,8 @@ public final class AuditReport {
     if (exceptions.isEmpty()) {
       md.append("No standing exception was open during this period.\n");
     } else {
-      md.append(exceptionsAdded).append(" added, ").append(exceptionReviews).append(" reviews and ").append(exceptionsRevoked)
-          .append(" revoked in the period. States as of ").append(asOf).append(".\n\n");
+      md.append("In the period: added ").append(exceptionsAdded).append(", reviews ").append(exceptionReviews).append(", revoked ")
+          .append(exceptionsRevoked).append(". States as of ").append(asOf).append(".\n\n");
       md.append("| exception | identity | scope | owner | state | created | age (days) | expires | last review | revoked |\n")
           .append("|---|---|---|---|---|---|---:|---|---|---|\n");
       for (ExceptionLine l : exceptions) {
