@@ -19,8 +19,8 @@ public final class DashboardEndpoint {
           + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
   private static final Map<String, String> ASSETS =
       Map.of(
-          "index.html", "text/html", "app.js", "text/javascript", "evidence.js", "text/javascript", "app.css", "text/css",
-          "exceptions.js", "text/javascript");
+          "index.html", "text/html", "app.js", "text/javascript", "evidence.js", "text/javascript", "chart.js", "text/javascript",
+          "app.css", "text/css", "exceptions.js", "text/javascript");
 
   private DashboardEndpoint() {}
 
