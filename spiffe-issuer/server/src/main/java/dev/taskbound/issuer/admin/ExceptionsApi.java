@@ -69,7 +69,7 @@ public final class ExceptionsApi {
   }
 
   private HttpReply route(String method, HttpRequestView request) {
-    Operator operator = auth.authenticate(request.header("Authorization"));
+    Operator operator = auth.authenticate(request.header("Authorization"), request.clientCertificates());
     String rest = request.path().length() > PATH.length() ? request.path().substring(PATH.length() + 1) : "";
     if (rest.isEmpty()) {
       if (method.equals("GET")) {
