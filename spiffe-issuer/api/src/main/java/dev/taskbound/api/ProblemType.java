@@ -22,6 +22,8 @@ public enum ProblemType {
   APPROVAL_EXPIRED(410, "Approval request expired"),
   APPROVAL_WITHDRAWN(410, "Approval request withdrawn"),
   APPROVAL_NOT_OPEN(409, "Approval request not open for this"),
+  EXPIRY_BEYOND_MAXIMUM(400, "Expiry beyond the configured maximum"),
+  EXCEPTION_NOT_OPEN(409, "Standing exception not open for this"),
   PAYLOAD_TOO_LARGE(413, "Request body too large"),
   UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type"),
   EVIDENCE_UNAVAILABLE(503, "Evidence log unavailable"),

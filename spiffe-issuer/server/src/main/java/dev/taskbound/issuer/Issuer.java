@@ -8,6 +8,7 @@ import dev.taskbound.issuer.admin.AdminCertificates;
 import dev.taskbound.issuer.admin.AdminSessions;
 import dev.taskbound.issuer.admin.OidcLogin;
 import dev.taskbound.issuer.admin.DevLogin;
+import dev.taskbound.issuer.admin.ExceptionsApi;
 import dev.taskbound.issuer.admin.PolicyInForce;
 import dev.taskbound.issuer.attest.Attestor;
 import dev.taskbound.issuer.attest.Attestors;
@@ -25,6 +26,7 @@ import dev.taskbound.issuer.evidence.Event;
 import dev.taskbound.issuer.evidence.EvidenceLog;
 import dev.taskbound.issuer.evidence.LogSigner;
 import dev.taskbound.issuer.evidence.RegistryEvents;
+import dev.taskbound.issuer.exceptions.StandingExceptions;
 import dev.taskbound.issuer.exchange.DownstreamToken;
 import dev.taskbound.issuer.exchange.ExchangeEvidence;
 import dev.taskbound.issuer.exchange.RelyingParties;
@@ -50,6 +52,7 @@ import dev.taskbound.issuer.policy.CelPolicyEngine;
 import dev.taskbound.issuer.policy.DevPolicy;
 import dev.taskbound.issuer.policy.PolicyEngine;
 import dev.taskbound.issuer.policy.PolicyWatcher;
+import dev.taskbound.issuer.signals.ExceptionSignals;
 import dev.taskbound.issuer.signals.PushDelivery;
 import dev.taskbound.issuer.signals.SetSigner;
 import dev.taskbound.issuer.signals.SetTransmitter;
@@ -102,6 +105,10 @@ public final class Issuer implements AutoCloseable {
   private final Revocation revocation;
   /** One key rotation pass (CA, JWT-SVID and downstream keys), as the scheduler runs it. */
   private Runnable keyRotation = () -> {};
+  /** The standing-exception register, with the evidence log. */
+  private StandingExceptions exceptions;
+  /** One pass of the register's sweep: operator commands' evidence, then expired / unreviewed signals. */
+  private Runnable exceptionSweep = () -> {};
   private final HttpServer http;
   /** Closed in reverse order of opening. */
   private final Deque<AutoCloseable> resources;
@@ -256,6 +263,14 @@ public final class Issuer implements AutoCloseable {
         tasks.approvals().expireOverdue(100);
         tasks.approvals().logPendingEvidence(100);
       });
+      StandingExceptions exceptions = new StandingExceptions(store, evidence, cfg.exceptions(), clock);
+      metrics.readStandingExceptionsFrom(exceptions::counts);
+      ExceptionSignals exceptionSignals = new ExceptionSignals(cfg.signals(), cfg.issuerUrl(), revocation.setSigner());
+      Runnable exceptionSweep = () -> {
+        exceptions.logPendingEvidence(100);
+        exceptions.signalOverdue(exceptionSignals::deliveries);
+      };
+      every(scheduler, PENDING_EVIDENCE_TICK, "standing exception evidence and signals", exceptionSweep);
       RegistryEvents registryEvents = new RegistryEvents(store, evidence, clock);
       registryEvents.record();
       every(scheduler, PENDING_EVIDENCE_TICK, "key and controller evidence", registryEvents::record);
@@ -275,6 +290,7 @@ public final class Issuer implements AutoCloseable {
       OidcLogin oidcLogin = idpLogin ? new OidcLogin(adminOidc, cfg.issuerUrl(), adminAuth, adminSessions, idpFetcher, env, clock) : null;
       endpoints.addAll(
           new AdminApi(adminAuth, devLogin, oidcLogin, store, tasks, evidence, policyInForce, cfg.issuerUrl(), clock).endpoints());
+      endpoints.addAll(new ExceptionsApi(adminAuth, exceptions).endpoints());
       endpoints.add(OpenApiDocument.endpoint());
       endpoints.add(DashboardEndpoint.endpoint());
       endpoints.add(new MetricsEndpoint(metrics::scrape, secret(env, cfg.operations().metricsTokenEnv(), "metrics.bearer_token_env")));
@@ -282,6 +298,8 @@ public final class Issuer implements AutoCloseable {
       LOG.info("issuer {} serving trust domain {} (dev={})", cfg.issuerUrl(), cfg.trustDomain(), cfg.dev());
       Issuer issuer = new Issuer(cfg, new Offline(cfg, core.store(), core.ca(), tasks), dev, devLogin, evidence, revocation, http, resources);
       issuer.keyRotation = keyRotation;
+      issuer.exceptions = exceptions;
+      issuer.exceptionSweep = exceptionSweep;
       return issuer;
     } catch (Exception | Error e) {
       closeAll(resources);
@@ -425,6 +443,19 @@ public final class Issuer implements AutoCloseable {
    */
   public void rotateKeys() {
     keyRotation.run();
+  }
+
+  /** The standing-privilege exception register, writing to this issuer's evidence log. */
+  public StandingExceptions exceptions() {
+    return exceptions;
+  }
+
+  /**
+   * Runs the register's sweep now (the scheduler runs one every 5 s): logs the changes operator commands made and
+   * queues the Shared Signals events of exceptions that expired or went unreviewed.
+   */
+  public void sweepStandingExceptions() {
+    exceptionSweep.run();
   }
 
   /** The reaper the scheduler runs; exposed so tests (and operators' tools) can run a pass now. */

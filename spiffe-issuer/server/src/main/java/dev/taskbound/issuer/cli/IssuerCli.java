@@ -19,6 +19,8 @@ import picocli.CommandLine.Command;
       ServeCommand.class,
       TasksCommand.class,
       ApprovalsCommand.class,
+      ExceptionsCommand.class,
+      ReportCommand.class,
       BundleCommand.class,
       DevTokenCommand.class,
       PolicyCommand.class,

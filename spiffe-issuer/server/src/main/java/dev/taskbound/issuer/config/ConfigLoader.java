@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import dev.taskbound.issuer.attest.AttestorsConfig;
+import dev.taskbound.issuer.exceptions.ExceptionsConfig;
 import dev.taskbound.issuer.attest.GitHubAttestorConfig;
 import dev.taskbound.issuer.attest.JenkinsAttestorConfig;
 import dev.taskbound.issuer.attest.OidcAttestorConfig;
@@ -71,14 +72,14 @@ public final class ConfigLoader {
     return new IssuerConfig(
         cfg.trustDomain(), cfg.issuerUrl(), host, port, dataDir != null ? dataDir : cfg.dataDir(), cfg.tls(), cfg.ca(),
         cfg.jwt(), cfg.store(), cfg.ttl(), devMode, cfg.attestors(), cfg.policyFile(), cfg.crl(), cfg.signals(),
-        cfg.exchange(), cfg.introspection(), cfg.operations());
+        cfg.exchange(), cfg.introspection(), cfg.operations(), cfg.exceptions());
   }
 
   static IssuerConfig fromTree(ObjectNode root, boolean dev) {
     Node n = new Node(root, "");
     n.only(
         "trust_domain", "issuer_url", "listen", "data_dir", "tls", "ca", "jwt", "store", "ttl", "policy",
-        "attestors", "dev", "crl", "signals", "exchange", "introspection", "metrics", "admin", "log");
+        "attestors", "dev", "crl", "signals", "exchange", "introspection", "metrics", "admin", "log", "exceptions");
     dev = dev || n.bool("dev", false);
     String trustDomain = n.text("trust_domain", dev ? DEV_TRUST_DOMAIN : null);
     if (trustDomain == null) {
@@ -214,7 +215,19 @@ public final class ConfigLoader {
     return new IssuerConfig(
         trustDomain, issuerUrl, hp.host(), hp.port(), dataDir, tls, ca, jwt, store, ttl, dev, attestors, policyFile, crl,
         signals, exchange(n.childOrEmpty("exchange")), introspection(n.childOrEmpty("introspection")),
-        operations);
+        operations, exceptions(n.childOrEmpty("exceptions")));
+  }
+
+  private static ExceptionsConfig exceptions(Node x) {
+    x.only("max_lifetime", "review_interval", "expiring_within");
+    try {
+      return new ExceptionsConfig(
+          x.duration("max_lifetime", ExceptionsConfig.DEFAULT_MAX_LIFETIME),
+          x.duration("review_interval", ExceptionsConfig.DEFAULT_REVIEW_INTERVAL),
+          x.duration("expiring_within", ExceptionsConfig.DEFAULT_EXPIRING_WITHIN));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage(), e);
+    }
   }
 
   private static OperationsConfig operations(Node metrics, Node admin, Node log) {

@@ -1,6 +1,7 @@
 package dev.taskbound.issuer.config;
 
 import dev.taskbound.issuer.attest.AttestorsConfig;
+import dev.taskbound.issuer.exceptions.ExceptionsConfig;
 import dev.taskbound.issuer.signals.SignalsConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,6 +21,7 @@ import java.util.Objects;
  * @param exchange token exchange: downstream token lifetime and signing algorithm per audience
  * @param introspection relying parties registered for {@code /introspect} and {@code /revoke}
  * @param operations {@code /metrics} and the admin API
+ * @param exceptions the standing-privilege exception register: maximum lifetime, review interval
  */
 public record IssuerConfig(
     String trustDomain,
@@ -39,7 +41,8 @@ public record IssuerConfig(
     SignalsConfig signals,
     Exchange exchange,
     Introspection introspection,
-    OperationsConfig operations) {
+    OperationsConfig operations,
+    ExceptionsConfig exceptions) {
 
   /** A configuration with every optional section at its default: no attestors beyond dev mode's, no policy file. */
   public IssuerConfig(
@@ -66,6 +69,15 @@ public record IssuerConfig(
         signals, exchange, introspection, null);
   }
 
+  /** A configuration with the exception register's rules at their defaults. */
+  public IssuerConfig(
+      String trustDomain, String issuerUrl, String listenHost, int listenPort, Path dataDir, Tls tls, Ca ca, Jwt jwt,
+      StoreConfig store, Ttl ttl, boolean dev, AttestorsConfig attestors, Path policyFile, Crl crl, SignalsConfig signals,
+      Exchange exchange, Introspection introspection, OperationsConfig operations) {
+    this(trustDomain, issuerUrl, listenHost, listenPort, dataDir, tls, ca, jwt, store, ttl, dev, attestors, policyFile, crl,
+        signals, exchange, introspection, operations, null);
+  }
+
   public IssuerConfig {
     Objects.requireNonNull(trustDomain, "trust_domain");
     Objects.requireNonNull(dataDir, "data_dir");
@@ -79,13 +91,14 @@ public record IssuerConfig(
     exchange = exchange == null ? Exchange.defaults() : exchange;
     introspection = introspection == null ? new Introspection(List.of()) : introspection;
     operations = operations == null ? OperationsConfig.defaults() : operations;
+    exceptions = exceptions == null ? ExceptionsConfig.defaults() : exceptions;
   }
 
   /** Returns a copy with another issuer URL (used once the listening port is known). */
   public IssuerConfig withIssuerUrl(String url) {
     return new IssuerConfig(
         trustDomain, url, listenHost, listenPort, dataDir, tls, ca, jwt, store, ttl, dev, attestors, policyFile, crl, signals,
-        exchange, introspection, operations);
+        exchange, introspection, operations, exceptions);
   }
 
   /** TLS for the HTTP listener; null in dev mode (plain HTTP on loopback). */

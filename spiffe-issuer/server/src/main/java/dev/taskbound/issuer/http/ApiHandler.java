@@ -209,14 +209,19 @@ public final class ApiHandler extends Handler.Abstract {
     return Reply.json(200, write(tasks.approvals().view(approvalId, token)));
   }
 
-  /** Endpoints whose path ends in '/' serve everything below it (e.g. {@code /evidence/tasks/{id}}). */
+  /**
+   * Endpoints whose path ends in '/' serve everything below it (e.g. {@code /evidence/tasks/{id}}); the longest such
+   * path wins, so a feature may own a subtree of another's ({@code /v1/admin/exceptions/} under {@code /v1/admin/}).
+   */
   private HttpEndpoint prefixEndpoint(String method, String path) {
+    HttpEndpoint best = null;
     for (HttpEndpoint e : endpoints.values()) {
-      if (e.method().equals(method) && e.path().endsWith("/") && path.startsWith(e.path()) && path.length() > e.path().length()) {
-        return e;
+      if (e.method().equals(method) && e.path().endsWith("/") && path.startsWith(e.path()) && path.length() > e.path().length()
+          && (best == null || e.path().length() > best.path().length())) {
+        best = e;
       }
     }
-    return null;
+    return best;
   }
 
   private <T> T readJson(Request request, Class<T> type) {

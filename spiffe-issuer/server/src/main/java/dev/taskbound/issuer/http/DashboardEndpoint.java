@@ -20,7 +20,7 @@ public final class DashboardEndpoint {
   private static final Map<String, String> ASSETS =
       Map.of(
           "index.html", "text/html", "app.js", "text/javascript", "evidence.js", "text/javascript", "chart.js", "text/javascript",
-          "app.css", "text/css");
+          "app.css", "text/css", "exceptions.js", "text/javascript");
 
   private DashboardEndpoint() {}
 

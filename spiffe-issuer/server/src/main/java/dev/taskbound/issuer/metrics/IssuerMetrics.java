@@ -5,6 +5,7 @@ import dev.taskbound.issuer.evidence.EvidenceLog;
 import dev.taskbound.issuer.policy.Decision;
 import dev.taskbound.issuer.store.CredentialKind;
 import dev.taskbound.issuer.store.CredentialRecord;
+import dev.taskbound.issuer.store.ExceptionState;
 import dev.taskbound.issuer.store.Store;
 import dev.taskbound.issuer.store.TaskRecord;
 import dev.taskbound.issuer.store.TaskState;
@@ -32,6 +33,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,6 +58,8 @@ public final class IssuerMetrics implements TaskObserver, TaskEndListener, AutoC
   private final AtomicLong signalsBacklog = new AtomicLong();
   private volatile Store store;
   private volatile Clock clock;
+  private final Map<ExceptionState, AtomicLong> standingExceptions = new EnumMap<>(ExceptionState.class);
+  private volatile Supplier<Map<ExceptionState, Long>> exceptionCounts;
 
   public IssuerMetrics() {
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -101,7 +105,36 @@ public final class IssuerMetrics implements TaskObserver, TaskEndListener, AutoC
   /** Reads the store-backed gauges, then renders every meter in the Prometheus text format. */
   public String scrape() {
     refreshStoreGauges();
+    refreshStandingExceptions();
     return registry.scrape();
+  }
+
+  /**
+   * The standing-exception gauge, one series per state an unrevoked exception can be in, read from {@code counts}
+   * when scraped.
+   */
+  public void readStandingExceptionsFrom(Supplier<Map<ExceptionState, Long>> counts) {
+    for (ExceptionState state : List.of(ExceptionState.ACTIVE, ExceptionState.EXPIRING, ExceptionState.EXPIRED, ExceptionState.UNREVIEWED)) {
+      AtomicLong value = standingExceptions.computeIfAbsent(state, s -> new AtomicLong());
+      Gauge.builder(MetricNames.STANDING_EXCEPTIONS, value, AtomicLong::get)
+          .description("Standing-privilege exceptions not revoked, by state")
+          .tag(MetricNames.STATE, state.wire())
+          .register(registry);
+    }
+    this.exceptionCounts = counts;
+  }
+
+  private void refreshStandingExceptions() {
+    Supplier<Map<ExceptionState, Long>> counts = exceptionCounts;
+    if (counts == null) {
+      return;
+    }
+    try {
+      Map<ExceptionState, Long> now = counts.get();
+      standingExceptions.forEach((state, value) -> value.set(now.getOrDefault(state, 0L)));
+    } catch (RuntimeException e) {
+      LOG.warn("metrics: standing exceptions not refreshed: {}", e.getMessage());
+    }
   }
 
   /** The gauges read from {@code store} when scraped: residual exposure, active tasks, signals backlog. */
@@ -198,7 +231,8 @@ public final class IssuerMetrics implements TaskObserver, TaskEndListener, AutoC
         validUnrevoked.get(k).set(n[1]);
       });
       activeTasks.set(s.listTasks(TaskState.ACTIVE, VALID_AFTER_END_SCAN).size());
-      signalsBacklog.set(s.dueSignalDeliveries(java.time.Instant.MAX, VALID_AFTER_END_SCAN).size());
+      // Every pending delivery, whenever due: the far future as the store can keep it (Instant.MAX has no epoch millis).
+      signalsBacklog.set(s.dueSignalDeliveries(java.time.Instant.ofEpochMilli(Long.MAX_VALUE), VALID_AFTER_END_SCAN).size());
     } catch (RuntimeException e) {
       // A scrape must still answer (JVM metrics, counters) while the store is down; the gauges keep their last value.
       LOG.warn("metrics: store-backed gauges not refreshed: {}", e.getMessage());

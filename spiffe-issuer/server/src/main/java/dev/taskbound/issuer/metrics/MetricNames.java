@@ -50,12 +50,19 @@ public final class MetricNames {
   /** Timer, tags {@link #OPERATION} (a {@code Store} method name) and {@link #STATUS}. */
   public static final String STORE_CALLS = "taskbound.store.calls";
 
+  // ---- the standing-privilege exception register ------------------------------------------------------------
+  /**
+   * Gauge, tag {@link #STATE} ({@code active}, {@code expiring}, {@code expired}, {@code unreviewed}): standing
+   * exceptions not revoked, by where they stand now. {@code expired} and {@code unreviewed} should be 0.
+   */
+  public static final String STANDING_EXCEPTIONS = "taskbound.standing.exceptions";
+
   /** Every name above: what {@code docs/operations.md} lists and the pinning test checks. */
   public static final List<String> ALL =
       List.of(
           TASKS_BEGUN, TASKS_ENDED, TASKS_ACTIVE, CREDENTIALS_ISSUED, CREDENTIALS_REVOKED,
           CREDENTIALS_VALID_AFTER_TASK_END, POLICY_DENIES, ATTESTATION_FAILURES, HTTP_REQUESTS, HTTP_ACTIVE_REQUESTS,
-          EVIDENCE_APPEND, EVIDENCE_QUEUE_DEPTH, SIGNALS_BACKLOG, STORE_CALLS);
+          EVIDENCE_APPEND, EVIDENCE_QUEUE_DEPTH, SIGNALS_BACKLOG, STORE_CALLS, STANDING_EXCEPTIONS);
 
   // ---- tag keys ---------------------------------------------------------------------------------------------
   public static final String ATTESTOR = "attestor";
@@ -66,9 +73,10 @@ public final class MetricNames {
   public static final String FAILURE = "failure";
   public static final String OPERATION = "operation";
   public static final String STATUS = "status";
+  public static final String STATE = "state";
 
   /** Every tag key: the backstop filter caps each of them. */
-  public static final List<String> TAG_KEYS = List.of(ATTESTOR, OUTCOME, KIND, REVOKED, REASON, FAILURE, OPERATION, STATUS);
+  public static final List<String> TAG_KEYS = List.of(ATTESTOR, OUTCOME, KIND, REVOKED, REASON, FAILURE, OPERATION, STATUS, STATE);
 
   // ---- closed tag values ------------------------------------------------------------------------------------
   public static final String OTHER = "other";

@@ -1230,6 +1230,118 @@ public final class JdbcStore implements Store {
             c -> ApprovalRows.issue(c, approvalId, now) ? begin.apply(c) : Optional.<T>empty()));
   }
 
+  // ---- standing-privilege exceptions and the audit report (issue 16) ---------------------------------------
+
+  @Override
+  public <T> T insertException(ExceptionRecord exception, Write<T> alongside) {
+    Objects.requireNonNull(exception, "exception");
+    return tx.write(
+        Write.of(
+            "insert standing exception",
+            c -> {
+              ExceptionRows.insert(c, exception);
+              return alongside.apply(c);
+            }));
+  }
+
+  @Override
+  public Optional<ExceptionRecord> findException(String exceptionId) {
+    return tx.oneStatement("find standing exception", c -> ExceptionRows.find(c, exceptionId));
+  }
+
+  @Override
+  public List<ExceptionRecord> listExceptions(int limit) {
+    requirePositive(limit);
+    return tx.oneStatement("list standing exceptions", c -> ExceptionRows.list(c, limit));
+  }
+
+  @Override
+  public <T> Optional<T> reviewException(
+      ExceptionRecord seen, ExceptionRecord.Actor by, String note, Instant newExpiresAt, Instant at, Write<T> alongside) {
+    Objects.requireNonNull(seen, "seen");
+    Objects.requireNonNull(by, "by");
+    Objects.requireNonNull(at, "at");
+    return tx.write(
+        Write.of(
+            "review standing exception",
+            c -> ExceptionRows.review(c, seen.exceptionId(), seen.version(), by, note, seen.expiresAt(), newExpiresAt, at)
+                ? Optional.of(alongside.apply(c))
+                : Optional.<T>empty()));
+  }
+
+  @Override
+  public <T> Optional<T> revokeException(
+      String exceptionId, ExceptionRecord.Actor by, String reason, Instant at, Write<T> alongside) {
+    Objects.requireNonNull(by, "by");
+    Objects.requireNonNull(at, "at");
+    return tx.write(
+        Write.of(
+            "revoke standing exception",
+            c -> ExceptionRows.revoke(c, exceptionId, by, reason, at) ? Optional.of(alongside.apply(c)) : Optional.<T>empty()));
+  }
+
+  @Override
+  public boolean signalException(
+      String exceptionId, int version, ExceptionState state, Instant at, List<SignalDeliveryRecord> deliveries) {
+    Objects.requireNonNull(deliveries, "deliveries");
+    return tx.inTransaction(
+        "signal standing exception",
+        c -> {
+          if (!ExceptionRows.markSignalled(c, exceptionId, version, state, at)) {
+            return false;
+          }
+          if (!deliveries.isEmpty()) {
+            insertDeliveries(c, deliveries);
+          }
+          return true;
+        });
+  }
+
+  @Override
+  public List<ExceptionReview> exceptionReviews(Instant from, Instant to) {
+    return tx.oneStatement("list standing exception reviews", c -> ExceptionRows.reviews(c, from, to));
+  }
+
+  @Override
+  public List<PendingExceptionEvidence> pendingExceptionEvidence(int limit) {
+    requirePositive(limit);
+    return tx.oneStatement("list pending standing exception evidence", c -> ExceptionRows.pendingEvidence(c, limit));
+  }
+
+  @Override
+  public <T> Optional<T> takeExceptionEvidence(String exceptionId, int version, Write<T> alongside) {
+    return tx.write(
+        Write.of(
+            "take pending standing exception evidence",
+            c -> ExceptionRows.takePendingEvidence(c, exceptionId, version) ? Optional.of(alongside.apply(c)) : Optional.<T>empty()));
+  }
+
+  @Override
+  public void forEachTaskBegun(Instant from, Instant to, java.util.function.Consumer<AuditRows.Task> each) {
+    tx.oneStatement("read tasks for the audit report", c -> {
+      AuditRows.tasks(c, from, to, each);
+      return null;
+    });
+  }
+
+  @Override
+  public void forEachCredentialOfTasksBegun(Instant from, Instant to, java.util.function.Consumer<AuditRows.Credential> each) {
+    tx.oneStatement("read credentials for the audit report", c -> {
+      AuditRows.credentials(c, from, to, each);
+      return null;
+    });
+  }
+
+  @Override
+  public List<ApprovalRecord> approvalsRequested(Instant from, Instant to) {
+    List<String> ids = tx.oneStatement("list approval requests of a period", c -> AuditRows.approvalIds(c, from, to));
+    List<ApprovalRecord> out = new ArrayList<>();
+    for (String id : ids) {
+      findApproval(id).ifPresent(out::add);
+    }
+    return out;
+  }
+
   // ---- evidence --------------------------------------------------------------------------------------------
 
   /** The pool, for the evidence log, which keeps its own tables (V2) and SQL in its package. */

@@ -327,6 +327,65 @@ public interface Store extends AutoCloseable {
     return Write.of("mark approval evidence pending", c -> ApprovalRows.setEvidencePending(c, approvalId, true));
   }
 
+  // ---- standing-privilege exceptions and the audit report (issue 16) ---------------------------------------
+
+  /** Adds an exception, running {@code alongside} (its evidence) in the same write; returns what that returned. */
+  <T> T insertException(ExceptionRecord exception, Write<T> alongside);
+
+  Optional<ExceptionRecord> findException(String exceptionId);
+
+  /** Newest first, revoked ones included. */
+  List<ExceptionRecord> listExceptions(int limit);
+
+  /**
+   * Records a review by {@code by} at {@code at} of the exception as it was at {@code seen} (and keeps it in the
+   * review history), moving the expiry to {@code newExpiresAt} unless that is null, with {@code alongside} in the
+   * same write. Empty, and nothing written, when the exception is revoked, has changed since {@code seen}, or has
+   * expired at {@code at} and no new expiry is given.
+   */
+  <T> Optional<T> reviewException(
+      ExceptionRecord seen, ExceptionRecord.Actor by, String note, Instant newExpiresAt, Instant at, Write<T> alongside);
+
+  /** Revokes an unrevoked exception with {@code alongside} in the same write; empty, nothing written, otherwise. */
+  <T> Optional<T> revokeException(String exceptionId, ExceptionRecord.Actor by, String reason, Instant at, Write<T> alongside);
+
+  /**
+   * Remembers that the exception, as it was at {@code version}, was signalled as {@code state} ({@code EXPIRED} or
+   * {@code UNREVIEWED}) and queues {@code deliveries}, in one transaction: false, and nothing queued, when it was
+   * already signalled so, revoked, or changed since.
+   */
+  boolean signalException(
+      String exceptionId, int version, ExceptionState state, Instant at, List<SignalDeliveryRecord> deliveries);
+
+  /** Reviews made in [from, to), oldest first. */
+  List<ExceptionReview> exceptionReviews(Instant from, Instant to);
+
+  /** Evidence entries of operator commands' changes still to be logged by the running issuer, oldest first. */
+  List<PendingExceptionEvidence> pendingExceptionEvidence(int limit);
+
+  /**
+   * Takes one pending entry and runs {@code alongside} (its append to the log) in the same write: empty, and nothing
+   * written, when another caller took it.
+   */
+  <T> Optional<T> takeExceptionEvidence(String exceptionId, int version, Write<T> alongside);
+
+  /**
+   * What an operator command (no evidence writer) runs alongside its change of an exception instead of the
+   * evidence: it keeps the change's entry for the running issuer to log.
+   */
+  static Write<Object> exceptionEvidencePending(String exceptionId, String type, String entry, Instant at) {
+    return Write.of("keep exception evidence", c -> ExceptionRows.insertPendingEvidence(c, exceptionId, type, entry, at));
+  }
+
+  /** Every task begun in [from, to), oldest first, streamed to {@code each} (the audit report). */
+  void forEachTaskBegun(Instant from, Instant to, java.util.function.Consumer<AuditRows.Task> each);
+
+  /** Every credential of a task begun in [from, to), streamed to {@code each} with its task's end. */
+  void forEachCredentialOfTasksBegun(Instant from, Instant to, java.util.function.Consumer<AuditRows.Credential> each);
+
+  /** Approval requests made in [from, to), oldest first, with their approvers. */
+  List<ApprovalRecord> approvalsRequested(Instant from, Instant to);
+
   @Override
   void close();
 }

@@ -786,12 +786,12 @@ public final class TaskLifecycle {
   }
 
   /** Lower-case RFC 4648 base32 without padding: task ids that are safe in paths and file names. */
-  static final class Base32 {
+  public static final class Base32 {
     private static final char[] ALPHABET = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
 
     private Base32() {}
 
-    static String encode(byte[] data) {
+    public static String encode(byte[] data) {
       StringBuilder out = new StringBuilder((data.length * 8 + 4) / 5);
       int buffer = 0;
       int bits = 0;

@@ -24,6 +24,7 @@ class ConfigLoaderTest {
   void theDocumentedSampleLoads() {
     IssuerConfig cfg = ConfigLoader.load(Path.of("../../docs/examples/issuer.yaml"));
     assertThat(cfg.trustDomain()).isEqualTo("ci.example.org");
+    assertThat(cfg.exceptions().reviewInterval()).isEqualTo(Duration.ofDays(30));
     assertThat(cfg.issuerUrl()).isEqualTo("https://taskbound.example.org");
     assertThat(cfg.ca().source()).isEqualTo("pem");
     assertThat(cfg.store().postgres()).isTrue();
@@ -283,5 +284,18 @@ class ConfigLoaderTest {
         .hasMessageContaining("viewer, operator or approver");
     assertThatThrownBy(() -> load("dev: true\nadmin: {mtls: {ca_file: ca.pem, roles: {\"CN=x\": viewer}}}\n"))
         .hasMessageContaining("admin.mtls needs the HTTPS listener");
+  }
+
+  @Test
+  void theExceptionRegisterRulesHaveDefaultsAndBounds() throws Exception {
+    assertThat(ConfigLoader.dev(dir).exceptions().maxLifetime()).isEqualTo(Duration.ofDays(90));
+    assertThat(ConfigLoader.dev(dir).exceptions().reviewInterval()).isEqualTo(Duration.ofDays(30));
+    assertThat(ConfigLoader.dev(dir).exceptions().expiringWithin()).isEqualTo(Duration.ofDays(14));
+    IssuerConfig cfg = load("dev: true\nexceptions: {max_lifetime: 30d, review_interval: 7d, expiring_within: 2d}\n");
+    assertThat(cfg.exceptions().maxLifetime()).isEqualTo(Duration.ofDays(30));
+    assertThat(cfg.exceptions().reviewInterval()).isEqualTo(Duration.ofDays(7));
+    assertThat(cfg.exceptions().expiringWithin()).isEqualTo(Duration.ofDays(2));
+    assertThatThrownBy(() -> load("dev: true\nexceptions: {max_lifetime: 5000d}\n")).hasMessageContaining("exceptions.max_lifetime");
+    assertThatThrownBy(() -> load("dev: true\nexceptions: {review_every: 7d}\n")).hasMessageContaining("review_every");
   }
 }

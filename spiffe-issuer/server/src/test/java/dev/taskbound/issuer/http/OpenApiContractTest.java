@@ -278,4 +278,36 @@ class OpenApiContractTest {
       assertThat(it.next()).startsWith("/");
     }
   }
+
+  @Test
+  void theStandingExceptionRegisterConformsToTheDocument() throws Exception {
+    String link = issuer.devLoginLink();
+    String code = link.substring(link.indexOf("#login=") + 7);
+    String session =
+        ApiJson.mapper()
+            .readTree(HTTP.send(post("/v1/admin/login", null, "application/json", "{\"code\":\"" + code + "\"}"), HttpResponse.BodyHandlers.ofString()).body())
+            .get("token").asText();
+    String add = "{\"identity\":\"AWS IAM user deploy-bot\",\"scope\":\"prod s3 write\",\"owner\":\"platform\",\"reason\":\"legacy\","
+        + "\"expires_at\":\"" + Instant.now().plus(Duration.ofDays(30)) + "\"}";
+    JsonNode added = ApiJson.mapper().readTree(call("/v1/admin/exceptions", post("/v1/admin/exceptions", session, "application/json", add)).body());
+    String id = added.get("exception_id").asText();
+    String one = "/v1/admin/exceptions/{exception_id}";
+    assertThat(call("/v1/admin/exceptions", get("/v1/admin/exceptions", session)).statusCode()).isEqualTo(200);
+    assertThat(call(one, get("/v1/admin/exceptions/" + id, session)).statusCode()).isEqualTo(200);
+    assertThat(call(one + "/review", post("/v1/admin/exceptions/" + id + "/review", session, "application/json", "{\"note\":\"ok\"}")).statusCode())
+        .isEqualTo(200);
+    assertThat(call(one + "/revoke", post("/v1/admin/exceptions/" + id + "/revoke", session, "application/json", "{\"reason\":\"gone\"}")).statusCode())
+        .isEqualTo(200);
+    // The problems: too far, malformed, not open any more, unknown, not authenticated, wrong method.
+    String tooFar = add.replaceAll("\"expires_at\":\"[^\"]+\"", "\"expires_at\":\"" + Instant.now().plus(Duration.ofDays(91)) + "\"");
+    assertThat(call("/v1/admin/exceptions", post("/v1/admin/exceptions", session, "application/json", tooFar)).statusCode()).isEqualTo(400);
+    assertThat(call("/v1/admin/exceptions", post("/v1/admin/exceptions", session, "application/json", "{}")).statusCode()).isEqualTo(400);
+    assertThat(call("/v1/admin/exceptions", get("/v1/admin/exceptions?state=x", session)).statusCode()).isEqualTo(400);
+    assertThat(call(one + "/revoke", post("/v1/admin/exceptions/" + id + "/revoke", session, "application/json", "{\"reason\":\"again\"}")).statusCode())
+        .isEqualTo(409);
+    assertThat(call(one + "/review", post("/v1/admin/exceptions/" + id + "/review", session, "application/json", "{}")).statusCode()).isEqualTo(409);
+    assertThat(call(one, get("/v1/admin/exceptions/exc_" + "a".repeat(26), session)).statusCode()).isEqualTo(404);
+    assertThat(call(one, post("/v1/admin/exceptions/" + id, session, "application/json", "{}")).statusCode()).isEqualTo(405);
+    assertThat(call("/v1/admin/exceptions", get("/v1/admin/exceptions", null)).statusCode()).isEqualTo(401);
+  }
 }

@@ -117,6 +117,10 @@ class MetricsApiTest {
     assertThat(value(after, "taskbound_evidence_append_seconds_count", Map.of("status", "ok"))).isGreaterThanOrEqualTo(3);
     assertThat(value(after, "taskbound_store_calls_seconds_count", Map.of("operation", "endTask", "status", "ok"))).isEqualTo(1);
     assertThat(value(after, "taskbound_signals_backlog", Map.of())).isZero();
+    // One series per state from the start (AdminExceptionsApiTest moves them).
+    for (String state : List.of("active", "expiring", "expired", "unreviewed")) {
+      assertThat(value(after, "taskbound_standing_exceptions", Map.of("state", state))).isZero();
+    }
     assertThat(after).contains("jvm_memory_used_bytes").contains("process_uptime_seconds");
     // Never a task id, SPIFFE ID or token in a label.
     assertThat(after).doesNotContain(begun.taskId()).doesNotContain(begun.spiffeId()).doesNotContain("tbdev_");
@@ -149,7 +153,8 @@ class MetricsApiTest {
           Map.entry("taskbound_evidence_queue_depth", "gauge"),
           Map.entry("taskbound_signals_backlog", "gauge"),
           Map.entry("taskbound_store_calls_seconds", "summary"),
-          Map.entry("taskbound_store_calls_seconds_max", "gauge")));
+          Map.entry("taskbound_store_calls_seconds_max", "gauge"),
+          Map.entry("taskbound_standing_exceptions", "gauge")));
 
   @Test
   void withATokenConfiguredMetricsAnswerOnlyToIt() throws Exception {
