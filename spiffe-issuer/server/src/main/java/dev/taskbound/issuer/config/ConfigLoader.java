@@ -215,12 +215,12 @@ public final class ConfigLoader {
 
   private static OperationsConfig operations(Node metrics, Node admin) {
     metrics.only("bearer_token_env");
-    admin.only("oidc");
+    admin.only("oidc", "approval_webhook");
     OperationsConfig.AdminOidc oidc = null;
     Node o = admin.child("oidc");
     try {
       if (o != null) {
-        o.only("issuer", "audience", "algorithms", "subject_claim", "roles_claim", "roles");
+        o.only("issuer", "audience", "algorithms", "subject_claim", "roles_claim", "roles", "groups_claim");
         Map<String, String> roles = new LinkedHashMap<>();
         Node r = o.child("roles");
         if (r != null) {
@@ -232,9 +232,17 @@ public final class ConfigLoader {
         }
         oidc = new OperationsConfig.AdminOidc(
             o.text("issuer", null), o.text("audience", null), algorithms, o.text("subject_claim", null),
-            o.text("roles_claim", null), roles);
+            o.text("roles_claim", null), roles, o.text("groups_claim", null));
       }
-      return new OperationsConfig(metrics.text("bearer_token_env", null), oidc);
+      OperationsConfig.ApprovalWebhook webhook = null;
+      Node w = admin.child("approval_webhook");
+      if (w != null) {
+        w.only("url", "secret_env", "max_attempts", "initial_backoff");
+        webhook = new OperationsConfig.ApprovalWebhook(
+            w.text("url", null), w.text("secret_env", null), w.has("max_attempts") ? w.integer("max_attempts") : 0,
+            w.duration("initial_backoff", null));
+      }
+      return new OperationsConfig(metrics.text("bearer_token_env", null), oidc, webhook);
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage(), e);
     }
