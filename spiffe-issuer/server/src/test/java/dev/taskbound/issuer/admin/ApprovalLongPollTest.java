@@ -271,4 +271,101 @@ class ApprovalLongPollTest {
     assertThat(deliveries.poll(1500, TimeUnit.MILLISECONDS)).isNull();
     failNext.set(0);
   }
+
+  static Attestation prodAttestation() {
+    String runId = Integer.toString(RUNS.incrementAndGet());
+    return new Attestation("github", github.mint(issuer.url(), c -> c.claim("environment", "prod").claim("run_id", runId)));
+  }
+
+  static void approveAs(String approvalId, String email) throws Exception {
+    HttpResponse<String> r =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(issuer.url() + "/v1/admin/approvals/" + approvalId + "/approve"))
+                .header("Authorization", "Bearer " + idp.token(email, List.of("rm", "release-managers")))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+  }
+
+  @Test
+  void theAgentSideStepIdentityWaitsAndCollectsWithAProofSignedWhereTheKeyIs() throws Exception {
+    BlockingQueue<ApprovalView> pending = new LinkedBlockingQueue<>();
+    dev.taskbound.client.ApprovalWait wait =
+        new dev.taskbound.client.ApprovalWait(client, dev.taskbound.client.ApprovalWait.DEFAULT_POLL, pending::add, Clock.systemUTC());
+    Path parent = Files.createDirectories(dir.resolve("agent-ws@tmp"));
+    dev.taskbound.client.StepIdentity identity = new dev.taskbound.client.StepIdentity(client);
+    CompletableFuture<dev.taskbound.client.StepCredentials> begun =
+        CompletableFuture.supplyAsync(() -> {
+          try {
+            return identity.begin(prodAttestation(), new dev.taskbound.client.LocalStepAgent(), parent.toString(), List.of(), "10m", List.of(), wait);
+          } catch (Exception e) {
+            throw new java.util.concurrent.CompletionException(e);
+          }
+        });
+    ApprovalView request = pending.poll(10, TimeUnit.SECONDS);
+    assertThat(request).as(() -> begun.isDone() ? String.valueOf(begun.handle((c, t) -> t).join()) : "still beginning").isNotNull();
+    assertThat(dev.taskbound.client.ApprovalWait.waitingLine(request))
+        .startsWith("waiting for approval by release-managers: " + issuer.url() + "/v1/admin/approvals/apr_");
+    untilWaiting(1);
+    long approvedAt = System.nanoTime();
+    approveAs(request.approvalId(), "rita@example.com");
+    dev.taskbound.client.StepCredentials creds = begun.get(10, TimeUnit.SECONDS);
+    assertThat(Duration.ofNanos(System.nanoTime() - approvedAt)).as("long-poll, not a poll interval").isLessThan(Duration.ofSeconds(3));
+    assertThat(creds.taskId()).isEqualTo(issuer.store().findApproval(request.approvalId()).orElseThrow().taskId());
+    assertThat(Files.readString(Path.of(creds.written().svid()))).contains("BEGIN CERTIFICATE");
+    identity.finish(creds.taskId(), creds.controlToken(), dev.taskbound.api.TaskOutcome.SUCCEEDED, null, new dev.taskbound.client.LocalStepAgent(), creds.written().directory());
+  }
+
+  @Test
+  void interruptingTheWaitWithdrawsTheRequestAndLeavesNoKeyBehind() throws Exception {
+    BlockingQueue<ApprovalView> pending = new LinkedBlockingQueue<>();
+    dev.taskbound.client.ApprovalWait wait =
+        new dev.taskbound.client.ApprovalWait(client, dev.taskbound.client.ApprovalWait.DEFAULT_POLL, pending::add, Clock.systemUTC());
+    Path parent = Files.createDirectories(dir.resolve("agent-ws2@tmp"));
+    CompletableFuture<Throwable> failure = new CompletableFuture<>();
+    Thread step = new Thread(() -> {
+      try {
+        new dev.taskbound.client.StepIdentity(client)
+            .begin(prodAttestation(), new dev.taskbound.client.LocalStepAgent(), parent.toString(), List.of(), "10m", List.of(), wait);
+        failure.complete(null);
+      } catch (Throwable t) {
+        failure.complete(t);
+      }
+    });
+    step.start();
+    ApprovalView request = pending.poll(10, TimeUnit.SECONDS);
+    untilWaiting(1);
+    step.interrupt();
+    Throwable t = failure.get(10, TimeUnit.SECONDS);
+    assertThat(t).isInstanceOf(dev.taskbound.client.IssuerException.class).hasMessageContaining("withdrawn");
+    assertThat(issuer.store().findApproval(request.approvalId()).orElseThrow().state())
+        .isEqualTo(dev.taskbound.issuer.store.ApprovalState.WITHDRAWN);
+    try (var left = Files.list(parent)) {
+      assertThat(left).isEmpty();
+    }
+  }
+
+  @Test
+  void withdrawingFromAnotherThreadEndsTheWaitAtOnce() throws Exception {
+    BlockingQueue<ApprovalView> pending = new LinkedBlockingQueue<>();
+    dev.taskbound.client.ApprovalWait wait =
+        new dev.taskbound.client.ApprovalWait(client, dev.taskbound.client.ApprovalWait.DEFAULT_POLL, pending::add, Clock.systemUTC());
+    CompletableFuture<Throwable> failure = CompletableFuture.supplyAsync(() -> {
+      try {
+        wait.begin(prodAttestation(), TaskKey.generate(), List.of(), "10m");
+        return null;
+      } catch (Throwable t) {
+        return t;
+      }
+    });
+    ApprovalView request = pending.poll(10, TimeUnit.SECONDS);
+    untilWaiting(1);
+    wait.withdraw();
+    assertThat(failure.get(5, TimeUnit.SECONDS))
+        .isInstanceOfSatisfying(dev.taskbound.client.IssuerException.class, e -> assertThat(e.problem().type()).endsWith("/approval-withdrawn"));
+    assertThat(issuer.store().findApproval(request.approvalId()).orElseThrow().state())
+        .isEqualTo(dev.taskbound.issuer.store.ApprovalState.WITHDRAWN);
+  }
 }
