@@ -49,6 +49,11 @@ public final class StepIdentity {
     return client.issuerUrl();
   }
 
+  /** The client this identity calls the issuer with (approval waits, withdrawals). */
+  public IssuerClient client() {
+    return client;
+  }
+
   /**
    * Begins the step's task.
    *

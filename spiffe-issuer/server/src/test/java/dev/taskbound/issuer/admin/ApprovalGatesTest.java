@@ -162,6 +162,7 @@ class ApprovalGatesTest {
   static List<String> loggedTypesOfRequestWithoutTask(String taskId) throws Exception {
     VerificationResult verified = EvidenceVerifier.verify(client.evidenceBundle(taskId), NoteKey.parse(client.evidenceKey().trim()));
     assertThat(verified.failures()).extracting(VerificationResult.Failure::check).containsExactly(VerificationResult.Check.TASK_NOT_ENDED);
+    assertThat(verified.approvalWithoutTask()).isTrue();
     return verified.statement().entries().stream().map(LoggedEvent::type).toList();
   }
 

@@ -84,7 +84,7 @@ class DashboardBrowserTest {
     }
   }
 
-  private static WebDriver startChromium() {
+  static WebDriver startChromium() {
     boolean required = "1".equals(System.getenv("TASKBOUND_REQUIRE_CHROMIUM"));
     if (!new File(CHROMIUM).canExecute() || !new File(DRIVER).canExecute()) {
       if (required) {
