@@ -45,7 +45,8 @@ public final class LifecycleLoad {
   private static final long CLOCK_TICKS_PER_SECOND = 100;
 
   private record Options(
-      Path issuerJar, String postgresUrl, int seconds, int[] clients, List<String> modes, int rounds, int tokenRate, boolean mintDirect) {}
+      Path issuerJar, String postgresUrl, int seconds, int[] clients, List<String> modes, int rounds, int tokenRate, boolean mintDirect,
+      List<String> issuerJvm) {}
 
   private record Prepared(Attestation attestation, Map<String, Object> jwk, String proof) {}
 
@@ -56,23 +57,28 @@ public final class LifecycleLoad {
     CryptoProviders.install(); // proofs are prepared with the fastest provider, outside the timed window anyway
     Path dataDir = Files.createTempDirectory("taskbound-load");
     List<String> configArgs = configArgs(o, dataDir);
+    long launched = System.nanoTime();
     Process issuer = start(o, configArgs);
     try {
       String url = url(issuer);
+      double readyMs = awaitReady(url, launched);
       IssuerClient client =
           new IssuerClient(url, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build(), Clock.systemUTC(), Duration.ofSeconds(30));
       System.out.printf("issuer %s (pid %d), store %s, %d s per run, %d round(s)%n", url, issuer.pid(),
           o.postgresUrl() == null ? "sqlite" : "postgresql", o.seconds(), o.rounds());
+      System.out.printf("start-up to a ready /readyz: %.0f ms; RSS after start-up: %d MB%n", readyMs, rssKb(issuer.pid(), "VmRSS") / 1024);
       run(o, configArgs, issuer, client, "cycle", 8, 8, url); // warm-up: JIT (C2), connections, first checkpoints
-      System.out.printf("%-6s %-7s %10s %9s %9s %12s%n", "mode", "clients", "ops/s", "p50 ms", "p99 ms", "cpu ms/op");
+      System.out.printf("%-6s %-7s %10s %9s %9s %12s %8s%n", "mode", "clients", "ops/s", "p50 ms", "p99 ms", "cpu ms/op", "RSS MB");
       for (int round = 0; round < o.rounds(); round++) {
         for (String mode : o.modes()) {
           for (int clients : o.clients()) {
             Result r = run(o, configArgs, issuer, client, mode, clients, o.seconds(), url);
-            System.out.printf("%-6s %-7d %10.0f %9.2f %9.2f %12.3f%n", r.mode(), r.clients(), r.opsPerSecond(), r.p50(), r.p99(), r.cpuMsPerOp());
+            System.out.printf("%-6s %-7d %10.0f %9.2f %9.2f %12.3f %8d%n", r.mode(), r.clients(), r.opsPerSecond(), r.p50(), r.p99(), r.cpuMsPerOp(),
+                rssKb(issuer.pid(), "VmRSS") / 1024);
           }
         }
       }
+      System.out.printf("peak RSS of the issuer: %d MB%n", rssKb(issuer.pid(), "VmHWM") / 1024);
     } finally {
       issuer.destroy();
       issuer.waitFor(20, TimeUnit.SECONDS);
@@ -187,7 +193,9 @@ public final class LifecycleLoad {
   }
 
   private static Process start(Options o, List<String> configArgs) throws IOException {
-    List<String> command = new ArrayList<>(List.of(java(), "-jar", o.issuerJar().toString(), "serve", "--listen", "127.0.0.1:0"));
+    List<String> command = new ArrayList<>(List.of(java()));
+    command.addAll(o.issuerJvm());
+    command.addAll(List.of("-jar", o.issuerJar().toString(), "serve", "--listen", "127.0.0.1:0"));
     command.addAll(configArgs);
     if (o.postgresUrl() == null) {
       command.add("--dev");
@@ -229,6 +237,32 @@ public final class LifecycleLoad {
     throw new IllegalStateException("the issuer exited before listening");
   }
 
+  /**
+   * Waits until {@code /readyz} answers 200 and returns the time since the issuer's JVM was launched: start-up as an
+   * orchestrator's readiness probe sees it (the issuer prints its address before it is ready).
+   */
+  private static double awaitReady(String url, long launchedNanos) throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    java.net.http.HttpRequest probe = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "/readyz")).build();
+    while (true) {
+      int status = http.send(probe, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+      if (status == 200) {
+        return (System.nanoTime() - launchedNanos) / 1e6;
+      }
+      Thread.sleep(5);
+    }
+  }
+
+  /** A memory figure of a process from /proc/PID/status ({@code VmRSS} now, {@code VmHWM} its peak), in kB. */
+  private static long rssKb(long pid, String field) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
+      if (line.startsWith(field + ":")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", ""));
+      }
+    }
+    return -1;
+  }
+
   /** utime + stime of a process, in clock ticks (Linux /proc/PID/stat, fields 14 and 15). */
   private static long cpuTicks(long pid) throws IOException {
     String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
@@ -253,6 +287,7 @@ public final class LifecycleLoad {
     int rounds = 1;
     int tokenRate = 4000;
     boolean mintDirect = false;
+    List<String> issuerJvm = List.of();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--issuer-jar" -> jar = Path.of(args[++i]);
@@ -262,15 +297,16 @@ public final class LifecycleLoad {
         case "--modes" -> modes = List.of(args[++i].split(","));
         case "--rounds" -> rounds = Integer.parseInt(args[++i]);
         case "--tokens-per-second" -> tokenRate = Integer.parseInt(args[++i]);
+        case "--issuer-jvm" -> issuerJvm = List.of(args[++i].trim().split("\\s+"));
         case "--mint" -> mintDirect = switch (args[++i]) {
           case "direct" -> true;
           case "cli" -> false;
           default -> throw new IllegalArgumentException("--mint cli|direct");
         };
         default -> throw new IllegalArgumentException("unknown option " + args[i]
-            + " (--issuer-jar JAR --postgres JDBC_URL --seconds N --clients 1,8,64 --modes begin,cycle --rounds N --tokens-per-second N --mint cli|direct)");
+            + " (--issuer-jar JAR --postgres JDBC_URL --seconds N --clients 1,8,64 --modes begin,cycle --rounds N --tokens-per-second N --mint cli|direct --issuer-jvm 'JVM OPTIONS')");
       }
     }
-    return new Options(jar, pg, seconds, clients, modes, rounds, tokenRate, mintDirect);
+    return new Options(jar, pg, seconds, clients, modes, rounds, tokenRate, mintDirect, issuerJvm);
   }
 }

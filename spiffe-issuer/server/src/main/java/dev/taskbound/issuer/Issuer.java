@@ -4,6 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.taskbound.api.ApiJson;
 import dev.taskbound.issuer.admin.AdminApi;
 import dev.taskbound.issuer.admin.AdminAuthenticator;
+import dev.taskbound.issuer.admin.AdminCertificates;
+import dev.taskbound.issuer.admin.AdminSessions;
+import dev.taskbound.issuer.admin.OidcLogin;
 import dev.taskbound.issuer.admin.DevLogin;
 import dev.taskbound.issuer.admin.PolicyInForce;
 import dev.taskbound.issuer.attest.Attestor;
@@ -16,6 +19,7 @@ import dev.taskbound.issuer.ca.CryptoProviders;
 import dev.taskbound.issuer.ca.DownstreamSigningKeys;
 import dev.taskbound.issuer.ca.KeyManagers;
 import dev.taskbound.issuer.config.IssuerConfig;
+import dev.taskbound.issuer.config.OperationsConfig;
 import dev.taskbound.issuer.evidence.Ed25519LogSigner;
 import dev.taskbound.issuer.evidence.Event;
 import dev.taskbound.issuer.evidence.EvidenceLog;
@@ -243,6 +247,8 @@ public final class Issuer implements AutoCloseable {
       Runnable keyRotation = () -> {
         core.ca().rotate(clock.instant());
         downstreamKeys.rotate(clock.instant());
+        // Takes up at once what another replica's pass published (begins read a sequence up to 250 ms old).
+        store.freshBundleSequence();
       };
       every(scheduler, ROTATION_TICK, "key rotation", keyRotation);
       every(scheduler, REVOCATION_REFRESH, "revocation refresh", () -> tokenService.revocations().refresh());
@@ -264,10 +270,20 @@ public final class Issuer implements AutoCloseable {
       every(scheduler, PENDING_EVIDENCE_TICK, "key and controller evidence", registryEvents::record);
       every(scheduler, min(MAX_REAP_TICK, cfg.ttl().heartbeat().dividedBy(4)), "reaper", revocation.reaper()::reapQuietly);
 
-      DevLogin devLogin = cfg.dev() ? new DevLogin(clock) : null;
-      AdminAuthenticator adminAuth =
-          new AdminAuthenticator(cfg.operations().adminOidc(), devLogin, JwksFetcher.withDefaults(), clock);
-      endpoints.addAll(new AdminApi(adminAuth, devLogin, store, tasks, evidence, policyInForce, cfg.issuerUrl(), clock).endpoints());
+      OperationsConfig.AdminOidc adminOidc = cfg.operations().adminOidc();
+      boolean idpLogin = adminOidc != null && adminOidc.login() != null;
+      AdminSessions adminSessions = cfg.dev() || idpLogin ? new AdminSessions(clock) : null;
+      DevLogin devLogin = cfg.dev() ? new DevLogin(clock, adminSessions) : null;
+      AdminCertificates adminCertificates = null;
+      if (cfg.operations().adminMtls() != null) {
+        adminCertificates = AdminCertificates.load(cfg.operations().adminMtls(), clock);
+        http.trustAdminClientCertificatesFrom(adminCertificates.authorities());
+      }
+      JwksFetcher idpFetcher = JwksFetcher.withDefaults();
+      AdminAuthenticator adminAuth = new AdminAuthenticator(adminOidc, adminSessions, adminCertificates, idpFetcher, clock);
+      OidcLogin oidcLogin = idpLogin ? new OidcLogin(adminOidc, cfg.issuerUrl(), adminAuth, adminSessions, idpFetcher, env, clock) : null;
+      endpoints.addAll(
+          new AdminApi(adminAuth, devLogin, oidcLogin, store, tasks, evidence, policyInForce, cfg.issuerUrl(), clock).endpoints());
       endpoints.add(OpenApiDocument.endpoint());
       endpoints.add(DashboardEndpoint.endpoint());
       endpoints.add(new MetricsEndpoint(metrics::scrape, secret(env, cfg.operations().metricsTokenEnv(), "metrics.bearer_token_env")));

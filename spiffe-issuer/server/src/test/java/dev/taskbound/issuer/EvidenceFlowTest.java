@@ -79,6 +79,8 @@ class EvidenceFlowTest {
     RevocationReceipt receipt = EvidenceVerifier.verifyReceipt(ApiJson.mapper().writeValueAsBytes(ended.receipt()), key);
     assertThat(receipt.toString()).contains(begun.taskId());
     assertThat(client.end(begun.taskId(), begun.controlToken(), "failed", null).receipt()).isEqualTo(ended.receipt());
+    // Kept with the task by the end's own write: what the store holds is what the caller was given.
+    assertThat(ApiJson.mapper().readTree(issuer.store().endReceipt(begun.taskId()).orElseThrow())).isEqualTo(ended.receipt());
 
     // Any changed byte of the served bundle fails verification (a sample of positions across it).
     for (int i = 0; i < bundle.length; i += Math.max(1, bundle.length / 97)) {
@@ -300,6 +302,24 @@ class EvidenceFlowTest {
         });
     // The task and its evidence are one write: without the log, the task is not recorded either.
     assertThat(issuer.store().listTasks(null, 10)).isEmpty();
+  }
+
+  @Test
+  void withoutTheEvidenceLogAnEndStillRevokesAndAsksForARetry() {
+    BeginTaskResponse begun = client.begin(new Attestation("dev", issuer.mintDevToken(Duration.ofMinutes(5))), TaskKey.generate(), List.of("aud"), null);
+    issuer.evidence().close();
+    assertThatThrownBy(() -> client.end(begun.taskId(), begun.controlToken(), "succeeded", null))
+        .isInstanceOfSatisfying(IssuerException.class, e -> {
+          assertThat(e.status()).isEqualTo(503);
+          assertThat(e.problem().type()).endsWith("/evidence-unavailable");
+          assertThat(e.problem().detail()).contains("has ended and its credentials are revoked");
+        });
+    // The end and its evidence are one write; when the log refuses, the end is made alone: it stands, nothing is
+    // left valid, and no receipt claims evidence that was not written.
+    TaskRecord task = issuer.store().findTask(begun.taskId()).orElseThrow();
+    assertThat(task.state().name()).isEqualTo("ENDED");
+    assertThat(issuer.store().credentialsOf(begun.taskId())).allSatisfy(c -> assertThat(c.revokedAt()).isEqualTo(task.endedAt()));
+    assertThat(issuer.store().endReceipt(begun.taskId())).isEmpty();
   }
 
   @Test

@@ -50,6 +50,7 @@ public final class AdminApi {
 
   private final AdminAuthenticator auth;
   private final DevLogin devLogin;
+  private final OidcLogin oidcLogin;
   private final Store store;
   private final TaskLifecycle tasks;
   private final EvidenceLog evidence;
@@ -57,11 +58,16 @@ public final class AdminApi {
   private final String issuerUrl;
   private final Clock clock;
 
+  /**
+   * @param devLogin dev mode's login link, or null outside dev mode
+   * @param oidcLogin the dashboard's sign-in through the IdP, or null when not configured
+   */
   public AdminApi(
-      AdminAuthenticator auth, DevLogin devLogin, Store store, TaskLifecycle tasks, EvidenceLog evidence,
+      AdminAuthenticator auth, DevLogin devLogin, OidcLogin oidcLogin, Store store, TaskLifecycle tasks, EvidenceLog evidence,
       Supplier<PolicyInForce> policy, String issuerUrl, Clock clock) {
     this.auth = auth;
     this.devLogin = devLogin;
+    this.oidcLogin = oidcLogin;
     this.store = store;
     this.tasks = tasks;
     this.evidence = evidence;
@@ -95,15 +101,19 @@ public final class AdminApi {
   }
 
   private HttpReply route(String method, String path, HttpRequestView request) {
-    if (method.equals("POST") && path.equals("login")) {
-      return login(request);
+    if (path.equals("login")) {
+      return method.equals("POST") ? login(request) : json(loginMethods());
     }
-    Operator operator = auth.authenticate(request.header("Authorization"));
+    if (method.equals("POST") && path.startsWith("oidc/")) {
+      return oidc(path.substring("oidc/".length()), body(request.body()));
+    }
+    Operator operator = auth.authenticate(request.header("Authorization"), request.clientCertificates());
     if (method.equals("GET")) {
       return switch (path) {
         case "whoami" -> json(whoami(operator));
         case "tasks" -> json(listTasks(request.query()));
         case "credentials/after-task-end" -> json(afterTaskEnd(request.query()));
+        case "exposure" -> json(exposure(request.query()));
         case "controllers" -> json(controllers());
         case "policy" -> json(ApiJson.mapper().valueToTree(policy.get()));
         case "approvals" -> json(listApprovals(request.query()));
@@ -138,11 +148,44 @@ public final class AdminApi {
       throw new TaskException(ProblemType.NOT_FOUND, "the login link exists in dev mode only; use a token from your IdP");
     }
     String code = body(request.body()).path("code").asText(null);
-    DevLogin.Session session =
+    AdminSessions.Session session =
         devLogin.login(code).orElseThrow(() -> AdminAuthenticator.unauthenticated("the login code is unknown, spent or expired"));
     ObjectNode out = ApiJson.mapper().createObjectNode();
     out.put("token", session.token());
     out.put("expires_at", session.expiresAt().toString());
+    return json(out);
+  }
+
+  /** How the dashboard may log in here: dev mode's link, the IdP. */
+  private ObjectNode loginMethods() {
+    ObjectNode out = ApiJson.mapper().createObjectNode();
+    ArrayNode methods = out.putArray("methods");
+    if (devLogin != null) {
+      methods.add("dev-link");
+    }
+    if (oidcLogin != null) {
+      methods.add("oidc");
+    }
+    return out;
+  }
+
+  // ---- login through the IdP: authorization code + PKCE, the issuer redeems the code ----------------------
+
+  private HttpReply oidc(String step, JsonNode body) {
+    if (oidcLogin == null) {
+      throw new TaskException(ProblemType.NOT_FOUND, "sign-in through the IdP is not configured here (admin.oidc.login)");
+    }
+    ObjectNode out = ApiJson.mapper().createObjectNode();
+    switch (step) {
+      case "start" -> out.put("authorization_url", oidcLogin.start(body.path("client_nonce").asText(null)).toString());
+      case "callback" -> {
+        AdminSessions.Session session =
+            oidcLogin.finish(body.path("code").asText(null), body.path("state").asText(null), body.path("client_nonce").asText(null));
+        out.put("token", session.token());
+        out.put("expires_at", session.expiresAt().toString());
+      }
+      default -> throw notFound("oidc/" + step);
+    }
     return json(out);
   }
 
@@ -308,6 +351,40 @@ public final class AdminApi {
           o.put("task_id", c.taskId());
           list.add(o);
         });
+    return out;
+  }
+
+  /**
+   * Per task, newest first: when it began and ended, how long it lived, and its residual exposure — the longest any
+   * of its credentials stayed valid past its revocation (or the task's end). The dashboard charts these over time.
+   */
+  private ObjectNode exposure(Map<String, List<String>> query) {
+    int limit = limit(query);
+    Instant now = clock.instant();
+    ObjectNode out = ApiJson.mapper().createObjectNode();
+    ArrayNode list = out.putArray("tasks");
+    for (TaskRecord t : store.listTasks(null, limit)) {
+      ObjectNode o = list.addObject();
+      o.put("task_id", t.taskId());
+      o.put("state", t.state().name().toLowerCase(java.util.Locale.ROOT));
+      if (t.outcome() != null) {
+        o.put("outcome", t.outcome().wire());
+      }
+      o.put("begun_at", t.createdAt().toString());
+      Instant end = t.endedAt() != null ? t.endedAt() : now;
+      if (t.endedAt() != null) {
+        o.put("ended_at", t.endedAt().toString());
+      }
+      o.put("lifetime_seconds", Math.max(0, java.time.Duration.between(t.createdAt(), end).toSeconds()));
+      if (t.endedAt() != null) {
+        long residual = 0;
+        for (CredentialRecord c : store.credentialsOf(t.taskId())) {
+          Instant cut = c.revokedAt() != null ? c.revokedAt() : t.endedAt();
+          residual = Math.max(residual, CredentialStatus.residualExposureSeconds(c.expiresAt().getEpochSecond(), cut.getEpochSecond()));
+        }
+        o.put("residual_exposure_seconds", residual);
+      }
+    }
     return out;
   }
 

@@ -48,6 +48,19 @@ public final class JwksFetcher {
    * Discovery 1.0 §4.3) and returns its {@code jwks_uri}.
    */
   public URI discoverJwksUri(String issuer) {
+    JsonNode doc = discovery(issuer);
+    JsonNode jwksUri = doc.path("jwks_uri");
+    if (!jwksUri.isTextual()) {
+      throw new AttestationException("discovery document of " + issuer + " has no jwks_uri");
+    }
+    return checkedUri(jwksUri.asText());
+  }
+
+  /**
+   * The discovery document {@code issuer + /.well-known/openid-configuration}, once checked that it names the same
+   * issuer (OIDC Discovery 1.0 §4.3).
+   */
+  public JsonNode discovery(String issuer) {
     URI discovery = checkedUri(stripTrailingSlash(issuer) + DISCOVERY_PATH);
     JsonNode doc;
     try {
@@ -58,11 +71,7 @@ public final class JwksFetcher {
     if (doc == null || !doc.path("issuer").isTextual() || !issuer.equals(doc.path("issuer").asText())) {
       throw new AttestationException("discovery document of " + issuer + " names a different issuer");
     }
-    JsonNode jwksUri = doc.path("jwks_uri");
-    if (!jwksUri.isTextual()) {
-      throw new AttestationException("discovery document of " + issuer + " has no jwks_uri");
-    }
-    return checkedUri(jwksUri.asText());
+    return doc;
   }
 
   /** Fetches and parses a JWKS; only the public parts of its keys are returned. */

@@ -74,9 +74,9 @@ public final class BundleService implements TrustBundleSource {
     // Keys and sequence are two reads; retry until no rotation happened in between, so a bundle never claims a
     // sequence its content does not have.
     for (int attempt = 0; ; attempt++) {
-      long before = store.bundleSequence();
+      long before = store.freshBundleSequence();
       List<BundleKeyRecord> records = new ArrayList<>(store.bundleKeys());
-      long after = store.bundleSequence();
+      long after = store.freshBundleSequence();
       if (before == after || attempt >= CONSISTENT_READ_ATTEMPTS) {
         return toBundle(records, after);
       }

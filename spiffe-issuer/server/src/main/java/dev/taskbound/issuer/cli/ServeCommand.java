@@ -3,6 +3,7 @@ package dev.taskbound.issuer.cli;
 import dev.taskbound.issuer.Issuer;
 import dev.taskbound.issuer.config.ConfigLoader;
 import dev.taskbound.issuer.config.IssuerConfig;
+import dev.taskbound.issuer.logging.LogOutput;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -39,6 +40,8 @@ final class ServeCommand implements Callable<Integer> {
     }
     IssuerConfig cfg = config != null ? ConfigLoader.load(config) : ConfigLoader.dev(dataDir != null ? dataDir : Path.of(ConfigLoader.DEFAULT_DATA_DIR));
     cfg = ConfigLoader.override(cfg, dev, listen, dataDir);
+    // Before the issuer's first line: with log.format json every line on stderr is one JSON object.
+    LogOutput.use(cfg.operations().logFormat());
     Issuer issuer = Issuer.start(cfg, Clock.systemUTC());
     // SIGTERM (podman stop, Kubernetes) and SIGINT stop the issuer on this thread: drain, close, exit 0. A shutdown
     // hook alone would run while the JVM is already exiting and end with status 143, which reads as a crash.

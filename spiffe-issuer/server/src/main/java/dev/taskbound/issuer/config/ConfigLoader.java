@@ -78,7 +78,7 @@ public final class ConfigLoader {
     Node n = new Node(root, "");
     n.only(
         "trust_domain", "issuer_url", "listen", "data_dir", "tls", "ca", "jwt", "store", "ttl", "policy",
-        "attestors", "dev", "crl", "signals", "exchange", "introspection", "metrics", "admin");
+        "attestors", "dev", "crl", "signals", "exchange", "introspection", "metrics", "admin", "log");
     dev = dev || n.bool("dev", false);
     String trustDomain = n.text("trust_domain", dev ? DEV_TRUST_DOMAIN : null);
     if (trustDomain == null) {
@@ -207,32 +207,38 @@ public final class ConfigLoader {
     if (dev && !hp.loopback()) {
       throw new ConfigException("dev mode listens on loopback only, not " + listen);
     }
+    OperationsConfig operations = operations(n.childOrEmpty("metrics"), n.childOrEmpty("admin"), n.childOrEmpty("log"));
+    if (operations.adminMtls() != null && tls == null) {
+      throw new ConfigException("admin.mtls needs the HTTPS listener: set tls.cert_file and tls.key_file");
+    }
     return new IssuerConfig(
         trustDomain, issuerUrl, hp.host(), hp.port(), dataDir, tls, ca, jwt, store, ttl, dev, attestors, policyFile, crl,
         signals, exchange(n.childOrEmpty("exchange")), introspection(n.childOrEmpty("introspection")),
-        operations(n.childOrEmpty("metrics"), n.childOrEmpty("admin")));
+        operations);
   }
 
-  private static OperationsConfig operations(Node metrics, Node admin) {
+  private static OperationsConfig operations(Node metrics, Node admin, Node log) {
     metrics.only("bearer_token_env");
-    admin.only("oidc", "approval_webhook");
+    admin.only("oidc", "mtls", "approval_webhook");
+    log.only("format");
     OperationsConfig.AdminOidc oidc = null;
+    OperationsConfig.AdminMtls mtls = null;
     Node o = admin.child("oidc");
     try {
       if (o != null) {
-        o.only("issuer", "audience", "algorithms", "subject_claim", "roles_claim", "roles", "groups_claim");
-        Map<String, String> roles = new LinkedHashMap<>();
-        Node r = o.child("roles");
-        if (r != null) {
-          r.node().fields().forEachRemaining(e -> roles.put(e.getKey(), e.getValue().asText()));
-        }
+        o.only("issuer", "audience", "algorithms", "subject_claim", "roles_claim", "roles", "login", "groups_claim");
         List<String> algorithms = o.texts("algorithms");
         if (algorithms != null) {
           dev.taskbound.issuer.attest.JwtRules.parseAlgorithms(algorithms);
         }
         oidc = new OperationsConfig.AdminOidc(
             o.text("issuer", null), o.text("audience", null), algorithms, o.text("subject_claim", null),
-            o.text("roles_claim", null), roles, o.text("groups_claim", null));
+            o.text("roles_claim", null), o.strings("roles"), login(o.child("login")), o.text("groups_claim", null));
+      }
+      Node m = admin.child("mtls");
+      if (m != null) {
+        m.only("ca_file", "roles");
+        mtls = new OperationsConfig.AdminMtls(m.path("ca_file", true), m.strings("roles"));
       }
       OperationsConfig.ApprovalWebhook webhook = null;
       Node w = admin.child("approval_webhook");
@@ -242,10 +248,36 @@ public final class ConfigLoader {
             w.text("url", null), w.text("secret_env", null), w.has("max_attempts") ? w.integer("max_attempts") : 0,
             w.duration("initial_backoff", null));
       }
-      return new OperationsConfig(metrics.text("bearer_token_env", null), oidc, webhook);
+      String format = log.text("format", "text");
+      if (!format.equals("text") && !format.equals("json")) {
+        throw new ConfigException("log.format must be text or json: " + format);
+      }
+      return new OperationsConfig(
+          metrics.text("bearer_token_env", null), oidc, mtls, OperationsConfig.LogFormat.valueOf(format.toUpperCase(java.util.Locale.ROOT)),
+          webhook);
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage(), e);
     }
+  }
+
+  private static OperationsConfig.Login login(Node l) {
+    if (l == null) {
+      return null;
+    }
+    l.only("client_id", "client_secret_env", "redirect_uri", "scopes", "authorization_endpoint", "token_endpoint", "session_lifetime");
+    for (String key : List.of("redirect_uri", "authorization_endpoint", "token_endpoint")) {
+      String url = l.text(key, null);
+      if (url != null) {
+        try {
+          dev.taskbound.issuer.attest.JwksFetcher.checkedUri(url);
+        } catch (RuntimeException e) {
+          throw new ConfigException(l.prefix() + key + " must be an https URL (plain http only on loopback): " + url);
+        }
+      }
+    }
+    return new OperationsConfig.Login(
+        l.text("client_id", null), l.text("client_secret_env", null), l.text("redirect_uri", null), l.texts("scopes"),
+        l.text("authorization_endpoint", null), l.text("token_endpoint", null), l.duration("session_lifetime", null));
   }
 
   private static SignalsConfig signals(Node s) {
@@ -453,6 +485,21 @@ public final class ConfigLoader {
 
     boolean has(String key) {
       return node.hasNonNull(key);
+    }
+
+    /** A mapping of strings to strings, e.g. claim value → role; empty when absent. */
+    Map<String, String> strings(String key) {
+      Node m = child(key);
+      Map<String, String> out = new LinkedHashMap<>();
+      if (m != null) {
+        m.node().fields().forEachRemaining(e -> {
+          if (!e.getValue().isValueNode()) {
+            throw new ConfigException(m.prefix() + e.getKey() + " must be a scalar");
+          }
+          out.put(e.getKey(), e.getValue().asText());
+        });
+      }
+      return out;
     }
 
     Node child(String key) {

@@ -66,10 +66,15 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
    */
   public static final class Appending {
     private final List<Long> leafIndexes;
+    private final Signed signed;
+    /** When the write appended, for a write whose caller does not time its own wait (one riding in another's). */
+    private final long timedFromNanos;
     private volatile String checkpoint;
 
-    private Appending(List<Long> leafIndexes) {
+    private Appending(List<Long> leafIndexes, Signed signed, long timedFromNanos) {
       this.leafIndexes = List.copyOf(leafIndexes);
+      this.signed = signed;
+      this.timedFromNanos = timedFromNanos;
     }
 
     public Appended appended() {
@@ -78,6 +83,15 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
       }
       return new Appended(leafIndexes, checkpoint);
     }
+  }
+
+  /**
+   * Writes that depend on the checkpoint covering an append (a revocation receipt kept with its task): run on the
+   * batch's connection right after the checkpoint is inserted, so they commit with the append or not at all.
+   */
+  @FunctionalInterface
+  public interface Signed {
+    void write(Connection connection, Appended appended) throws SQLException;
   }
 
   private final EvidenceStore store;
@@ -188,6 +202,19 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
    * it in that write). It must run on the writer this log was opened with.
    */
   public Write<Appending> appending(List<Event> events) {
+    return appending(events, null);
+  }
+
+  /**
+   * As {@link #appending(List)}; once the batch's checkpoint is signed, {@code signed} (when not null) writes what
+   * needs it in the same transaction.
+   */
+  public Write<Appending> appending(List<Event> events, Signed signed) {
+    return appending(events, signed, true);
+  }
+
+  /** {@code timedHere}: the log reports the append to its listener at commit (the caller does not time it). */
+  private Write<Appending> appending(List<Event> events, Signed signed, boolean timedHere) {
     if (events.isEmpty()) {
       throw new IllegalArgumentException("nothing to append");
     }
@@ -200,12 +227,12 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
 
       @Override
       public Appending apply(Connection c) throws SQLException {
-        return append(c, copy);
+        return append(c, copy, signed, timedHere);
       }
     };
   }
 
-  private Appending append(Connection c, List<Event> events) throws SQLException {
+  private Appending append(Connection c, List<Event> events, Signed signed, boolean timedHere) throws SQLException {
     if (!writer.isWriterThread()) {
       throw new IllegalStateException("evidence is appended by the writer of its log's store only");
     }
@@ -222,7 +249,7 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
       indexes.add(next++);
     }
     EvidenceStore.insertEntries(c, rows, clock.millis());
-    Appending appending = new Appending(indexes);
+    Appending appending = new Appending(indexes, signed, timedHere ? System.nanoTime() : -1);
     batchAppends.add(appending);
     return appending;
   }
@@ -237,7 +264,7 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
     }
     long queuedAt = System.nanoTime();
     AppendListener listener = appendListener;
-    return writer.submit(appending(events)).handle((appending, failure) -> {
+    return writer.submit(appending(events, null, false)).handle((appending, failure) -> {
       listener.appended(System.nanoTime() - queuedAt, failure == null);
       if (failure != null) {
         Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
@@ -265,7 +292,7 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
     long queuedAt = System.nanoTime();
     boolean committed = false;
     try {
-      Appended appended = execute(writer, appending(events)).appended();
+      Appended appended = execute(writer, appending(events, null, false)).appended();
       committed = true;
       return appended;
     } finally {
@@ -331,7 +358,19 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
   @Override
   public void writeRolledBack() {
     tree.truncate(writeStart);
-    batchAppends.subList(writeAppendsMark, batchAppends.size()).clear();
+    List<Appending> undone = batchAppends.subList(writeAppendsMark, batchAppends.size());
+    report(undone, false);
+    undone.clear();
+  }
+
+  /** Tells the listener of appends that rode in other writes how long they took to commit, or that they failed. */
+  private void report(List<Appending> appends, boolean committed) {
+    long now = System.nanoTime();
+    for (Appending a : appends) {
+      if (a.timedFromNanos >= 0) {
+        appendListener.appended(now - a.timedFromNanos, committed);
+      }
+    }
   }
 
   @Override
@@ -345,6 +384,11 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
     String note = checkpoints.sign(grown, tree.consistencyProof(last.size(), size));
     EvidenceStore.insertCheckpoint(c, size, grown.rootHash(), note, clock.millis());
     batchNote = note;
+    for (Appending a : batchAppends) {
+      if (a.signed != null) {
+        a.signed.write(c, new Appended(a.leafIndexes, note));
+      }
+    }
   }
 
   @Override
@@ -353,11 +397,22 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
       checkpoints.committed(batchNote);
       batchAppends.forEach(a -> a.checkpoint = batchNote);
     }
+    report(batchAppends, true);
     batchAppends.clear();
   }
 
   @Override
+  public void retrying() {
+    // Rolled back before any commit: nothing to resynchronise, and its appends are not over (not reported).
+    batchAppends.clear();
+    if (tree.size() != batchStart) {
+      tree.truncate(batchStart);
+    }
+  }
+
+  @Override
   public void rolledBack() {
+    report(batchAppends, false);
     batchAppends.clear();
     if (tree.size() != batchStart) {
       tree.truncate(batchStart);
@@ -434,7 +489,14 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
    * task's end can log the revocations that were made earlier but whose entry could not be written then.
    */
   public Set<String> loggedRevocations(String taskId) {
-    return logged(taskId, EvidenceFormat.CREDENTIAL_REVOKED::equals, EvidenceFormat.KIND, EvidenceFormat.CREDENTIAL_ID);
+    return logged(store.entriesOf(taskId, Long.MAX_VALUE), EvidenceFormat.CREDENTIAL_REVOKED::equals, EvidenceFormat.KIND,
+        EvidenceFormat.CREDENTIAL_ID);
+  }
+
+  /** As {@link #loggedRevocations(String)}, read on a write's connection. */
+  public Set<String> loggedRevocations(Connection c, String taskId) throws SQLException {
+    return logged(EvidenceStore.entriesOf(c, taskId, Long.MAX_VALUE), EvidenceFormat.CREDENTIAL_REVOKED::equals,
+        EvidenceFormat.KIND, EvidenceFormat.CREDENTIAL_ID);
   }
 
   /**
@@ -442,12 +504,13 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
    * events without one): so changes made by operator commands are logged once by the running issuer.
    */
   public Set<String> loggedApprovalEvents(String taskId) {
-    return logged(taskId, type -> type.startsWith("approval."), EvidenceFormat.TYPE, EvidenceFormat.APPROVER);
+    return logged(store.entriesOf(taskId, Long.MAX_VALUE), type -> type.startsWith("approval."), EvidenceFormat.TYPE,
+        EvidenceFormat.APPROVER);
   }
 
-  private Set<String> logged(String taskId, Predicate<String> type, String first, String second) {
+  private static Set<String> logged(List<EvidenceStore.Row> rows, Predicate<String> type, String first, String second) {
     Set<String> out = new HashSet<>();
-    for (EvidenceStore.Row r : store.entriesOf(taskId, Long.MAX_VALUE)) {
+    for (EvidenceStore.Row r : rows) {
       if (type.test(r.eventType())) {
         JsonNode event = EvidenceJson.parseCanonical(r.entry().getBytes(StandardCharsets.UTF_8), "stored entry");
         out.add(event.path(first).asText() + " " + event.path(second).asText());
@@ -466,6 +529,19 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
     if (taskEndedLeaf < 0 || taskEndedLeaf >= c.size()) {
       throw new IllegalArgumentException("task.ended leaf is not covered by the checkpoint");
     }
+    return signedReceipt(taskId, endedAt, outcome, revokedCredentialIds, taskEndedLeaf, checkpoint);
+  }
+
+  /**
+   * As {@link #receipt}, for the checkpoint this log has just signed over {@code appended} (inside {@link Signed}):
+   * nothing to re-verify.
+   */
+  public byte[] receipt(String taskId, Instant endedAt, String outcome, List<String> revokedCredentialIds, Appended appended) {
+    return signedReceipt(taskId, endedAt, outcome, revokedCredentialIds, appended.leafIndexes().get(0), appended.checkpoint());
+  }
+
+  private byte[] signedReceipt(
+      String taskId, Instant endedAt, String outcome, List<String> revokedCredentialIds, long taskEndedLeaf, String checkpoint) {
     RevocationReceipt receipt = new RevocationReceipt(
         taskId, endedAt.getEpochSecond(), outcome, revokedCredentialIds, taskEndedLeaf, checkpoint);
     return sign(EvidenceFormat.RECEIPT_PAYLOAD_TYPE, receipt.toBytes()).toBytes();

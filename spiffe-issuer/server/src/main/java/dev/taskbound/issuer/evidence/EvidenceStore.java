@@ -113,21 +113,24 @@ final class EvidenceStore {
 
   /** The entries of one task below {@code treeSize}, in leaf order. */
   List<Row> entriesOf(String taskId, long treeSize) {
-    return read("read task evidence", c -> {
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT leaf_index, task_id, event_type, entry, leaf_hash FROM evidence_entries"
-              + " WHERE task_id = ? AND leaf_index < ? ORDER BY leaf_index")) {
-        ps.setString(1, taskId);
-        ps.setLong(2, treeSize);
-        List<Row> rows = new ArrayList<>();
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            rows.add(new Row(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), HEX.parseHex(rs.getString(5))));
-          }
+    return read("read task evidence", c -> entriesOf(c, taskId, treeSize));
+  }
+
+  /** As {@link #entriesOf(String, long)}, on {@code c} (inside a write: sees the batch's own entries too). */
+  static List<Row> entriesOf(Connection c, String taskId, long treeSize) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT leaf_index, task_id, event_type, entry, leaf_hash FROM evidence_entries"
+            + " WHERE task_id = ? AND leaf_index < ? ORDER BY leaf_index")) {
+      ps.setString(1, taskId);
+      ps.setLong(2, treeSize);
+      List<Row> rows = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          rows.add(new Row(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), HEX.parseHex(rs.getString(5))));
         }
-        return rows;
       }
-    });
+      return rows;
+    }
   }
 
   @FunctionalInterface

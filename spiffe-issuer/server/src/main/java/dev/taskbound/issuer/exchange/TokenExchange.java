@@ -16,6 +16,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import dev.taskbound.issuer.logging.TaskLogFields;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -94,6 +95,7 @@ public final class TokenExchange {
     }
 
     TaskSnapshot task = subject.task();
+    TaskLogFields.found(task.task().taskId(), task.task().spiffeId());
     if (task.grant() == null || !task.grant().audiences().contains(audience) || subjectAudiences.contains(audience)) {
       throw OAuthException.invalidTarget("the task's policy does not allow tokens for this audience");
     }

@@ -10,6 +10,7 @@ import dev.taskbound.api.EndTaskRequest;
 import dev.taskbound.api.Problem;
 import dev.taskbound.api.ProblemType;
 import dev.taskbound.issuer.config.HumanDuration;
+import dev.taskbound.issuer.logging.TaskLogFields;
 import dev.taskbound.issuer.store.StoreException;
 import dev.taskbound.issuer.task.ApprovalRequests;
 import dev.taskbound.issuer.task.TaskException;
@@ -45,6 +46,7 @@ public final class ApiHandler extends Handler.Abstract {
   private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
   private static final Pattern TASK_PATH = Pattern.compile("/v1/tasks/([^/]+)(/renew|/end)?");
   private static final Pattern APPROVAL_PATH = Pattern.compile("/v1/approvals/([^/]+)(/task)?");
+  private static final Pattern TASK_IN_PATH = Pattern.compile("^/(?:v1/|v1/admin/|evidence/)tasks/(tsk_[a-z2-7]{26})(?:/|$)");
   private static final String JSON = "application/json";
   private static final String PROBLEM_JSON = "application/problem+json";
   /** {@code Retry-After} of every 503 (seconds): about the store's connection timeout, so a retry finds it back. */
@@ -86,6 +88,20 @@ public final class ApiHandler extends Handler.Abstract {
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
     String path = Request.getPathInContext(request);
+    // Lines logged while serving a request about one task carry its id (the lifecycle adds its SPIFFE ID once read);
+    // the scope also clears whatever a previous request left on this pooled thread.
+    try (TaskLogFields fields = TaskLogFields.of(taskIdIn(path), null)) {
+      return handle(path, request, response, callback);
+    }
+  }
+
+  /** The task a path names ({@code /v1/tasks/{id}…}, {@code /v1/admin/tasks/{id}…}, {@code /evidence/tasks/{id}}), else null. */
+  static String taskIdIn(String path) {
+    Matcher m = TASK_IN_PATH.matcher(path);
+    return m.find() ? m.group(1) : null;
+  }
+
+  private boolean handle(String path, Request request, Response response, Callback callback) {
     String method = request.getMethod();
     Reply reply;
     try {

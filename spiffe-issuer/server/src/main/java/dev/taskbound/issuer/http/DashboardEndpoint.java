@@ -18,7 +18,9 @@ public final class DashboardEndpoint {
       "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
           + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
   private static final Map<String, String> ASSETS =
-      Map.of("index.html", "text/html", "app.js", "text/javascript", "evidence.js", "text/javascript", "app.css", "text/css");
+      Map.of(
+          "index.html", "text/html", "app.js", "text/javascript", "evidence.js", "text/javascript", "chart.js", "text/javascript",
+          "app.css", "text/css");
 
   private DashboardEndpoint() {}
 

@@ -111,6 +111,14 @@ public final class HttpServer implements AutoCloseable {
     clientTrust.authorities(authorities, clock);
   }
 
+  /** Also accepts client certificates issued by these CAs (operators' certificates for the admin API). */
+  public void trustAdminClientCertificatesFrom(List<X509Certificate> authorities) {
+    if (!tls) {
+      throw new IllegalStateException("admin client certificates need the HTTPS listener (tls)");
+    }
+    clientTrust.adminAuthorities(authorities);
+  }
+
   public void start(Handler handler) throws Exception {
     // On stop, connectors stop accepting and new requests get 503 while those in flight finish (up to DRAIN_TIMEOUT).
     server.setHandler(new GracefulHandler(handler));

@@ -32,4 +32,12 @@ public interface BatchParticipant {
 
   /** The batch did not commit (or may not have): forget it, and resynchronise with the database if needed. */
   default void rolledBack() {}
+
+  /**
+   * The batch was rolled back to run again, a savepoint per write, because one of its writes failed: as
+   * {@link #rolledBack}, but its writes are not over.
+   */
+  default void retrying() {
+    rolledBack();
+  }
 }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 
 /**
@@ -40,6 +41,15 @@ public final class JdbcStore implements Store {
   private final StoreWriter writer;
   private final Transactions tx;
   private final PruneSchedule prune = new PruneSchedule();
+  /**
+   * The bundle sequence as last read or written here, and when it was read: every begin asks for it, and only
+   * another process (a replica, an operator command) can move it without this store knowing at once.
+   */
+  private final AtomicReference<SequenceRead> bundleSequence = new AtomicReference<>(new SequenceRead(-1, 0));
+  /** How long a read of the bundle sequence stands for changes made by other processes. */
+  static final long BUNDLE_SEQUENCE_FRESH_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(250);
+
+  private record SequenceRead(long sequence, long readAtNanos) {}
 
   JdbcStore(HikariDataSource pool, Database database) {
     this.pool = pool;
@@ -154,48 +164,72 @@ public final class JdbcStore implements Store {
     return tx.inTransaction(
         "end task",
         c -> {
-          int ended;
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "UPDATE tasks SET state = 'ended', ended_at = ?, outcome = ?, end_reason = ?"
-                      + " WHERE task_id = ? AND state = 'active'")) {
-            Columns.setInstant(ps, 1, endedAt);
-            ps.setString(2, Columns.enumText(outcome));
-            ps.setString(3, reason);
-            ps.setString(4, taskId);
-            ended = ps.executeUpdate();
-          }
-          if (ended == 1) {
-            try (PreparedStatement ps =
-                c.prepareStatement(
-                    "UPDATE credentials SET revoked_at = ? WHERE task_id = ? AND revoked_at IS NULL")) {
-              Columns.setInstant(ps, 1, endedAt);
-              ps.setString(2, taskId);
-              ps.executeUpdate();
-            }
-          }
+          endActive(c, taskId, outcome, reason, endedAt);
           return selectTask(c, taskId);
         });
   }
 
   @Override
-  public List<CredentialRecord> credentialsOf(String taskId) {
-    return tx.oneStatement(
-        "list credentials",
+  public <T> Optional<Ending<T>> endTask(
+      String taskId, TaskOutcome outcome, String reason, Instant endedAt, EndEvidence<T> alongside) {
+    Objects.requireNonNull(outcome, "outcome");
+    Objects.requireNonNull(endedAt, "endedAt");
+    Objects.requireNonNull(alongside, "alongside");
+    return tx.inTransaction(
+        "end task",
         c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT " + CREDENTIAL_COLUMNS + " FROM credentials WHERE task_id = ? ORDER BY issue_order")) {
-            ps.setString(1, taskId);
-            List<CredentialRecord> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-              while (rs.next()) {
-                out.add(credential(rs));
-              }
-            }
-            return out;
+          boolean endedNow = endActive(c, taskId, outcome, reason, endedAt);
+          Optional<TaskRecord> task = selectTask(c, taskId);
+          if (task.isEmpty()) {
+            return Optional.empty();
           }
+          List<CredentialRecord> credentials = selectCredentials(c, taskId);
+          T written = endedNow ? alongside.of(task.get(), credentials).apply(c) : null;
+          return Optional.of(new Ending<>(task.get(), credentials, endedNow, written));
         });
+  }
+
+  /** Ends {@code taskId} if it is active and revokes its credentials; true when this statement ended it. */
+  private static boolean endActive(Connection c, String taskId, TaskOutcome outcome, String reason, Instant endedAt)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "UPDATE tasks SET state = 'ended', ended_at = ?, outcome = ?, end_reason = ?"
+                + " WHERE task_id = ? AND state = 'active'")) {
+      Columns.setInstant(ps, 1, endedAt);
+      ps.setString(2, Columns.enumText(outcome));
+      ps.setString(3, reason);
+      ps.setString(4, taskId);
+      if (ps.executeUpdate() != 1) {
+        return false;
+      }
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement("UPDATE credentials SET revoked_at = ? WHERE task_id = ? AND revoked_at IS NULL")) {
+      Columns.setInstant(ps, 1, endedAt);
+      ps.setString(2, taskId);
+      ps.executeUpdate();
+    }
+    return true;
+  }
+
+  @Override
+  public List<CredentialRecord> credentialsOf(String taskId) {
+    return tx.oneStatement("list credentials", c -> selectCredentials(c, taskId));
+  }
+
+  private static List<CredentialRecord> selectCredentials(Connection c, String taskId) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT " + CREDENTIAL_COLUMNS + " FROM credentials WHERE task_id = ? ORDER BY issue_order")) {
+      ps.setString(1, taskId);
+      List<CredentialRecord> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(credential(rs));
+        }
+      }
+      return out;
+    }
   }
 
   @Override
@@ -446,32 +480,56 @@ public final class JdbcStore implements Store {
   @Override
   public long putBundleKey(BundleKeyRecord key) {
     Objects.requireNonNull(key, "key");
-    return tx.inTransaction(
-        "put bundle key",
-        c -> {
-          upsertKey(c, "bundle_keys", key);
-          return incrementBundleSequence(c);
-        });
+    return saw(
+        tx.inTransaction(
+            "put bundle key",
+            c -> {
+              upsertKey(c, "bundle_keys", key);
+              return incrementBundleSequence(c);
+            }));
   }
 
   @Override
   public long removeBundleKey(String kid) {
-    return tx.inTransaction(
-        "remove bundle key",
-        c -> {
-          try (PreparedStatement ps = c.prepareStatement("DELETE FROM bundle_keys WHERE kid = ?")) {
-            ps.setString(1, kid);
-            if (ps.executeUpdate() == 0) {
-              return selectBundleSequence(c);
-            }
-          }
-          return incrementBundleSequence(c);
-        });
+    return saw(
+        tx.inTransaction(
+            "remove bundle key",
+            c -> {
+              try (PreparedStatement ps = c.prepareStatement("DELETE FROM bundle_keys WHERE kid = ?")) {
+                ps.setString(1, kid);
+                if (ps.executeUpdate() == 0) {
+                  return selectBundleSequence(c);
+                }
+              }
+              return incrementBundleSequence(c);
+            }));
+  }
+
+  /**
+   * The bundle sequence: this store's own changes at once, other processes' within {@link
+   * #BUNDLE_SEQUENCE_FRESH_NANOS} (a read per begin was a round trip per begin on PostgreSQL). Rotation publishes
+   * new authorities {@code prepare_before} ahead of use, so that lag is harmless.
+   */
+  @Override
+  public long bundleSequence() {
+    SequenceRead last = bundleSequence.get();
+    if (last.sequence() >= 0 && System.nanoTime() - last.readAtNanos() < BUNDLE_SEQUENCE_FRESH_NANOS) {
+      return last.sequence();
+    }
+    saw(freshBundleSequence());
+    return bundleSequence.get().sequence();
   }
 
   @Override
-  public long bundleSequence() {
-    return tx.oneStatement("read bundle sequence", JdbcStore::selectBundleSequence);
+  public long freshBundleSequence() {
+    return saw(tx.oneStatement("read bundle sequence", JdbcStore::selectBundleSequence));
+  }
+
+  /** Keeps {@code sequence} as the latest seen (sequences only grow: a slower, older read never wins); returns it. */
+  private long saw(long sequence) {
+    long now = System.nanoTime();
+    bundleSequence.updateAndGet(last -> sequence >= last.sequence() ? new SequenceRead(sequence, now) : last);
+    return sequence;
   }
 
   // ---- one-time tokens and replay --------------------------------------------------------------------------
@@ -1005,8 +1063,13 @@ public final class JdbcStore implements Store {
 
   @Override
   public boolean saveEndReceipt(String taskId, String receiptJson) {
+    return tx.write(keepEndReceipt(taskId, receiptJson));
+  }
+
+  @Override
+  public Write<Boolean> keepEndReceipt(String taskId, String receiptJson) {
     Objects.requireNonNull(receiptJson, "receiptJson");
-    return tx.inTransaction(
+    return Write.of(
         "save end receipt",
         c -> {
           try (PreparedStatement ps =

@@ -40,6 +40,31 @@ public interface Store extends AutoCloseable {
    */
   Optional<TaskRecord> endTask(String taskId, TaskOutcome outcome, String reason, Instant endedAt);
 
+  /**
+   * As {@link #endTask(String, TaskOutcome, String, Instant)}, in one write with what the end needs next: the task's
+   * credentials as they are afterwards and, only when this call ended the task, the write {@code alongside} makes of
+   * them (the end's evidence), run in the same transaction — the end and its evidence commit together or not at all.
+   * Empty when the task does not exist.
+   */
+  <T> Optional<Ending<T>> endTask(
+      String taskId, TaskOutcome outcome, String reason, Instant endedAt, EndEvidence<T> alongside);
+
+  /** The write that goes with an end this call made, given the ended task and all its credentials. */
+  @FunctionalInterface
+  interface EndEvidence<T> {
+    Write<T> of(TaskRecord ended, List<CredentialRecord> credentials);
+  }
+
+  /**
+   * An end as one write saw it: the task and its credentials afterwards; {@code alongside} is the result of the
+   * end's write when this call ended the task ({@code endedNow}), null for a task that had already ended.
+   */
+  record Ending<T>(TaskRecord task, List<CredentialRecord> credentials, boolean endedNow, T alongside) {
+    public Ending {
+      credentials = List.copyOf(credentials);
+    }
+  }
+
   /** All credentials of a task, in issue order. */
   List<CredentialRecord> credentialsOf(String taskId);
 
@@ -118,6 +143,14 @@ public interface Store extends AutoCloseable {
   /** The current {@code spiffe_sequence}: increases whenever the bundle's content changes. */
   long bundleSequence();
 
+  /**
+   * The bundle sequence as the database holds it now ({@link #bundleSequence} may answer from a recent read), for
+   * reading keys and sequence consistently.
+   */
+  default long freshBundleSequence() {
+    return bundleSequence();
+  }
+
   // ---- one-time tokens and replay --------------------------------------------------------------------------
 
   /**
@@ -192,6 +225,9 @@ public interface Store extends AutoCloseable {
    * ended or already has one.
    */
   boolean saveEndReceipt(String taskId, String receiptJson);
+
+  /** {@link #saveEndReceipt} as a write, to run inside another (the end's evidence, once its checkpoint is signed). */
+  Write<Boolean> keepEndReceipt(String taskId, String receiptJson);
 
   /** The receipt of an ended task whose end evidence was written. */
   Optional<String> endReceipt(String taskId);

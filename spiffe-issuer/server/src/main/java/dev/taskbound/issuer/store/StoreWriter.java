@@ -143,8 +143,23 @@ public final class StoreWriter implements AutoCloseable {
   }
 
   private void run(List<Pending<?>> batch) {
+    // Optimistic first: no savepoints (on PostgreSQL each one is two more round trips per write, on the one thread
+    // every write waits for). A write that fails there undoes the whole attempt, which then runs again with a
+    // savepoint per write, so only the failing write fails. Writes are values: running one again is safe.
+    if (batch.size() > 1 && runBatch(batch, false)) {
+      return;
+    }
+    runBatch(batch, batch.size() > 1);
+  }
+
+  /**
+   * Runs {@code batch} in one transaction and settles every caller, except when {@code !savepoints} and a write
+   * failed: then nothing was committed, no caller was told anything, and it returns false.
+   */
+  private boolean runBatch(List<Pending<?>> batch, boolean savepoints) {
     Object[] results = new Object[batch.size()];
     RuntimeException[] failures = new RuntimeException[batch.size()];
+    boolean optimistic = !savepoints && batch.size() > 1;
     try (Connection c = pool.getConnection()) {
       c.setAutoCommit(false);
       try {
@@ -153,15 +168,27 @@ public final class StoreWriter implements AutoCloseable {
         }
         for (int i = 0; i < batch.size(); i++) {
           Write<?> write = batch.get(i).write();
-          Savepoint savepoint = c.setSavepoint();
+          Savepoint savepoint = savepoints ? c.setSavepoint() : null;
           participants.forEach(BatchParticipant::writeStarted);
           try {
             results[i] = write.apply(c);
-            c.releaseSavepoint(savepoint);
+            if (savepoint != null) {
+              c.releaseSavepoint(savepoint);
+            }
           } catch (SQLException | RuntimeException e) {
-            // Only this write is undone (e.g. a unique violation, which would otherwise abort the whole
-            // PostgreSQL transaction); a failing rollback to the savepoint fails the batch below.
-            c.rollback(savepoint);
+            if (optimistic) {
+              rollbackQuietly(c, e);
+              participants.forEach(BatchParticipant::retrying);
+              return false;
+            }
+            if (savepoint != null) {
+              // Only this write is undone (e.g. a unique violation, which would otherwise abort the whole
+              // PostgreSQL transaction); a failing rollback to the savepoint fails the batch below.
+              c.rollback(savepoint);
+            } else {
+              // A batch of one: its only write failed, so nothing is left to commit.
+              c.rollback();
+            }
             participants.forEach(BatchParticipant::writeRolledBack);
             failures[i] = e instanceof SQLException s
                 ? new StoreException(write.operation() + " failed: " + s.getMessage(), s)
@@ -184,7 +211,7 @@ public final class StoreWriter implements AutoCloseable {
         p.done().completeExceptionally(
             e instanceof StoreException se ? se : new StoreException(p.write().operation() + " failed: " + e.getMessage(), e));
       }
-      return;
+      return true;
     }
     participants.forEach(BatchParticipant::committed);
     for (int i = 0; i < batch.size(); i++) {
@@ -194,6 +221,7 @@ public final class StoreWriter implements AutoCloseable {
         batch.get(i).completeWith(results[i]);
       }
     }
+    return true;
   }
 
   private static void rollbackQuietly(Connection c, Exception cause) {

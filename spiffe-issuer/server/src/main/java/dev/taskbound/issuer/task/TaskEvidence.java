@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -96,6 +97,58 @@ final class TaskEvidence {
       return parse(json);
     }
     return parse(store.endReceipt(ended.taskId()).orElse(json));
+  }
+
+  /**
+   * The end's evidence as one write for the store to run with the end ({@link Store#endTask(String,
+   * dev.taskbound.issuer.store.TaskOutcome, String, Instant, Store.EndEvidence)}): {@code task.ended}, the revocations
+   * the end made and any earlier one not yet logged; once the batch's checkpoint is signed, the receipt is signed
+   * and kept with the task in the same transaction.
+   */
+  Write<EndLogged> ending(TaskRecord ended, List<CredentialRecord> credentials) {
+    return Write.of(
+        "log task end",
+        c -> {
+          List<Event> events = new ArrayList<>();
+          events.add(Event.taskEnded(ended.taskId(), ended.endedAt(), ended.outcome().wire()));
+          List<String> revokedIds = new ArrayList<>();
+          List<CredentialRecord> earlier = new ArrayList<>();
+          for (CredentialRecord cr : credentials) {
+            if (ended.endedAt().equals(cr.revokedAt())) {
+              events.add(revokedEvent(cr));
+              revokedIds.add(cr.credentialId());
+            } else if (cr.revokedAt() != null && cr.revokedAt().isBefore(ended.endedAt())) {
+              earlier.add(cr);
+            }
+          }
+          if (!earlier.isEmpty()) {
+            // As in ended(): revocations made before the end whose own entry could not be written then.
+            Set<String> logged = log.loggedRevocations(c, ended.taskId());
+            earlier.stream().filter(cr -> !logged.contains(cr.kind().wire() + " " + cr.credentialId()))
+                .forEach(cr -> events.add(revokedEvent(cr)));
+          }
+          EndLogged result = new EndLogged();
+          log.appending(events, (conn, appended) -> {
+                String json =
+                    new String(
+                        log.receipt(ended.taskId(), ended.endedAt(), ended.outcome().wire(), revokedIds, appended),
+                        StandardCharsets.UTF_8);
+                if (store.keepEndReceipt(ended.taskId(), json).apply(conn)) {
+                  result.receipt = json;
+                }
+              })
+              .apply(c);
+          return result;
+        });
+  }
+
+  /** The receipt an {@link #ending} write kept; read only after its batch committed (empty: none was kept). */
+  static final class EndLogged {
+    private volatile String receipt;
+
+    Optional<JsonNode> receipt() {
+      return Optional.ofNullable(receipt).map(TaskEvidence::parse);
+    }
   }
 
   private static Event revokedEvent(CredentialRecord c) {

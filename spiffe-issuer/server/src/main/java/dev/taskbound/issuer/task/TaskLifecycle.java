@@ -68,6 +68,7 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import dev.taskbound.issuer.logging.TaskLogFields;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -272,6 +273,12 @@ public final class TaskLifecycle {
    * task and its evidence are durable. {@code refused} is thrown when {@code write} wrote nothing.
    */
   BeginTaskResponse issue(TaskPlan plan, TaskWrite write, Supplier<TaskException> refused) {
+    try (TaskLogFields fields = TaskLogFields.of(plan.taskId(), plan.spiffeId().toString())) {
+      return issueAs(plan, write, refused);
+    }
+  }
+
+  private BeginTaskResponse issueAs(TaskPlan plan, TaskWrite write, Supplier<TaskException> refused) {
     Instant now = clock.instant();
     Instant expiresAt = now.plus(lifetime(plan.requestedTtl(), plan.ttlCap(), plan.rule()));
     String taskId = plan.taskId();
@@ -335,6 +342,13 @@ public final class TaskLifecycle {
 
   public RenewTaskResponse renew(String taskId, String controlToken) {
     TaskRecord task = authorize(taskId, controlToken);
+    try (TaskLogFields fields = TaskLogFields.of(taskId, task.spiffeId())) {
+      return renew(task);
+    }
+  }
+
+  private RenewTaskResponse renew(TaskRecord task) {
+    String taskId = task.taskId();
     Instant now = clock.instant();
     if (!task.active()) {
       throw new TaskException(ProblemType.TASK_NOT_ACTIVE, "task " + taskId + " has ended (" + task.outcome().wire() + ")");
@@ -411,20 +425,37 @@ public final class TaskLifecycle {
   }
 
   private EndTaskResponse endTask(String taskId, TaskOutcome outcome, String reason) {
-    TaskRecord ended;
+    try (TaskLogFields fields = TaskLogFields.of(taskId, null)) {
+      return endTaskAs(taskId, outcome, reason);
+    }
+  }
+
+  private EndTaskResponse endTaskAs(String taskId, TaskOutcome outcome, String reason) {
     // The store keeps milliseconds; compare like with like when telling our end from an earlier one.
     Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
-    try {
-      ended =
-          store
-              .endTask(taskId, outcome, reason, now)
-              .orElseThrow(() -> new TaskException(ProblemType.NOT_FOUND, "no task " + taskId));
-    } catch (StoreException e) {
-      throw new TaskException(ProblemType.EVIDENCE_UNAVAILABLE, "the issuer could not record the end; retry", e);
+    Store.Ending<TaskEvidence.EndLogged> ending;
+    if (evidence == null) {
+      ending = endInOneWrite(taskId, outcome, reason, now, (task, credentials) -> Write.of("nothing alongside", c -> null));
+    } else {
+      try {
+        // One write: the end, its revocations, task.ended + credential.revoked and the signed receipt kept with the
+        // task commit together.
+        ending = endInOneWrite(taskId, outcome, reason, now, evidence::ending);
+      } catch (TaskException e) {
+        if (!(e.getCause() instanceof EvidenceException)) {
+          throw e;
+        }
+        // The end must stand even when the log refuses its evidence (a store failure would fail a lone end too):
+        // end alone; the receipt is then logged below or by the next pass over ends without one.
+        LOG.warn("end of {} with its evidence failed ({}); ending it alone", taskId, e.getCause().getMessage());
+        ending = endInOneWrite(taskId, outcome, reason, now, (task, credentials) -> Write.of("nothing alongside", c -> null));
+      }
     }
+    TaskRecord ended = ending.task();
+    TaskLogFields.spiffeId(ended.spiffeId());
     List<RevokedCredential> revoked = new ArrayList<>();
     List<CredentialRecord> revokedRecords = new ArrayList<>();
-    for (CredentialRecord c : store.credentialsOf(taskId)) {
+    for (CredentialRecord c : ending.credentials()) {
       if (c.revokedAt() != null && c.revokedAt().equals(ended.endedAt())) {
         revokedRecords.add(c);
         // The same number the evidence records for this revocation (whole seconds, see CredentialStatus).
@@ -433,8 +464,7 @@ public final class TaskLifecycle {
       }
     }
     // Only the call that ended the task notifies; idempotent repeats find an earlier end.
-    boolean endedByUs = ended.endedAt().equals(now) && ended.outcome() == outcome;
-    if (endedByUs) {
+    if (ending.endedNow()) {
       LOG.info("task ended: id={} outcome={} revoked={}", taskId, ended.outcome().wire(), revoked.size());
       for (TaskEndListener listener : endListeners) {
         try {
@@ -444,9 +474,22 @@ public final class TaskLifecycle {
         }
       }
     }
-    JsonNode receipt = receipt(ended, revokedRecords);
+    TaskEvidence.EndLogged logged = ending.alongside();
+    JsonNode receipt =
+        logged != null && logged.receipt().isPresent() ? logged.receipt().get() : receipt(ended, revokedRecords);
     return new EndTaskResponse(
         taskId, ended.outcome().wire(), ended.endedAt(), revoked, receipt, issuerUrl + "/evidence/tasks/" + taskId);
+  }
+
+  private <T> Store.Ending<T> endInOneWrite(
+      String taskId, TaskOutcome outcome, String reason, Instant now, Store.EndEvidence<T> alongside) {
+    try {
+      return store
+          .endTask(taskId, outcome, reason, now, alongside)
+          .orElseThrow(() -> new TaskException(ProblemType.NOT_FOUND, "no task " + taskId));
+    } catch (StoreException | EvidenceException e) {
+      throw new TaskException(ProblemType.EVIDENCE_UNAVAILABLE, "the issuer could not record the end; retry", e);
+    }
   }
 
   /**

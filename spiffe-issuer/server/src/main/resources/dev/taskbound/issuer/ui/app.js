@@ -6,6 +6,7 @@
 (() => {
   const $ = (id) => document.getElementById(id);
   const TOKEN = "taskbound.admin.token";
+  const CLIENT_NONCE = "taskbound.login.client_nonce";
   let current = null;
   let poll = null;
   let approver = false;
@@ -16,7 +17,7 @@
     if (options.body) headers["Content-Type"] = "application/json";
     const r = await fetch(path, { ...options, headers, cache: "no-store" });
     const body = await r.json();
-    if (r.status === 401) { sessionStorage.removeItem(TOKEN); show("login"); }
+    if (r.status === 401) { sessionStorage.removeItem(TOKEN); show("login"); loginMethods().catch(() => {}); }
     if (!r.ok) throw new Error(body.detail || r.statusText);
     return body;
   }
@@ -32,16 +33,50 @@
     return td;
   }
 
+  async function post(path, body) {
+    const r = await fetch(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    return { ok: r.ok, body: await r.json() };
+  }
+
+  // Dev mode's link (#login=code), or the IdP sending the browser back here with ?code=&state= (or ?error=).
+  // Either is taken out of the address bar first; the issuer redeems the IdP's code and checks state and nonce.
   async function login() {
     const m = /^#login=(.+)$/.exec(location.hash);
-    if (!m) return;
-    history.replaceState(null, "", location.pathname);
-    const r = await fetch("/v1/admin/login", {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ code: m[1] }) });
-    const body = await r.json();
-    if (r.ok) sessionStorage.setItem(TOKEN, body.token);
-    else $("login-error").textContent = body.detail;
+    const params = new URLSearchParams(location.search);
+    let r;
+    if (m) {
+      history.replaceState(null, "", location.pathname);
+      r = await post("/v1/admin/login", { code: m[1] });
+    } else if (params.has("code") || params.has("error")) {
+      history.replaceState(null, "", location.pathname);
+      const clientNonce = sessionStorage.getItem(CLIENT_NONCE) || "";
+      sessionStorage.removeItem(CLIENT_NONCE);
+      if (params.has("error")) {
+        $("login-error").textContent = "the IdP refused the sign-in: " + params.get("error");
+        return;
+      }
+      r = await post("/v1/admin/oidc/callback", { code: params.get("code"), state: params.get("state") || "", client_nonce: clientNonce });
+    } else {
+      return;
+    }
+    if (r.ok) sessionStorage.setItem(TOKEN, r.body.token);
+    else $("login-error").textContent = r.body.detail;
   }
+
+  async function loginMethods() {
+    const { methods } = await fetch("/v1/admin/login", { cache: "no-store" }).then((r) => r.json());
+    $("idp-login-row").hidden = !methods.includes("oidc");
+  }
+
+  // The page's own random value, kept in this tab: the issuer finishes a sign-in only for the page that started it.
+  $("idp-login").addEventListener("click", async () => {
+    const bytes = crypto.getRandomValues(new Uint8Array(32));
+    const clientNonce = btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    sessionStorage.setItem(CLIENT_NONCE, clientNonce);
+    const r = await post("/v1/admin/oidc/start", { client_nonce: clientNonce });
+    if (r.ok) location.assign(r.body.authorization_url);
+    else $("login-error").textContent = r.body.detail;
+  });
 
   async function header() {
     const who = await api("/v1/admin/whoami");
@@ -70,6 +105,8 @@
       body.appendChild(row);
     }
     $("no-tasks").hidden = tasks.length > 0;
+    const exposure = await api("/v1/admin/exposure?limit=50");
+    TaskboundChart.draw($("chart"), exposure.tasks);
   }
 
   // Rows are rebuilt only when the pending set changes, so a reason being typed survives the 2 s refresh.
@@ -196,7 +233,11 @@
 
   async function start() {
     await login();
-    if (!sessionStorage.getItem(TOKEN)) { show("login"); return; }
+    if (!sessionStorage.getItem(TOKEN)) {
+      show("login");
+      await loginMethods();
+      return;
+    }
     try {
       await header();
       show("live");

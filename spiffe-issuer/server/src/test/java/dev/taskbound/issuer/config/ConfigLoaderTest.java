@@ -239,4 +239,49 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> load("dev: true\nattestors: {oidc: [{name: c, issuer: https://c.example, single_use: sub}]}\n"))
         .hasMessageContaining("single_use must be jti (the default) or token");
   }
+
+  @Test
+  void operatorsLoginCertificatesAndLogFormatLoadWithTheirDefaults() throws Exception {
+    String base = "trust_domain: a.b\nissuer_url: https://x\ntls: {cert_file: a, key_file: b}\n";
+    OperationsConfig plain = load(base).operations();
+    assertThat(plain.logFormat()).isEqualTo(OperationsConfig.LogFormat.TEXT);
+    assertThat(plain.adminMtls()).isNull();
+
+    OperationsConfig ops = load(base + String.join("\n",
+        "log: {format: json}",
+        "admin:",
+        "  oidc:",
+        "    issuer: https://idp.example",
+        "    audience: taskbound-admin",
+        "    roles: {sre: operator}",
+        "    login: {client_secret_env: TB_SECRET, scopes: [openid, groups], session_lifetime: 1h}",
+        "  mtls:",
+        "    ca_file: /etc/taskbound/admin-ca.pem",
+        "    roles: {\"spiffe://acme.internal/ops/alice\": operator, \"CN=bob,O=Acme\": viewer}",
+        "")).operations();
+    assertThat(ops.logFormat()).isEqualTo(OperationsConfig.LogFormat.JSON);
+    OperationsConfig.Login login = ops.adminOidc().login();
+    assertThat(login.clientId()).isNull();
+    assertThat(login.clientSecretEnv()).isEqualTo("TB_SECRET");
+    assertThat(login.scopes()).containsExactly("openid", "groups");
+    assertThat(login.sessionLifetime()).isEqualTo(Duration.ofHours(1));
+    assertThat(load(base + "admin: {oidc: {issuer: https://i, audience: a, login: {}}}\n").operations().adminOidc().login().scopes())
+        .containsExactly("openid", "profile", "email");
+    assertThat(ops.adminMtls().caFile()).isEqualTo(Path.of("/etc/taskbound/admin-ca.pem"));
+    assertThat(ops.adminMtls().roles()).containsEntry("spiffe://acme.internal/ops/alice", "operator").containsEntry("CN=bob,O=Acme", "viewer");
+
+    assertThatThrownBy(() -> load(base + "log: {format: xml}\n")).hasMessageContaining("log.format must be text or json");
+    assertThatThrownBy(() -> load(base + "log: {level: debug}\n")).hasMessageContaining("unknown configuration key log.level");
+    assertThatThrownBy(() -> load(base + "admin: {oidc: {issuer: https://i, audience: a, login: {scopes: [email]}}}\n"))
+        .hasMessageContaining("must include openid");
+    assertThatThrownBy(() -> load(base + "admin: {oidc: {issuer: https://i, audience: a, login: {token_endpoint: http://idp.example/token}}}\n"))
+        .hasMessageContaining("admin.oidc.login.token_endpoint must be an https URL");
+    assertThatThrownBy(() -> load(base + "admin: {oidc: {issuer: https://i, audience: a, login: {session_lifetime: 30d}}}\n"))
+        .hasMessageContaining("session_lifetime");
+    assertThatThrownBy(() -> load(base + "admin: {mtls: {ca_file: ca.pem}}\n")).hasMessageContaining("admin.mtls.roles");
+    assertThatThrownBy(() -> load(base + "admin: {mtls: {ca_file: ca.pem, roles: {\"CN=x\": root}}}\n"))
+        .hasMessageContaining("viewer, operator or approver");
+    assertThatThrownBy(() -> load("dev: true\nadmin: {mtls: {ca_file: ca.pem, roles: {\"CN=x\": viewer}}}\n"))
+        .hasMessageContaining("admin.mtls needs the HTTPS listener");
+  }
 }

@@ -14,6 +14,7 @@ import dev.taskbound.api.BeginTaskRequest;
 import dev.taskbound.api.ProblemType;
 import dev.taskbound.client.TaskKey;
 import dev.taskbound.issuer.Issuer;
+import dev.taskbound.issuer.admin.StandInIdp;
 import dev.taskbound.issuer.config.ConfigLoader;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -21,6 +22,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -168,7 +170,13 @@ class OpenApiContractTest {
         ApiJson.mapper().readTree(call("/v1/admin/login", post("/v1/admin/login", null, "application/json", "{\"code\":\"" + code + "\"}")).body())
             .get("token").asText();
     assertThat(call("/v1/admin/login", post("/v1/admin/login", null, "application/json", "{\"code\":\"" + code + "\"}")).statusCode()).isEqualTo(401);
-    for (String path : List.of("/v1/admin/whoami", "/v1/admin/tasks", "/v1/admin/controllers", "/v1/admin/policy", "/v1/admin/credentials/after-task-end")) {
+    assertThat(call("/v1/admin/login", get("/v1/admin/login", null)).statusCode()).isEqualTo(200);
+    assertThat(call("/v1/admin/oidc/start", post("/v1/admin/oidc/start", null, "application/json", "{\"client_nonce\":\"" + "n".repeat(43) + "\"}")).statusCode())
+        .isEqualTo(404);
+    assertThat(call("/v1/admin/exposure", get("/v1/admin/exposure", null)).statusCode()).isEqualTo(401);
+    assertThat(call("/v1/admin/exposure", get("/v1/admin/exposure?limit=0", session)).statusCode()).isEqualTo(400);
+    for (String path : List.of("/v1/admin/whoami", "/v1/admin/tasks", "/v1/admin/controllers", "/v1/admin/policy", "/v1/admin/credentials/after-task-end",
+        "/v1/admin/exposure")) {
       assertThat(call(path, get(path, session)).statusCode()).as(path).isEqualTo(200);
     }
     assertThat(call("/v1/admin/tasks/{task_id}", get("/v1/admin/tasks/" + taskId, session)).statusCode()).isEqualTo(200);
@@ -182,6 +190,7 @@ class OpenApiContractTest {
     assertThat(call("/v1/admin/tasks/{task_id}/end", post("/v1/admin/tasks/" + taskId + "/end", session, "application/json", "{\"reason\":\"again\"}")).statusCode())
         .isEqualTo(200);
     assertThat(call("/evidence/tasks/{task_id}", get("/evidence/tasks/" + taskId, null)).statusCode()).isEqualTo(200);
+    assertThat(call("/v1/admin/exposure", get("/v1/admin/exposure", session)).statusCode()).isEqualTo(200);
     long size = Long.parseLong(issuer.evidence().checkpoint().split("\n")[1]);
     assertThat(call("/evidence/proof/consistency", get("/evidence/proof/consistency?from=1&to=" + size, null)).statusCode()).isEqualTo(200);
     assertThat(call("/evidence/proof/consistency", get("/evidence/proof/consistency?from=x", null)).statusCode()).isEqualTo(400);
@@ -215,6 +224,49 @@ class OpenApiContractTest {
     HttpResponse<String> wrongMethod = HTTP.send(get("/v1/tasks", null), HttpResponse.BodyHandlers.ofString());
     assertThat(wrongMethod.statusCode()).isEqualTo(405);
     assertThat(validate("#/components/schemas/Problem", ApiJson.mapper().readTree(wrongMethod.body()))).isEmpty();
+  }
+
+  @Test
+  void theSignInThroughTheIdpConformsToo() throws Exception {
+    try (StandInIdp idp = new StandInIdp()) {
+      Path config = dir.resolve("idp-issuer.yaml");
+      Files.writeString(
+          config,
+          String.join("\n", "dev: true", "listen: 127.0.0.1:0", "data_dir: " + dir.resolve("idp-data"), "admin:", "  oidc:",
+              "    issuer: " + idp.issuer, "    audience: " + StandInIdp.AUDIENCE, "    roles: {sre: operator}", "    login: {}", ""));
+      Issuer withIdp = Issuer.start(ConfigLoader.load(config), Clock.systemUTC());
+      try {
+        idp.registerClient(StandInIdp.AUDIENCE, withIdp.url() + "/ui/", null);
+        assertThat(call("/v1/admin/oidc/start", post(withIdp.url(), "/v1/admin/oidc/start", "{}")).statusCode()).isEqualTo(400);
+        String finish = signedIn(withIdp.url());
+        assertThat(call("/v1/admin/oidc/callback", post(withIdp.url(), "/v1/admin/oidc/callback", finish)).statusCode()).isEqualTo(200);
+        assertThat(call("/v1/admin/oidc/callback", post(withIdp.url(), "/v1/admin/oidc/callback", finish)).statusCode()).isEqualTo(401);
+        idp.signInAs("nobody@example.com", List.of("marketing"));
+        finish = signedIn(withIdp.url());
+        assertThat(call("/v1/admin/oidc/callback", post(withIdp.url(), "/v1/admin/oidc/callback", finish)).statusCode()).isEqualTo(403);
+      } finally {
+        withIdp.close();
+      }
+    }
+  }
+
+  /** Starts a sign-in, follows the IdP's redirect, and returns the callback body the page would send. */
+  private static String signedIn(String base) throws Exception {
+    String nonce = "n".repeat(43);
+    HttpResponse<String> started = call("/v1/admin/oidc/start", post(base, "/v1/admin/oidc/start", "{\"client_nonce\":\"" + nonce + "\"}"));
+    assertThat(started.statusCode()).isEqualTo(200);
+    HttpResponse<String> redirect =
+        HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build().send(
+            HttpRequest.newBuilder(URI.create(ApiJson.mapper().readTree(started.body()).get("authorization_url").asText())).build(),
+            HttpResponse.BodyHandlers.ofString());
+    String query = URI.create(redirect.headers().firstValue("Location").orElseThrow()).getRawQuery();
+    String code = query.replaceAll(".*code=([^&]*).*", "$1");
+    String state = query.replaceAll(".*state=([^&]*).*", "$1");
+    return "{\"code\":\"" + code + "\",\"state\":\"" + state + "\",\"client_nonce\":\"" + nonce + "\"}";
+  }
+
+  private static HttpRequest post(String base, String path, String json) {
+    return HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build();
   }
 
   @Test

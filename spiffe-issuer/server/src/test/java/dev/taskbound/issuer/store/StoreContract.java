@@ -595,6 +595,43 @@ abstract class StoreContract {
         .containsExactly("j1");
   }
 
+  // ---- operators: the "valid after task end" gauge and admin listing -------------------------------------
+
+  @Test
+  void credentialsValidAfterTaskEndAreUnexpiredCredentialsOfEndedTasksSoonestExpiryFirst() {
+    // An active task's credentials are never listed, however long they live.
+    store.insertTask(activeTask("live", T0), List.of(x509("live", "0l", T0)));
+    // Ended at T0+50s: every credential revoked then; 0s expires at T0+100s, j1 at T0+300s, 0a at T0+600s.
+    CredentialRecord shortLived =
+        new CredentialRecord("t1", CredentialKind.X509_SVID, "0s", null, T0, T0.plusSeconds(100), null);
+    store.insertTask(activeTask("t1", T0), List.of(x509("t1", "0a", T0), shortLived, jwt("t1", "j1", "vault", T0)));
+    Instant endedAt = T0.plusSeconds(50);
+    store.endTask("t1", TaskOutcome.SUCCEEDED, null, endedAt);
+    // An ended task whose credential was never revoked (an end that did not reach the credentials): what the
+    // gauge's revoked="false" series alerts on.
+    TaskRecord endedUnrevoked =
+        new TaskRecord(
+            "t2", TaskState.ENDED, "spiffe://example.org/x", "jenkins", Map.of(), null, null, "{}", "tp2", "ctl2",
+            List.of(), T0, T0.plusSeconds(3600), T0.plusSeconds(10), T0.plusSeconds(20), TaskOutcome.FAILED, null);
+    CredentialRecord unrevoked =
+        new CredentialRecord("t2", CredentialKind.DOWNSTREAM_TOKEN, "d2", "sts.amazonaws.com", T0, T0.plusSeconds(200), null);
+    store.insertTask(endedUnrevoked, List.of(unrevoked));
+
+    assertThat(store.credentialsValidAfterTaskEnd(T0.plusSeconds(60), 100))
+        .extracting(CredentialRecord::credentialId, CredentialRecord::taskId, CredentialRecord::revokedAt)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("0s", "t1", endedAt),
+            org.assertj.core.groups.Tuple.tuple("d2", "t2", null),
+            org.assertj.core.groups.Tuple.tuple("j1", "t1", endedAt),
+            org.assertj.core.groups.Tuple.tuple("0a", "t1", endedAt));
+    // Expired from expiresAt on: 0s leaves at exactly T0+100s; the limit keeps the soonest.
+    assertThat(store.credentialsValidAfterTaskEnd(T0.plusSeconds(100), 2))
+        .extracting(CredentialRecord::credentialId)
+        .containsExactly("d2", "j1");
+    assertThat(store.credentialsValidAfterTaskEnd(T0.plusSeconds(600), 100)).isEmpty();
+    assertThatThrownBy(() -> store.credentialsValidAfterTaskEnd(T0, 0)).isInstanceOf(IllegalArgumentException.class);
+  }
+
   @Test
   void signalDeliveriesComeDueInOrderAndLeaveWhenDeliveredOrFailed() {
     store.insertSignalDeliveries(

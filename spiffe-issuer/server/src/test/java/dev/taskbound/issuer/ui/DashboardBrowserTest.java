@@ -149,6 +149,34 @@ class DashboardBrowserTest {
   }
 
   @Test
+  void theChartShowsLifetimesOfTasksJustRunAndTheResidualExposureOfEndedOnes() throws Exception {
+    browser.get(issuer.devLoginLink());
+    waitForText(By.id("who"), "dev-operator");
+    IssuerClient client = new IssuerClient(issuer.url());
+    BeginTaskResponse ended =
+        client.begin(new Attestation("dev", issuer.mintDevToken(Duration.ofMinutes(5))), TaskKey.generate(), List.of("aud-1"), null);
+    BeginTaskResponse running =
+        client.begin(new Attestation("dev", issuer.mintDevToken(Duration.ofMinutes(5))), TaskKey.generate(), List.of("aud-1"), null);
+    client.end(ended.taskId(), ended.controlToken(), "succeeded", null);
+
+    // The live view redraws the chart as it polls: a lifetime point per task, an exposure point for the ended one.
+    waitFor(By.cssSelector("#chart circle.lifetime[data-task-id='" + ended.taskId() + "']"));
+    waitFor(By.cssSelector("#chart circle.lifetime.active[data-task-id='" + running.taskId() + "']"));
+    WebElement exposure = waitFor(By.cssSelector("#chart rect.exposure[data-task-id='" + ended.taskId() + "']"));
+    assertThat(browser.findElements(By.cssSelector("#chart rect.exposure[data-task-id='" + running.taskId() + "']"))).isEmpty();
+    assertThat(exposure.findElement(By.tagName("title")).getAttribute("textContent")).contains("residual exposure");
+    assertThat(browser.findElement(By.id("chart")).getText()).contains("task lifetime").contains("residual exposure");
+    // Drawn inside the page's bounds, at a y that grows with the value (SVG y points down).
+    double cy = Double.parseDouble(browser.findElement(By.cssSelector("#chart circle[data-task-id='" + ended.taskId() + "']")).getAttribute("cy"));
+    assertThat(cy).isBetween(0.0, 260.0);
+    if (browser instanceof TakesScreenshot shot) {
+      Path out = Path.of("target", "screenshots", "dashboard-chart.png");
+      Files.createDirectories(out.getParent());
+      Files.write(out, shot.getScreenshotAs(OutputType.BYTES));
+    }
+  }
+
+  @Test
   void thePageIsServedUnderAStrictContentSecurityPolicy() throws Exception {
     HttpResponse<String> page =
         HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(issuer.url() + "/ui/")).build(), HttpResponse.BodyHandlers.ofString());
