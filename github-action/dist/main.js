@@ -4,24 +4,27 @@ import {
   actionHooks,
   endAndReport,
   exportVariable,
-  getBooleanInput,
   getIDToken,
-  getInput,
   info,
+  notice,
+  readInputs,
+  saveApprovalState,
   saveState,
   setFailed,
   setOutput,
   startRenewer,
+  summary,
   warning
-} from "./chunks/chunk-WCTRPL6N.js";
+} from "./chunks/chunk-CU77OTFE.js";
 import {
   IssuerClient,
   TaskSession,
   __commonJS,
   __require,
   __toESM,
-  errorMessage
-} from "./chunks/chunk-UBMBJ5IY.js";
+  errorMessage,
+  waitingLine
+} from "./chunks/chunk-LJOANOAT.js";
 
 // node_modules/@grpc/grpc-js/build/src/constants.js
 var require_constants = __commonJS({
@@ -24625,33 +24628,6 @@ function isForkPullRequest() {
   }
 }
 
-// src/inputs.ts
-var WORKLOAD_API_NEEDS_RUN = 'workload-api: true needs `run:`: the action serves the Workload API to the command it runs, for the step\'s lifetime; the job-scoped mode does not offer it (docs/github-actions.md, "Workload API").';
-function readInputs() {
-  const issuerUrl = getInput("issuer-url", { required: true });
-  const workloadApi = getInput("workload-api") !== "" && getBooleanInput("workload-api");
-  const run = getInput("run", { trimWhitespace: false });
-  if (workloadApi && run.trim() === "") {
-    throw new Error(WORKLOAD_API_NEEDS_RUN);
-  }
-  return {
-    issuerUrl,
-    audiences: parseAudiences(getInput("audiences")),
-    exchangeAudiences: parseAudiences(getInput("exchange-audiences")),
-    awsRoleArn: getInput("aws-role-arn") || null,
-    attestationAudience: getInput("attestation-audience") || null,
-    run: run.trim() === "" ? null : run,
-    shell: getInput("shell") || "bash",
-    ttl: getInput("ttl") || null,
-    workingDirectory: getInput("working-directory") || null,
-    workloadApi
-  };
-}
-function parseAudiences(text) {
-  const audiences = text.split(/[\n,]/).map((a) => a.trim()).filter((a) => a !== "");
-  return [...new Set(audiences)];
-}
-
 // src/job-export.ts
 function exportJobScoped(session, awsRoleArn) {
   for (const [name, value2] of Object.entries(session.environment(awsRoleArn))) {
@@ -25356,6 +25332,10 @@ async function main() {
   const client = new IssuerClient(inputs.issuerUrl);
   const runnerTemp = process.env.RUNNER_TEMP || tmpdir();
   const attestationToken = await githubAttestationToken(inputs.attestationAudience ?? client.issuerUrl);
+  const cancelled = new AbortController();
+  const cancel = () => cancelled.abort();
+  process.once("SIGINT", cancel);
+  process.once("SIGTERM", cancel);
   const session = await TaskSession.begin({
     client,
     attestationToken,
@@ -25363,7 +25343,11 @@ async function main() {
     exchangeAudiences: inputs.exchangeAudiences,
     ttl: inputs.ttl ?? void 0,
     directoryParent: runnerTemp,
-    hooks: actionHooks
+    hooks: actionHooks,
+    approval: approvalHooks(cancelled.signal)
+  }).finally(() => {
+    process.removeListener("SIGINT", cancel);
+    process.removeListener("SIGTERM", cancel);
   });
   const scope = inputs.run !== null ? "step" : "job";
   saveState({ directory: session.directory.path, scope, taskId: session.taskId });
@@ -25374,6 +25358,22 @@ async function main() {
   } else {
     exportJobScoped(session, inputs.awsRoleArn);
   }
+}
+function approvalHooks(signal) {
+  return {
+    signal,
+    async onPending(a) {
+      saveApprovalState(a.approval_id, a.request_token ?? "");
+      info(`Taskbound: ${waitingLine(a)}`);
+      notice(`Taskbound: this step waits for approval by ${a.approvers}: ${a.url}`, { title: "Approval needed" });
+      await summary.addHeading("Taskbound: waiting for approval", 3).addRaw(
+        `The task needs approval by <b>${escapeHtml(a.approvers)}</b>${a.min_approvers > 1 ? ` (${a.min_approvers} approvers)` : ""} before <code>${escapeHtml(a.expires_at)}</code>: `
+      ).addLink(a.url, a.url).addRaw(` (request <code>${escapeHtml(a.approval_id)}</code>)`, true).write();
+    }
+  };
+}
+function escapeHtml(s) {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 function setOutputs(session, scope) {
   setOutput("task-id", session.taskId);

@@ -5,16 +5,19 @@ import {
   endAndReport,
   getInput,
   info,
+  loadApprovalState,
   loadState,
+  readInputs,
   setFailed,
   stopRenewer,
   warning
-} from "./chunks/chunk-WCTRPL6N.js";
+} from "./chunks/chunk-CU77OTFE.js";
 import {
   CredentialDirectory,
+  IssuerClient,
   TaskSession,
   errorMessage
-} from "./chunks/chunk-UBMBJ5IY.js";
+} from "./chunks/chunk-LJOANOAT.js";
 
 // src/job-outcome.ts
 function jobOutcome(status) {
@@ -38,6 +41,7 @@ function jobOutcome(status) {
 async function post() {
   const saved = loadState();
   if (saved === null) {
+    await withdrawPendingApproval();
     info("Taskbound: no task was begun; nothing to end");
     return;
   }
@@ -54,6 +58,18 @@ async function post() {
     const { outcome, reason, known } = jobOutcome(getInput("job-status"));
     (known ? info : warning)(`Taskbound: ${reason}`);
     await endAndReport(session, "job", outcome, reason, "post, at the end of the job");
+  }
+}
+async function withdrawPendingApproval() {
+  const pending = loadApprovalState();
+  if (pending === null) {
+    return;
+  }
+  try {
+    const view = await new IssuerClient(readInputs().issuerUrl).withdraw(pending.approvalId, pending.requestToken);
+    info(`Taskbound: approval request ${pending.approvalId} ${view.status}: no task was issued`);
+  } catch (e) {
+    info(`Taskbound: approval request ${pending.approvalId} not withdrawn (${errorMessage(e)}); it was decided already or expires on its own`);
   }
 }
 post().catch((e) => setFailed(`Taskbound: ${errorMessage(e)}`));

@@ -4,7 +4,7 @@ import {
   CredentialDirectory,
   STATE_FILE,
   TaskSession
-} from "./chunks/chunk-UBMBJ5IY.js";
+} from "./chunks/chunk-LJOANOAT.js";
 
 // src/renewer.ts
 import { existsSync } from "node:fs";

@@ -72,6 +72,25 @@ export interface BeginRequest {
   ttl?: string;
 }
 
+/** An approval request, as `POST /v1/tasks` answers it (202) and `GET /v1/approvals/{id}` shows it. */
+export interface ApprovalView {
+  approval_id: string;
+  status: 'pending' | 'approved' | 'denied' | 'expired' | 'withdrawn' | 'issued';
+  approvers: string;
+  min_approvers: number;
+  approved_by?: string[];
+  expires_at: string;
+  url: string;
+  /** In the 202 only: authorises polling, withdrawing and collecting the task. */
+  request_token?: string;
+  denied_by?: string;
+  reason?: string;
+  task_id?: string;
+}
+
+/** What a begin produced: the task (201) or an approval request to wait for (202). */
+export type Started = { task: BegunTask; approval?: undefined } | { task?: undefined; approval: ApprovalView };
+
 /** A refusal or failure at the issuer; `problemType` is the last segment of the problem `type`, when there is one. */
 export class IssuerError extends Error {
   override readonly name = 'IssuerError';
@@ -98,6 +117,32 @@ export class IssuerClient {
 
   begin(request: BeginRequest): Promise<BegunTask> {
     return this.json('begin the task', 'POST', '/v1/tasks', null, request);
+  }
+
+  /** Begins a task, or learns that policy wants approvers first (202 with an approval request). */
+  async start(request: BeginRequest): Promise<Started> {
+    const response = await this.send('begin the task', 'POST', '/v1/tasks', null, request);
+    const body = await response.json();
+    return response.status === 202 ? { approval: body as ApprovalView } : { task: body as BegunTask };
+  }
+
+  /**
+   * The approval request, long-polled: the issuer answers as soon as it changes, or after `waitSeconds` (it caps
+   * the wait at 25 s) with the request still pending.
+   */
+  approval(approvalId: string, requestToken: string, waitSeconds: number, signal?: AbortSignal): Promise<ApprovalView> {
+    const path = `/v1/approvals/${encodeURIComponent(approvalId)}?wait=${Math.max(1, Math.floor(waitSeconds))}s`;
+    return this.json('check the approval request', 'GET', path, requestToken, undefined, waitSeconds * 1000, signal);
+  }
+
+  /** Withdraws an approval request (the job was cancelled while it waited). */
+  withdraw(approvalId: string, requestToken: string): Promise<ApprovalView> {
+    return this.json('withdraw the approval request', 'DELETE', `/v1/approvals/${encodeURIComponent(approvalId)}`, requestToken);
+  }
+
+  /** The task of an approved request, for a fresh proof by the key given with the begin. */
+  collect(approvalId: string, requestToken: string, proof: string): Promise<BegunTask> {
+    return this.json('collect the approved task', 'POST', `/v1/approvals/${encodeURIComponent(approvalId)}/task`, requestToken, { proof });
   }
 
   renew(taskId: string, controlToken: string): Promise<Svids> {
@@ -160,12 +205,16 @@ export class IssuerClient {
     return (await response.text()).trim();
   }
 
-  private async json<T>(what: string, method: string, path: string, bearer: string | null, body?: unknown): Promise<T> {
-    const response = await this.send(what, method, path, bearer, body);
+  private async json<T>(
+    what: string, method: string, path: string, bearer: string | null, body?: unknown, extraMs = 0, signal?: AbortSignal,
+  ): Promise<T> {
+    const response = await this.send(what, method, path, bearer, body, extraMs, signal);
     return (await response.json()) as T;
   }
 
-  private async send(what: string, method: string, path: string, bearer: string | null = null, body?: unknown): Promise<Response> {
+  private async send(
+    what: string, method: string, path: string, bearer: string | null = null, body?: unknown, extraMs = 0, signal?: AbortSignal,
+  ): Promise<Response> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (bearer !== null) {
       headers.authorization = `Bearer ${bearer}`;
@@ -179,7 +228,9 @@ export class IssuerClient {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: signal
+          ? AbortSignal.any([signal, AbortSignal.timeout(this.timeoutMs + extraMs)])
+          : AbortSignal.timeout(this.timeoutMs + extraMs),
         redirect: 'error',
       });
     } catch (e) {

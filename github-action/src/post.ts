@@ -2,7 +2,9 @@ import * as core from '@actions/core';
 import { stopRenewer } from './background-renewer.js';
 import { CredentialDirectory } from './credential-directory.js';
 import { jobOutcome } from './job-outcome.js';
-import { loadState } from './saved-state.js';
+import { IssuerClient } from './issuer-client.js';
+import { readInputs } from './inputs.js';
+import { loadApprovalState, loadState } from './saved-state.js';
 import { actionHooks, endAndReport } from './task-ending.js';
 import { TaskSession, errorMessage } from './task-session.js';
 
@@ -13,6 +15,7 @@ import { TaskSession, errorMessage } from './task-session.js';
 async function post(): Promise<void> {
   const saved = loadState();
   if (saved === null) {
+    await withdrawPendingApproval();
     core.info('Taskbound: no task was begun; nothing to end');
     return;
   }
@@ -29,6 +32,20 @@ async function post(): Promise<void> {
     const { outcome, reason, known } = jobOutcome(core.getInput('job-status'));
     (known ? core.info : core.warning)(`Taskbound: ${reason}`);
     await endAndReport(session, 'job', outcome, reason, 'post, at the end of the job');
+  }
+}
+
+/** Main died (or was cancelled) while it waited for approvers: withdraw the request, if still open. */
+async function withdrawPendingApproval(): Promise<void> {
+  const pending = loadApprovalState();
+  if (pending === null) {
+    return;
+  }
+  try {
+    const view = await new IssuerClient(readInputs().issuerUrl).withdraw(pending.approvalId, pending.requestToken);
+    core.info(`Taskbound: approval request ${pending.approvalId} ${view.status}: no task was issued`);
+  } catch (e) {
+    core.info(`Taskbound: approval request ${pending.approvalId} not withdrawn (${errorMessage(e)}); it was decided already or expires on its own`);
   }
 }
 

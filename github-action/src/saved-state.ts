@@ -9,6 +9,8 @@ export type Scope = 'step' | 'job';
 const DIRECTORY = 'svid-dir';
 const SCOPE = 'scope';
 const TASK_ID = 'task-id';
+const APPROVAL_ID = 'approval-id';
+const APPROVAL_TOKEN = 'approval-token';
 
 export interface SavedState {
   directory: string;
@@ -29,4 +31,19 @@ export function loadState(): SavedState | null {
     return null;
   }
   return { directory, scope: core.getState(SCOPE) === 'step' ? 'step' : 'job', taskId: core.getState(TASK_ID) };
+}
+
+/**
+ * The approval request main waits for (id and request token): post withdraws it should main die while waiting. The
+ * token authorises only that request (poll, withdraw, and collect with a proof by a key post never had).
+ */
+export function saveApprovalState(approvalId: string, requestToken: string): void {
+  core.saveState(APPROVAL_ID, approvalId);
+  core.saveState(APPROVAL_TOKEN, requestToken);
+}
+
+export function loadApprovalState(): { approvalId: string; requestToken: string } | null {
+  const approvalId = core.getState(APPROVAL_ID);
+  const requestToken = core.getState(APPROVAL_TOKEN);
+  return approvalId && requestToken ? { approvalId, requestToken } : null;
 }

@@ -56,6 +56,17 @@ export class TaskKey {
     return `${signingInput}.${signature.toString('base64url')}`;
   }
 
+  /** The proof that collects the task of approved request `approvalId` (bound to it, not to an attestation). */
+  proofForApproval(issuerUrl: string, approvalId: string, now: Date = new Date()): string {
+    return this.sign({ aud: issuerUrl, iat: Math.floor(now.getTime() / 1000), jti: randomUUID(), approval_id: approvalId });
+  }
+
+  private sign(claims: Record<string, unknown>): string {
+    const signingInput = `${base64UrlJson({ alg: 'ES256', typ: PROOF_TYPE })}.${base64UrlJson(claims)}`;
+    const signature = sign('sha256', Buffer.from(signingInput, 'ascii'), { key: this.privateKey, dsaEncoding: 'ieee-p1363' });
+    return `${signingInput}.${signature.toString('base64url')}`;
+  }
+
   toString(): string {
     return 'TaskKey[P-256, private=<redacted>]';
   }

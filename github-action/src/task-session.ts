@@ -4,11 +4,13 @@ import {
   IssuerClient,
   IssuerError,
   refreshAt,
+  type BegunTask,
   type DownstreamToken,
   type EndedTask,
   type Outcome,
   type Svids,
 } from './issuer-client.js';
+import { awaitApproval, type ApprovalHooks } from './approval-wait.js';
 import { TaskKey } from './task-key.js';
 
 /** Hears a session's rotations and its end, as the Java client's SvidListener (the Workload API is one). */
@@ -40,6 +42,8 @@ export interface BeginOptions {
   directoryParent: string;
   endRetrySeconds?: number;
   hooks: SessionHooks;
+  /** How to wait when policy wants approvers; without it such a begin fails, naming who must approve. */
+  approval?: ApprovalHooks;
 }
 
 const RENEW_RETRY_MIN_MS = 5_000;
@@ -76,13 +80,27 @@ export class TaskSession {
     const key = TaskKey.generate();
     const exchange = o.exchangeAudiences ?? [];
     const audiences = exchange.length > 0 && !o.audiences.includes(o.client.issuerUrl) ? [...o.audiences, o.client.issuerUrl] : o.audiences;
-    const begun = await o.client.begin({
+    const started = await o.client.start({
       attestation: { type: 'github', token: o.attestationToken },
       public_key: key.publicJwk,
       proof: key.proofOfPossession(o.client.issuerUrl, o.attestationToken),
       audiences,
       ...(o.ttl ? { ttl: o.ttl } : {}),
     });
+    let begun: BegunTask;
+    if (started.approval) {
+      if (started.approval.request_token) {
+        o.hooks.mask(started.approval.request_token);
+      }
+      if (!o.approval) {
+        throw new IssuerError(
+          `the task needs approval by ${started.approval.approvers} (${started.approval.url}); this caller cannot wait for it`,
+          'approval-pending', 202);
+      }
+      begun = await awaitApproval(o.client, key, started.approval, o.approval);
+    } else {
+      begun = started.task;
+    }
     o.hooks.mask(begun.control_token);
     maskSvids(begun, o.hooks);
     const keyPem = key.privateKeyPem();

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # More withTaskIdentity scenarios for the real-Jenkins harness in ../shared/jenkins-harness (run start.sh first):
 # token exchange from the step, the lifetime running out (onExpiry fail / warn, no renewal hot loop), a job deleted
-# while its block runs, an agent that dies mid-block and reconnects, the issuer down when a block ends. Prints PASS/FAIL lines like the harness.
+# while its block runs, an agent that dies mid-block and reconnects, the issuer down when a block ends, approval gates
+# (G1 approved while the build waits, G2 denied, G3 aborted while waiting). Prints PASS/FAIL lines like the harness.
 # Usage, from the project root: jenkins-plugin/harness/scenarios.sh   (HARNESS= where the harness scripts are)
 set -uo pipefail
 HARNESS="${HARNESS:-$(cd "$(dirname "$0")/../.." && pwd)/../shared/jenkins-harness}"
@@ -190,6 +191,79 @@ sn=$(J --data-urlencode 'json={"stapler-class":"dev.taskbound.jenkins.WithTaskId
 echo "$codes" | grep -vq '=[^2]' && echo "$sn" | grep -q "exchange: \['sts.amazonaws.com'\]" && echo "$sn" | grep -q "onExpiry: 'warn'" \
   && result PASS "F1 pages render, snippet has exchange/onExpiry" "$codes; $(echo "$sn" | head -1 | cut -c1-110)" \
   || result FAIL "F1 pages render, snippet has exchange/onExpiry" "$codes; snippet: $(echo "$sn" | head -c 200)"
+fi
+
+# ---------------------------------------------------------------- G1-G3: approval gates (a rule with approval:)
+if want "G1|G2|G3"; then
+# Jobs named tb-approval-* match a rule that needs approval by release-managers (the first rule that matches decides).
+POLICY="$BASE/issuer/policy.yaml"; cp "$POLICY" "$EV/policy.before.yaml"
+python3 - "$POLICY" "$CONTROLLER_NAME" <<'PY'
+import sys
+path, controller = sys.argv[1:]
+s = open(path).read()
+if 'jenkins-approval' not in s:
+    rule = ("  - name: jenkins-approval\n"
+            "    when: ci.platform == 'jenkins' && ci.controller == '" + controller + "' && ci.job.startsWith('tb-approval')\n"
+            "    spiffe_id: \"spiffe://{trust_domain}/ci/jenkins/{ci.controller}/job/{ci.job:path}/build/{ci.build_number}/step/{ci.flow_node_id}\"\n"
+            "    max_ttl: 30m\n"
+            "    audiences: [sts.amazonaws.com]\n"
+            "    approval: {group: release-managers, timeout: 10m}\n")
+    s = s.replace("rules:\n", "rules:\n" + rule, 1)
+    open(path, "w").write(s)
+PY
+sleep 7   # the issuer reads the policy file every 5 s
+issuer_cli() { (cd "$BASE/issuer" && java -jar "$ISSUER_JAR" "$@" --config "$ISSUER_CONFIG"); }
+approval_of() {  # approval_of JOB N -> the apr_ id the console names, once the step waits
+  local a=""; for i in $(seq 1 120); do
+    a=$(console "$1" "$2" | sed -n 's/.*Taskbound: waiting for approval by release-managers: .*(request \(apr_[a-z2-7]*\),.*/\1/p' | head -1)
+    [ -n "$a" ] && break; sleep 0.5
+  done; echo "$a"
+}
+approval_show() { issuer_cli approvals list | grep "$1"; }
+for g in G1 G2 G3; do
+  want "$g" || continue
+  job "tb-approval-$g" <<'JOB'
+node('agent') { withEnv(['CAPDIR=@CAP@']) {
+  withTaskIdentity(audiences: ['sts.amazonaws.com']) {
+    sh '''@CAPTURE@
+      echo "block ran as $TASKBOUND_SPIFFE_ID"'''
+  }
+} }
+JOB
+  N=$(start_build "tb-approval-$g"); a=$(approval_of "tb-approval-$g" "$N"); C="$EV/tb-approval-$g.txt"
+  if [ -z "$a" ]; then console "tb-approval-$g" "$N" > "$C"; result FAIL "$g approval" "the console never said it waits (see $C)"; continue; fi
+  sleep 2; running=$(J "${JENKINS_URL}job/tb-approval-$g/$N/api/json?tree=building" | jq -r .building)
+  case $g in
+    G1)
+      out=$(issuer_cli approvals approve "$a" --as rita 2>/dev/null | grep -m1 "^apr_")
+      R=$(wait_build "tb-approval-$g" "$N" 120); console "tb-approval-$g" "$N" > "$C"
+      d=$(caps "tb-approval-$g" "$N" | head -1); t=$(task_of "$d"); st=$(wait_task_ended "$t" 30)
+      ev=$(evidence_predicate "$t" | grep -o '"approval\.[a-z]*"' | sort -u | tr '\n' ' ')
+      [ "$running" = true ] && [ "$R" = SUCCESS ] && grep -q "block ran as spiffe://.*/tb-approval-G1/" "$C" && [ "$st" = ended/succeeded ] \
+        && result PASS "G1 approval: approved while the build waits" "console named $a, build waited; '$out'; block ran with the identity, task $t $st; evidence: $ev" \
+        || result FAIL "G1 approval: approved while the build waits" "waiting=$running result=$R task=$t/$st out=$out (see $C)"
+      ;;
+    G2)
+      out=$(issuer_cli approvals deny "$a" --as rita --reason "change freeze until Monday" 2>/dev/null | grep -m1 "^apr_")
+      R=$(wait_build "tb-approval-$g" "$N" 120); console "tb-approval-$g" "$N" > "$C"
+      caps_n=$(caps "tb-approval-$g" "$N" | wc -l)
+      [ "$running" = true ] && [ "$R" = FAILURE ] && grep -q "approval denied by rita: change freeze until Monday" "$C" && [ "$caps_n" = 0 ] && ! grep -q "block ran as" "$C" \
+        && result PASS "G2 approval: denied" "console named $a, build $R: '$(grep -o 'Taskbound: no task identity: .*' "$C" | head -1)'; block never ran" \
+        || result FAIL "G2 approval: denied" "waiting=$running result=$R caps=$caps_n (see $C)"
+      ;;
+    G3)
+      J -o /dev/null -X POST "${JENKINS_URL}job/tb-approval-$g/$N/stop"
+      R=$(wait_build "tb-approval-$g" "$N" 120); console "tb-approval-$g" "$N" > "$C"
+      state=""; for i in $(seq 1 40); do state=$(approval_show "$a" | awk '{print $2}'); [ "$state" = withdrawn ] && break; sleep 0.5; done
+      caps_n=$(caps "tb-approval-$g" "$N" | wc -l); line=$(approval_show "$a")
+      tasks_for=$(issuer_cli tasks list 2>/dev/null | grep -c "tb-approval-G3" || true)
+      [ "$running" = true ] && [ "$R" = ABORTED ] && [ "$state" = withdrawn ] && [ "$caps_n" = 0 ] && [ "$tasks_for" = 0 ] \
+        && result PASS "G3 approval: aborted while waiting" "build $R; request $a $state at the issuer; no task, block never ran" \
+        || result FAIL "G3 approval: aborted while waiting" "waiting=$running result=$R state=$state tasks=$tasks_for line='$line' (see $C)"
+      ;;
+  esac
+done
+cp "$EV/policy.before.yaml" "$POLICY"
 fi
 
 echo "== $PASS passed, $FAIL failed in $(( $(date +%s) - T_START )) s; consoles under $EV"

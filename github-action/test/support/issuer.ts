@@ -46,8 +46,13 @@ export class IssuerProcess {
     private readonly workDir: string,
   ) {}
 
-  /** `githubAudience`: the GitHub attestor's `audience`, when it must differ from the issuer URL. */
-  static async start(githubIssuer: string, extraConfig = '', githubAudience?: string): Promise<IssuerProcess> {
+  /**
+   * `githubAudience`: the GitHub attestor's `audience`, when it must differ from the issuer URL; `policy`: the
+   * policy file's text for the issuer's URL (default {@link testPolicy}).
+   */
+  static async start(
+    githubIssuer: string, extraConfig = '', githubAudience?: string, policy: (issuerUrl: string) => string = testPolicy,
+  ): Promise<IssuerProcess> {
     if (!existsSync(ISSUER_JAR)) {
       throw new Error(`${ISSUER_JAR} is missing: run \`mvn -B -q -DskipTests package\` at the repository root first`);
     }
@@ -57,7 +62,7 @@ export class IssuerProcess {
     const configFile = join(workDir, 'issuer.yaml');
     // The policy names the issuer's URL, so the port is chosen first (a free one, released just before the start).
     const port = await freePort();
-    writeFileSync(policyFile, testPolicy(`http://127.0.0.1:${port}`));
+    writeFileSync(policyFile, policy(`http://127.0.0.1:${port}`));
     writeFileSync(
       configFile,
       [
@@ -102,6 +107,12 @@ export class IssuerProcess {
       throw new Error(`tasks show failed (${r.status}): ${r.stderr}`);
     }
     return JSON.parse(r.stdout);
+  }
+
+  /** `taskbound-issuer ARGS --config …` on the issuer's data directory (an operator's command): status and output. */
+  cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+    const r = spawnSync('java', ['-jar', ISSUER_JAR, ...args, '--config', this.configFile], { encoding: 'utf8' });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   }
 
   /** RFC 7662 introspection as a registered relying party: is `token` an active credential of an active task? */

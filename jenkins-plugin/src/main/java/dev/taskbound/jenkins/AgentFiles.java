@@ -54,6 +54,11 @@ final class AgentFiles implements StepAgent {
     new FilePath(tempDir.getChannel(), directory).act(new Wipe());
   }
 
+  @Override
+  public String proveForApproval(String directory, String issuerUrl, String approvalId) throws IOException, InterruptedException {
+    return new FilePath(tempDir.getChannel(), directory).act(new ProveForApproval(issuerUrl, approvalId));
+  }
+
   /**
    * Deletes the task directories left under {@code root} on its node (an agent that died mid-block, a killed
    * build), except {@code keep}: those of tasks still running.
@@ -94,6 +99,23 @@ final class AgentFiles implements StepAgent {
     @Override
     public LinkedHashMap<String, String> invoke(File directory, VirtualChannel channel) {
       return new LocalStepAgent().write(directory.getAbsolutePath(), SvidFiles.fromWire(files)).toWire();
+    }
+  }
+
+  /** Signs the collecting proof with the key in the task directory; only the proof (a String) comes back. */
+  private static final class ProveForApproval extends MasterToSlaveFileCallable<String> {
+    private static final long serialVersionUID = 1L;
+    private final String issuerUrl;
+    private final String approvalId;
+
+    ProveForApproval(String issuerUrl, String approvalId) {
+      this.issuerUrl = issuerUrl;
+      this.approvalId = approvalId;
+    }
+
+    @Override
+    public String invoke(File directory, VirtualChannel channel) {
+      return new LocalStepAgent().proveForApproval(directory.getAbsolutePath(), issuerUrl, approvalId);
     }
   }
 

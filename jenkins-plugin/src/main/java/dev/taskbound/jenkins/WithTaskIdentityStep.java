@@ -1,6 +1,8 @@
 package dev.taskbound.jenkins;
 
+import dev.taskbound.api.ApprovalView;
 import dev.taskbound.api.TaskOutcome;
+import dev.taskbound.client.ApprovalWait;
 import dev.taskbound.client.Backoff;
 import dev.taskbound.client.ConsoleMasker;
 import dev.taskbound.client.DownstreamToken;
@@ -252,6 +254,9 @@ public final class WithTaskIdentityStep extends Step {
     private OnExpiry onExpiry = OnExpiry.FAIL;
     /** Downstream audience → when its token is due for a refresh (epoch ms). */
     private HashMap<String, Long> downstreamRefreshAt = new HashMap<>();
+    /** The approval request the step waits for, until its task is issued (withdrawn if a restart ends the wait). */
+    private String approvalId;
+    private Secret approvalToken;
 
     private transient volatile ScheduledFuture<?> renewal;
     private transient volatile ScheduledFuture<?> lifetimeWarning;
@@ -297,11 +302,23 @@ public final class WithTaskIdentityStep extends Step {
         listener.getLogger().println("Taskbound: deleted " + swept.size() + " stale task directories in this workspace");
       }
       StepCredentials creds;
+      // Under a rule with approval: the console says who must approve and where; this (background) thread waits,
+      // long-polling; an abort interrupts it, which withdraws the request.
+      ApprovalWait approval =
+          new ApprovalWait(identity.client(), ApprovalWait.DEFAULT_POLL, a -> waiting(listener, identity.issuerUrl(), a), Clock.systemUTC());
       try {
-        creds = identity.begin(signer.attest(facts), agent, null, step.audiences, step.ttl, step.exchange);
+        creds = identity.begin(signer.attest(facts), agent, null, step.audiences, step.ttl, step.exchange, approval);
+      } catch (IssuerException e) {
+        agent.releaseQuietly(e);
+        throw approvalProblem(e);
       } catch (Exception | Error e) {
         agent.releaseQuietly(e);
         throw e;
+      } finally {
+        synchronized (this) {
+          approvalId = null;
+          approvalToken = null;
+        }
       }
       registry.begun(creds.written().directory(), creds.taskId(), identity.issuerUrl(), creds.controlToken());
       synchronized (this) {
@@ -350,6 +367,26 @@ public final class WithTaskIdentityStep extends Step {
         }
         throw e;
       }
+    }
+
+    /** Console line and remembered request (withdrawn after a restart) when the task waits for approvers. */
+    private void waiting(TaskListener listener, String url, ApprovalView a) {
+      synchronized (this) {
+        approvalId = a.approvalId();
+        approvalToken = Secret.fromString(a.requestToken());
+        issuerUrl = url;
+      }
+      listener.getLogger().println("Taskbound: " + ApprovalWait.waitingLine(a));
+    }
+
+    /** Denied, expired, withdrawn: the step fails with the issuer's reason, without a stack trace. */
+    private static Exception approvalProblem(IssuerException e) {
+      String type = e.problem() == null || e.problem().type() == null ? "" : e.problem().type();
+      if (type.endsWith("/approval-denied") || type.endsWith("/approval-expired") || type.endsWith("/approval-withdrawn")
+          || type.endsWith("/approval-pending")) {
+        return new AbortException("Taskbound: no task identity: " + e.getMessage());
+      }
+      return e;
     }
 
     private synchronized void noteDownstream(List<DownstreamToken> tokens) {
@@ -498,6 +535,25 @@ public final class WithTaskIdentityStep extends Step {
     @Override
     public void onResume() {
       super.onResume();
+      String pendingApproval;
+      Secret pendingToken;
+      synchronized (this) {
+        pendingApproval = approvalId;
+        pendingToken = approvalToken;
+        approvalId = null;
+        approvalToken = null;
+      }
+      if (pendingApproval != null && pendingToken != null) {
+        // The wait died with the controller and the step fails on resume: nobody will collect the task.
+        Timer.get().submit(() -> {
+          try {
+            identity().client().withdraw(pendingApproval, pendingToken.getPlainText());
+            log("Taskbound: approval request " + pendingApproval + " withdrawn: the controller restarted while the step waited");
+          } catch (RuntimeException e) {
+            LOGGER.log(Level.INFO, "Taskbound: could not withdraw approval request " + pendingApproval, e);
+          }
+        });
+      }
       String resumeOutcome;
       boolean running;
       synchronized (this) {
@@ -668,6 +724,10 @@ public final class WithTaskIdentityStep extends Step {
 
     @Override
     public @NonNull String getStatus() {
+      String waitingFor = approvalId;
+      if (taskId == null && waitingFor != null) {
+        return "waiting for approval of " + waitingFor + "; " + super.getStatus();
+      }
       return (taskId == null ? "beginning a task" : "task " + taskId + (ended ? " ended" : " active")) + "; " + super.getStatus();
     }
 
@@ -759,6 +819,11 @@ public final class WithTaskIdentityStep extends Step {
     @Override
     public void wipe(String directory) throws IOException, InterruptedException {
       files.wipe(directory);
+    }
+
+    @Override
+    public String proveForApproval(String directory, String issuerUrl, String approvalId) throws IOException, InterruptedException {
+      return files.proveForApproval(directory, issuerUrl, approvalId);
     }
 
     void releaseQuietly(Throwable failure) {

@@ -6,7 +6,7 @@ import java.time.Clock;
 import java.util.function.Supplier;
 
 /**
- * How {@code taskbound begin} and {@code run} wait for approvers: the URL on stderr, polling with back-off, and a
+ * How {@code taskbound begin} and {@code run} wait for approvers: the URL on stderr, long-polling the request, and a
  * Ctrl-C (or SIGTERM) while waiting withdraws the request before the JVM exits.
  */
 final class ApprovalConsole {
@@ -16,9 +16,7 @@ final class ApprovalConsole {
     return new ApprovalWait(
         client,
         ApprovalWait.DEFAULT_POLL,
-        a -> System.err.printf(
-            "taskbound: waiting for approval by %s (%d approver(s)) until %s: %s%n",
-            a.approvers(), a.minApprovers(), a.expiresAt(), a.url()),
+        a -> System.err.println("taskbound: " + ApprovalWait.waitingLine(a)),
         Clock.systemUTC());
   }
 

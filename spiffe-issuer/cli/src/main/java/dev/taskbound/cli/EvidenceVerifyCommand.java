@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code taskbound evidence verify BUNDLE}: checks a task's evidence bundle offline — checkpoint and statement
- * signatures, one inclusion proof per entry, and that every credential was revoked or expired by the task's end.
+ * signatures, one inclusion proof per entry, and that every credential was revoked or expired by the task's end. The
+ * bundle of an approval request that never became a task (denied, expired, withdrawn) verifies too and says so.
  */
 @Command(name = "verify", description = {
     "Verify a task's evidence bundle with only the log's public key.",
@@ -49,6 +50,16 @@ final class EvidenceVerifyCommand implements Callable<Integer> {
     } catch (LogKeyOptions.CannotCheck e) {
       err.println("taskbound: " + e.getMessage());
       return EvidenceCommand.CANNOT_CHECK;
+    }
+    if (result.approvalWithoutTask()) {
+      TaskStatement s = result.statement();
+      out.printf("evidence verifies: approval request for task %s, which was never issued%n", s.taskId());
+      approvals(out, s);
+      out.printf("  log:               %s, checkpoint size %d; %d entries (leaves %d..%d), each proven included%n",
+          result.checkpoint().origin(), result.checkpoint().size(), s.entries().size(),
+          s.entries().get(0).leafIndex(), s.entries().get(s.entries().size() - 1).leafIndex());
+      out.printf("  credentials:       none (no task began)%n");
+      return EvidenceCommand.VALID;
     }
     if (!result.valid()) {
       out.printf("evidence does NOT verify: %d failed check(s)%n", result.failures().size());

@@ -62,7 +62,7 @@ class ApprovalWaitProcessTest {
     await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(work.resolve("stderr.txt"))
         && CliProcess.stderr(work).contains("waiting for approval by release-managers"));
     String err = stderrUnchecked();
-    String id = err.substring(err.indexOf("/v1/admin/approvals/") + "/v1/admin/approvals/".length()).strip();
+    String id = err.substring(err.indexOf("/v1/admin/approvals/") + "/v1/admin/approvals/".length()).split("\\s")[0];
     return issuer.issuer().store().findApproval(id).orElseThrow();
   }
 
@@ -110,6 +110,20 @@ class ApprovalWaitProcessTest {
     assertThat(p.exitValue()).as(stderrUnchecked()).isEqualTo(TaskboundCli.EXIT_BEGIN_FAILED);
     assertThat(stderrUnchecked()).contains("approval denied by rita: change freeze");
     assertThat(issuer.issuer().store().findTask(request.taskId())).isEmpty();
+
+    // Offline, the request's bundle verifies and says that no task was issued, and why.
+    dev.taskbound.client.IssuerClient client = new dev.taskbound.client.IssuerClient(issuer.url());
+    Path bundle = Files.write(work.resolve("bundle.json"), client.evidenceBundle(request.taskId()));
+    Path key = Files.writeString(work.resolve("log.key"), client.evidenceKey() + "\n");
+    EvidenceCommandTest.Run verified =
+        EvidenceCommandTest.taskbound("evidence", "verify", bundle.toString(), "--issuer-key", key.toString());
+    assertThat(verified.exit()).as(verified.out() + verified.err()).isZero();
+    assertThat(verified.out())
+        .contains("evidence verifies: approval request for task " + request.taskId() + ", which was never issued")
+        .contains("approval:          requested by (no actor), for approval by release-managers (1 needed)")
+        .contains("approval:          denied by rita (vouched for by cli): change freeze")
+        .contains("credentials:       none (no task began)")
+        .doesNotContain("NOT verify");
   }
 
   @Test

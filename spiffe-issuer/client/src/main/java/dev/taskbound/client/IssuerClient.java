@@ -97,6 +97,19 @@ public final class IssuerClient {
     return send(base("/v1/approvals/" + approvalId, requestToken).GET().build(), ApprovalView.class);
   }
 
+  /**
+   * The approval request once it differs from pending-as-last-seen, long-polling ({@code ?wait=}): the issuer answers
+   * as soon as it changes, or after {@code wait} (it caps the wait at 25 s) with the request still pending.
+   */
+  public ApprovalView approval(String approvalId, String requestToken, Duration wait) {
+    HttpRequest request =
+        base("/v1/approvals/" + approvalId + "?wait=" + Math.max(1, wait.toSeconds()) + "s", requestToken)
+            .timeout(wait.plus(timeout))
+            .GET()
+            .build();
+    return send(request, ApprovalView.class);
+  }
+
   /** Withdraws an approval request (the step was aborted while waiting). */
   public ApprovalView withdraw(String approvalId, String requestToken) {
     return send(base("/v1/approvals/" + approvalId, requestToken).DELETE().build(), ApprovalView.class);
@@ -114,7 +127,17 @@ public final class IssuerClient {
    */
   public BeginTaskResponse begin(
       Attestation attestation, Map<String, Object> publicJwk, String proof, List<String> audiences, String ttl) {
-    return started(exchange(post("/v1/tasks", new BeginTaskRequest(attestation, publicJwk, proof, audiences, ttl), null))).taskOrRefuse();
+    return start(attestation, publicJwk, proof, audiences, ttl).taskOrRefuse();
+  }
+
+  /** {@link #start(Attestation, TaskKey, List, String)} for a key that lives elsewhere (see {@link #begin(Attestation, Map, String, List, String)}). */
+  public Started start(Attestation attestation, Map<String, Object> publicJwk, String proof, List<String> audiences, String ttl) {
+    return started(exchange(post("/v1/tasks", new BeginTaskRequest(attestation, publicJwk, proof, audiences, ttl), null)));
+  }
+
+  /** The task of an approved request, with a proof made where its key lives ({@link TaskKey#proofForApproval}). */
+  public BeginTaskResponse collect(String approvalId, String requestToken, String proof) {
+    return send(post("/v1/approvals/" + approvalId + "/task", new CollectTaskRequest(proof), requestToken), BeginTaskResponse.class);
   }
 
   public RenewTaskResponse renew(String taskId, String controlToken) {

@@ -79,6 +79,16 @@ public final class LocalStepAgent implements StepAgent {
     CredentialDirectory.at(Path.of(directory)).wipe();
   }
 
+  @Override
+  public String proveForApproval(String directory, String issuerUrl, String approvalId) {
+    Path key = CredentialDirectory.at(Path.of(directory)).file(CredentialDirectory.SVID_KEY);
+    try {
+      return TaskKey.proofForApprovalFromPem(Files.readString(key), issuerUrl, approvalId, clock.instant());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the task key in " + directory, e);
+    }
+  }
+
   /**
    * Deletes the task directories {@link #createKey} left under {@code root} (a step whose agent died, a build that
    * was killed), down to {@code maxDepth} levels, except those in {@code keep} (tasks still running). Only

@@ -20,4 +20,12 @@ public interface StepAgent {
 
   /** Deletes {@code directory} and everything in it; safe to repeat. */
   void wipe(String directory) throws IOException, InterruptedException;
+
+  /**
+   * Signs, with the key {@link #createKey} left in {@code directory}, the proof that collects the task of approved
+   * request {@code approvalId} ({@link TaskKey#proofForApproval}).
+   */
+  default String proveForApproval(String directory, String issuerUrl, String approvalId) throws IOException, InterruptedException {
+    throw new UnsupportedOperationException("this step agent cannot collect an approved task");
+  }
 }

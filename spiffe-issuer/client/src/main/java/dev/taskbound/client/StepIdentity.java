@@ -49,6 +49,11 @@ public final class StepIdentity {
     return client.issuerUrl();
   }
 
+  /** The client this identity calls the issuer with (approval waits, withdrawals). */
+  public IssuerClient client() {
+    return client;
+  }
+
   /**
    * Begins the step's task.
    *
@@ -59,14 +64,30 @@ public final class StepIdentity {
   public StepCredentials begin(
       Attestation attestation, StepAgent agent, String parent, List<String> audiences, String ttl, List<String> exchange)
       throws IOException, InterruptedException {
+    return begin(attestation, agent, parent, audiences, ttl, exchange, null);
+  }
+
+  /**
+   * As {@link #begin(Attestation, StepAgent, String, List, String, List)}, waiting through {@code approval} when
+   * policy asks for approvers (null: such a begin is refused); the collecting proof is signed on the agent
+   * ({@link StepAgent#proveForApproval}). Interrupting the wait withdraws the request.
+   */
+  public StepCredentials begin(
+      Attestation attestation, StepAgent agent, String parent, List<String> audiences, String ttl, List<String> exchange,
+      ApprovalWait approval)
+      throws IOException, InterruptedException {
     Objects.requireNonNull(attestation, "attestation");
     List<String> downstreamAudiences = exchange == null ? List.of() : List.copyOf(exchange);
     List<String> jwtAudiences = DownstreamExchange.jwtAudiences(audiences, downstreamAudiences, client.issuerUrl());
     KeyOffer offer = agent.createKey(parent, client.issuerUrl(), TaskKey.attestationDigest(attestation.token()));
     BeginTaskResponse begun;
     try {
-      begun = client.begin(attestation, offer.publicJwk(), offer.proof(), jwtAudiences, ttl);
-    } catch (RuntimeException e) {
+      begun = approval == null
+          ? client.begin(attestation, offer.publicJwk(), offer.proof(), jwtAudiences, ttl)
+          : approval.begin(
+              attestation, offer.publicJwk(), offer.proof(), jwtAudiences, ttl,
+              id -> agent.proveForApproval(offer.directory(), client.issuerUrl(), id));
+    } catch (IOException | RuntimeException e) {
       wipeQuietly(agent, offer.directory(), e);
       throw e;
     }

@@ -90,7 +90,27 @@ public final class TaskKey {
     return proof(issuerUrl, ProofOfPossession.CLAIM_APPROVAL_ID, approvalId, now);
   }
 
+  /**
+   * The proof that collects an approved request's task, signed by a key read back from its PKCS#8 PEM (where the key
+   * was generated and written: a Jenkins agent's {@code svid_key.pem}).
+   */
+  public static String proofForApprovalFromPem(String pkcs8Pem, String issuerUrl, String approvalId, Instant now) {
+    ECPrivateKey key;
+    try {
+      String body = pkcs8Pem.replaceAll("-----(BEGIN|END) PRIVATE KEY-----", "").replaceAll("\\s", "");
+      key = (ECPrivateKey) java.security.KeyFactory.getInstance("EC")
+          .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(Base64.getDecoder().decode(body)));
+    } catch (GeneralSecurityException | IllegalArgumentException | ClassCastException e) {
+      throw new IllegalArgumentException("the task key file does not hold an EC private key");
+    }
+    return sign(key, issuerUrl, ProofOfPossession.CLAIM_APPROVAL_ID, approvalId, now);
+  }
+
   private String proof(String issuerUrl, String claim, String value, Instant now) {
+    return sign(privateKey, issuerUrl, claim, value, now);
+  }
+
+  private static String sign(ECPrivateKey privateKey, String issuerUrl, String claim, String value, Instant now) {
     JWTClaimsSet claims =
         new JWTClaimsSet.Builder()
             .audience(issuerUrl)

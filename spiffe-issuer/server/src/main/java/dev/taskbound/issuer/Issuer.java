@@ -52,6 +52,7 @@ import dev.taskbound.issuer.policy.CelPolicyEngine;
 import dev.taskbound.issuer.policy.DevPolicy;
 import dev.taskbound.issuer.policy.PolicyEngine;
 import dev.taskbound.issuer.policy.PolicyWatcher;
+import dev.taskbound.issuer.signals.ApprovalWebhook;
 import dev.taskbound.issuer.signals.ExceptionSignals;
 import dev.taskbound.issuer.signals.PushDelivery;
 import dev.taskbound.issuer.signals.SetSigner;
@@ -93,6 +94,7 @@ public final class Issuer implements AutoCloseable {
   private static final Duration POLICY_POLL = Duration.ofSeconds(5);
   private static final Duration PENDING_EVIDENCE_TICK = Duration.ofSeconds(5);
   private static final Duration MAX_REAP_TICK = Duration.ofSeconds(15);
+  private static final Duration APPROVAL_WATCH_POLL = Duration.ofSeconds(1);
   private static final int REAP_BATCH = 100;
   /** How soon revocations made on another replica reach this one's in-memory state. */
   private static final Duration REVOCATION_REFRESH = Duration.ofSeconds(5);
@@ -259,6 +261,14 @@ public final class Issuer implements AutoCloseable {
       every(scheduler, ROTATION_TICK, "key rotation", keyRotation);
       every(scheduler, REVOCATION_REFRESH, "revocation refresh", () -> tokenService.revocations().refresh());
       every(scheduler, PENDING_EVIDENCE_TICK, "pending end evidence", () -> tasks.logPendingEnds(100));
+      // Long-polling callers hear of changes other replicas and operator commands make within a second.
+      every(scheduler, APPROVAL_WATCH_POLL, "approval watch", tasks.approvals().watch()::pollStore);
+      if (cfg.operations().approvalWebhook() != null) {
+        ApprovalWebhook webhook =
+            new ApprovalWebhook(cfg.operations().approvalWebhook(), env.apply(cfg.operations().approvalWebhook().secretEnv()), clock);
+        resources.push(webhook);
+        tasks.approvals().addListener(webhook);
+      }
       every(scheduler, PENDING_EVIDENCE_TICK, "approval expiry and pending approval evidence", () -> {
         tasks.approvals().expireOverdue(100);
         tasks.approvals().logPendingEvidence(100);

@@ -195,6 +195,10 @@ public final class AdminApi {
     out.put("subject", operator.subject());
     ArrayNode roles = out.putArray("roles");
     operator.roles().stream().map(Role::wire).sorted().forEach(roles::add);
+    if (operator.groups() != null) {
+      ArrayNode groups = out.putArray("groups");
+      operator.groups().stream().sorted().forEach(groups::add);
+    }
     return out;
   }
 
@@ -292,7 +296,8 @@ public final class AdminApi {
     if (!operator.may(Role.APPROVER)) {
       throw new TaskException(ProblemType.FORBIDDEN, "approving or denying needs the approver role");
     }
-    ApprovalRequests.Approver approver = new ApprovalRequests.Approver(operator.issuer(), operator.subject());
+    // Their IdP token's groups must include the rule's approvers (dev mode's login is trusted as named).
+    ApprovalRequests.Approver approver = new ApprovalRequests.Approver(operator.issuer(), operator.subject(), operator.groups());
     if (approve) {
       return approvalJson(tasks.approvals().approve(approvalId, approver));
     }

@@ -117,7 +117,19 @@ public final class AdminAuthenticator {
     if (roles.isEmpty()) {
       throw new TaskException(ProblemType.FORBIDDEN, "no role: the " + what + "'s " + oidc.rolesClaim() + " claim maps to none");
     }
-    return new Operator(oidc.issuer(), name, roles);
+    return new Operator(oidc.issuer(), name, roles, groups(claims.get(oidc.groupsClaim())));
+  }
+
+  /** The claim's string values as they are: approval rules name groups by these. */
+  private static Set<String> groups(Object claim) {
+    Collection<?> values = claim instanceof Collection<?> c ? c : claim == null ? List.of() : List.of(claim);
+    Set<String> groups = new java.util.HashSet<>();
+    for (Object v : values) {
+      if (v instanceof String s && !s.isBlank()) {
+        groups.add(s);
+      }
+    }
+    return groups;
   }
 
   private Set<Role> roles(Object claim) {

@@ -110,7 +110,8 @@ public final class AdminCertificates {
           "no role: neither the client certificate's subject (" + subject.getName(X500Principal.RFC2253)
               + ") nor its URI SANs are mapped in admin.mtls.roles");
     }
-    return new Operator("x509:" + leaf.getIssuerX500Principal().getName(X500Principal.RFC2253), name, roles);
+    // A certificate names no groups: its holder approves no request whose rule names a group (use an IdP token).
+    return new Operator("x509:" + leaf.getIssuerX500Principal().getName(X500Principal.RFC2253), name, roles, Set.of());
   }
 
   private static boolean forClientAuth(X509Certificate leaf) {

@@ -232,33 +232,42 @@ public final class ConfigLoader {
 
   private static OperationsConfig operations(Node metrics, Node admin, Node log) {
     metrics.only("bearer_token_env");
-    admin.only("oidc", "mtls");
+    admin.only("oidc", "mtls", "approval_webhook");
     log.only("format");
     OperationsConfig.AdminOidc oidc = null;
     OperationsConfig.AdminMtls mtls = null;
     Node o = admin.child("oidc");
     try {
       if (o != null) {
-        o.only("issuer", "audience", "algorithms", "subject_claim", "roles_claim", "roles", "login");
+        o.only("issuer", "audience", "algorithms", "subject_claim", "roles_claim", "roles", "login", "groups_claim");
         List<String> algorithms = o.texts("algorithms");
         if (algorithms != null) {
           dev.taskbound.issuer.attest.JwtRules.parseAlgorithms(algorithms);
         }
         oidc = new OperationsConfig.AdminOidc(
             o.text("issuer", null), o.text("audience", null), algorithms, o.text("subject_claim", null),
-            o.text("roles_claim", null), o.strings("roles"), login(o.child("login")));
+            o.text("roles_claim", null), o.strings("roles"), login(o.child("login")), o.text("groups_claim", null));
       }
       Node m = admin.child("mtls");
       if (m != null) {
         m.only("ca_file", "roles");
         mtls = new OperationsConfig.AdminMtls(m.path("ca_file", true), m.strings("roles"));
       }
+      OperationsConfig.ApprovalWebhook webhook = null;
+      Node w = admin.child("approval_webhook");
+      if (w != null) {
+        w.only("url", "secret_env", "max_attempts", "initial_backoff");
+        webhook = new OperationsConfig.ApprovalWebhook(
+            w.text("url", null), w.text("secret_env", null), w.has("max_attempts") ? w.integer("max_attempts") : 0,
+            w.duration("initial_backoff", null));
+      }
       String format = log.text("format", "text");
       if (!format.equals("text") && !format.equals("json")) {
         throw new ConfigException("log.format must be text or json: " + format);
       }
       return new OperationsConfig(
-          metrics.text("bearer_token_env", null), oidc, mtls, OperationsConfig.LogFormat.valueOf(format.toUpperCase(java.util.Locale.ROOT)));
+          metrics.text("bearer_token_env", null), oidc, mtls, OperationsConfig.LogFormat.valueOf(format.toUpperCase(java.util.Locale.ROOT)),
+          webhook);
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage(), e);
     }

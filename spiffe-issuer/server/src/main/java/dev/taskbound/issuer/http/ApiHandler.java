@@ -9,18 +9,22 @@ import dev.taskbound.api.CollectTaskRequest;
 import dev.taskbound.api.EndTaskRequest;
 import dev.taskbound.api.Problem;
 import dev.taskbound.api.ProblemType;
+import dev.taskbound.issuer.config.HumanDuration;
 import dev.taskbound.issuer.logging.TaskLogFields;
 import dev.taskbound.issuer.store.StoreException;
+import dev.taskbound.issuer.task.ApprovalRequests;
 import dev.taskbound.issuer.task.TaskException;
 import dev.taskbound.issuer.task.TaskLifecycle;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -101,21 +105,72 @@ public final class ApiHandler extends Handler.Abstract {
     String method = request.getMethod();
     Reply reply;
     try {
-      reply = route(method, path, request);
-    } catch (TaskException e) {
-      reply = problem(e.type(), e.getMessage(), path);
-    } catch (StoreException e) {
-      if (e.unavailable()) {
-        LOG.warn("store unavailable on {} {}: {}", method, path, e.getMessage());
-        reply = problem(ProblemType.STORE_UNAVAILABLE, "the issuer cannot reach its database; retry later", path);
-      } else {
-        LOG.error("store error on {} {}", method, path, e);
-        reply = problem(ProblemType.INTERNAL, "unexpected error; see the issuer log", path);
+      CompletableFuture<Reply> later = longPoll(method, path, request);
+      if (later != null) {
+        // Answered when the approval request changes: no thread waits meanwhile.
+        later.whenComplete((r, failure) -> send(response, callback, path, failure == null ? r : replyFor(failure, method, path)));
+        return true;
       }
+      reply = route(method, path, request);
     } catch (RuntimeException e) {
-      LOG.error("unexpected error on {} {}", method, path, e);
-      reply = problem(ProblemType.INTERNAL, "unexpected error; see the issuer log", path);
+      reply = replyFor(e, method, path);
     }
+    send(response, callback, path, reply);
+    return true;
+  }
+
+  /** The problem for a failure while serving {@code method path}. */
+  private Reply replyFor(Throwable failure, String method, String path) {
+    Throwable e = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    if (e instanceof TaskException t) {
+      return problem(t.type(), t.getMessage(), path);
+    }
+    if (e instanceof StoreException s) {
+      if (s.unavailable()) {
+        LOG.warn("store unavailable on {} {}: {}", method, path, s.getMessage());
+        return problem(ProblemType.STORE_UNAVAILABLE, "the issuer cannot reach its database; retry later", path);
+      }
+      LOG.error("store error on {} {}", method, path, s);
+      return problem(ProblemType.INTERNAL, "unexpected error; see the issuer log", path);
+    }
+    LOG.error("unexpected error on {} {}", method, path, e);
+    return problem(ProblemType.INTERNAL, "unexpected error; see the issuer log", path);
+  }
+
+  /**
+   * {@code GET /v1/approvals/{id}?wait=30s}: the request once it changes (or the wait, capped, is over); null for
+   * every other request.
+   */
+  private CompletableFuture<Reply> longPoll(String method, String path, Request request) {
+    if (!"GET".equals(method) || request.getHttpURI().getQuery() == null) {
+      return null;
+    }
+    Matcher approval = APPROVAL_PATH.matcher(path);
+    if (!approval.matches() || approval.group(2) != null) {
+      return null;
+    }
+    String wait = Request.extractQueryParameters(request).getValue("wait");
+    if (wait == null) {
+      return null;
+    }
+    return tasks.approvals()
+        .viewWhenChanged(approval.group(1), bearer(request), waitOf(wait), request.getComponents().getExecutor())
+        .thenApply(view -> Reply.json(200, write(view)));
+  }
+
+  /** {@code 30s}, {@code 30} (seconds) or ISO-8601; capped by the approvals themselves. */
+  static Duration waitOf(String text) {
+    String t = text.trim();
+    Duration d;
+    try {
+      d = t.matches("\\d{1,6}") ? Duration.ofSeconds(Long.parseLong(t)) : HumanDuration.parse(t);
+    } catch (IllegalArgumentException e) {
+      throw new TaskException(ProblemType.MALFORMED_REQUEST, "wait must be a duration such as 30s, at most " + ApprovalRequests.MAX_WAIT.toSeconds() + "s");
+    }
+    return d;
+  }
+
+  private void send(Response response, Callback callback, String path, Reply reply) {
     response.setStatus(reply.status());
     // Binary bodies (a DER CRL) have no charset; naming one would be wrong.
     boolean text = reply.contentType().startsWith("text/") || reply.contentType().contains("json");
@@ -134,7 +189,6 @@ public final class ApiHandler extends Handler.Abstract {
       response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"taskbound\"");
     }
     response.write(true, ByteBuffer.wrap(reply.body()), callback);
-    return true;
   }
 
   private Reply route(String method, String path, Request request) {

@@ -31,6 +31,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,13 +54,36 @@ public final class ApprovalRequests {
   /** Who vouches for an approver named by an operator command ({@code --as}): the command line itself. */
   public static final String CLI_ISSUER = "cli";
 
-  /** Who approves or denies: the IdP that vouched for them ({@code cli} for an operator command) and their name. */
-  public record Approver(String issuer, String name) {
+  /** The longest wait a long-polling caller gets ({@code ?wait=}): under common proxies' and Jetty's 30 s idle timeouts. */
+  public static final java.time.Duration MAX_WAIT = java.time.Duration.ofSeconds(25);
+
+  /**
+   * Who approves or denies: the IdP that vouched for them ({@code cli} for an operator command) and their name.
+   *
+   * @param groups the groups their IdP token names them a member of; null when they are trusted as named (an operator
+   *     command on the data directory, dev mode's login): then group membership is not checked
+   */
+  public record Approver(String issuer, String name, Set<String> groups) {
     public Approver {
       if (issuer == null || issuer.isBlank() || name == null || name.isBlank() || name.length() > 256) {
         throw new TaskException(ProblemType.MALFORMED_REQUEST, "an approver needs an issuer and a name (at most 256 characters)");
       }
+      groups = groups == null ? null : Set.copyOf(groups);
     }
+
+    /** An approver trusted as named, without a group check (operator commands). */
+    public Approver(String issuer, String name) {
+      this(issuer, name, null);
+    }
+  }
+
+  /** Told after a request or a change to one is committed (notifications, waiting callers). */
+  public interface Listener {
+    /** A new request waits for approvers; {@code url} is where they act on it. */
+    default void requested(ApprovalRecord request, String url) {}
+
+    /** The request changed (approved by one more, decided, expired, withdrawn, collected). */
+    default void changed(String approvalId) {}
   }
 
   private final TaskLifecycle tasks;
@@ -67,6 +93,8 @@ public final class ApprovalRequests {
   private final String issuerUrl;
   private final Clock clock;
   private final SecureRandom random = new SecureRandom();
+  private final ApprovalWatch watch;
+  private final List<Listener> listeners = new CopyOnWriteArrayList<>();
 
   ApprovalRequests(
       TaskLifecycle tasks, Store store, TaskEvidence evidence, ProofOfPossessionVerifier proofs, String issuerUrl,
@@ -77,6 +105,23 @@ public final class ApprovalRequests {
     this.proofs = proofs;
     this.issuerUrl = issuerUrl;
     this.clock = clock;
+    this.watch = new ApprovalWatch(store);
+    listeners.add(new Listener() {
+      @Override
+      public void changed(String approvalId) {
+        watch.changed(approvalId);
+      }
+    });
+  }
+
+  /** Adds a listener told of new requests and of changes this replica commits. */
+  public void addListener(Listener listener) {
+    listeners.add(listener);
+  }
+
+  /** The long-polling callers; the running issuer polls the store for them ({@link ApprovalWatch#pollStore}). */
+  public ApprovalWatch watch() {
+    return watch;
   }
 
   // ---- the caller ------------------------------------------------------------------------------------------
@@ -112,12 +157,38 @@ public final class ApprovalRequests {
       throw new TaskException(ProblemType.ATTESTATION_FAILED, "the attestation is unknown, expired or was already used");
     }
     LOG.info("approval requested: id={} task_id={} rule={} approvers={} expires_at={}", approvalId, plan.taskId(), plan.rule(), gate.group(), expiresAt);
+    for (Listener l : listeners) {
+      try {
+        l.requested(record, url(approvalId));
+      } catch (RuntimeException e) {
+        LOG.warn("approval request {}: a listener failed: {}", approvalId, e.toString());
+      }
+    }
     return view(record, requestToken);
   }
 
   /** The request as its caller sees it (request token required). */
   public ApprovalView view(String approvalId, String requestToken) {
     return view(authorize(approvalId, requestToken), null);
+  }
+
+  /**
+   * The request as its caller sees it once it differs from what the caller saw ({@code GET …?wait=}): at once when it
+   * is no longer pending; otherwise when it changes (approved, denied, withdrawn, one more approval), when it expires,
+   * or after {@code wait} (at most {@link #MAX_WAIT}), whichever is first. The answer is computed on {@code executor}.
+   */
+  public CompletableFuture<ApprovalView> viewWhenChanged(String approvalId, String requestToken, java.time.Duration wait, Executor executor) {
+    ApprovalRecord a = authorize(approvalId, requestToken);
+    if (a.state() != ApprovalState.PENDING || wait.isZero() || wait.isNegative()) {
+      return CompletableFuture.completedFuture(view(a, null));
+    }
+    java.time.Duration capped = wait.compareTo(MAX_WAIT) > 0 ? MAX_WAIT : wait;
+    // Wake just after the expiry too, so the caller hears "expired" as it happens rather than at its next poll.
+    java.time.Duration untilExpiry = java.time.Duration.between(clock.instant(), a.expiresAt()).plusMillis(50);
+    if (untilExpiry.compareTo(capped) < 0) {
+      capped = untilExpiry.isNegative() ? java.time.Duration.ZERO : untilExpiry;
+    }
+    return watch.next(a, capped).thenApplyAsync(v -> view(approvalId, requestToken), executor);
   }
 
   /** The caller gives up waiting (its step was aborted): the request is withdrawn, no task will be issued. */
@@ -153,10 +224,13 @@ public final class ApprovalRequests {
         new TaskLifecycle.TaskPlan(
             a.taskId(), a.attestor(), a.context(), a.attestationSha256(), SpiffeId.parse(a.spiffeId()), a.policyRule(),
             a.policyVersion(), a.ttlCap(), a.downstreamAudiences(), a.maxExchanges(), key, a.audiences(), a.requestedTtl());
-    return tasks.issue(
-        plan,
-        (task, records, grant, now, logged) -> store.insertApprovedTask(approvalId, task, records, grant, now, logged),
-        () -> notOpen(reread(approvalId)));
+    BeginTaskResponse issued =
+        tasks.issue(
+            plan,
+            (task, records, grant, now, logged) -> store.insertApprovedTask(approvalId, task, records, grant, now, logged),
+            () -> notOpen(reread(approvalId)));
+    changed(approvalId);
+    return issued;
   }
 
   // ---- approvers -------------------------------------------------------------------------------------------
@@ -164,6 +238,7 @@ public final class ApprovalRequests {
   /** One approver's approval; the request is approved once enough distinct approvers (never the requester) did. */
   public ApprovalRecord approve(String approvalId, Approver approver) {
     ApprovalRecord a = find(approvalId);
+    requireMember(a, approver);
     if (a.requester() != null && a.requester().toLowerCase(Locale.ROOT).equals(approver.name().toLowerCase(Locale.ROOT))) {
       throw new TaskException(ProblemType.FORBIDDEN, approver.name() + " asked for this task and cannot approve it; another member of " + a.approvers() + " must");
     }
@@ -185,6 +260,7 @@ public final class ApprovalRequests {
     if (done.isEmpty()) {
       throw notOpen(after);
     }
+    changed(approvalId);
     LOG.info("approval granted: id={} by={} state={}", approvalId, approver.name(), after.state().name().toLowerCase(Locale.ROOT));
     return after;
   }
@@ -194,6 +270,7 @@ public final class ApprovalRequests {
       throw new TaskException(ProblemType.MALFORMED_REQUEST, "reason is required (at most " + MAX_REASON + " characters)");
     }
     ApprovalRecord a = find(approvalId);
+    requireMember(a, approver);
     if (a.state() != ApprovalState.PENDING) {
       throw notOpen(a);
     }
@@ -289,6 +366,28 @@ public final class ApprovalRequests {
       store.closeApproval(a.approvalId(), to, by, reason, clock.instant(), write(a.approvalId(), event));
     } catch (StoreException | EvidenceException e) {
       throw new TaskException(ProblemType.EVIDENCE_UNAVAILABLE, "the change could not be recorded with its evidence; retry", e);
+    }
+    changed(a.approvalId());
+  }
+
+  private void changed(String approvalId) {
+    for (Listener l : listeners) {
+      try {
+        l.changed(approvalId);
+      } catch (RuntimeException e) {
+        LOG.warn("approval request {}: a listener failed: {}", approvalId, e.toString());
+      }
+    }
+  }
+
+  /**
+   * Approvers named by an IdP token act only on requests for a group the token says they belong to; those trusted as
+   * named (operator commands) are recorded as named.
+   */
+  private static void requireMember(ApprovalRecord a, Approver approver) {
+    if (approver.groups() != null && !approver.groups().contains(a.approvers())) {
+      throw new TaskException(
+          ProblemType.FORBIDDEN, approver.name() + " is not a member of " + a.approvers() + ", whose approval " + a.approvalId() + " needs");
     }
   }
 

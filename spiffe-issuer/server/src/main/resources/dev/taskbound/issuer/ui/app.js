@@ -1,5 +1,6 @@
-// The operators' dashboard: live tasks, a task's timeline with its evidence verified here, residual exposure per
-// credential, the policy in force, and "end task". Talks only to /v1/admin/ and /evidence/ on this origin; the
+// The operators' dashboard: pending approval requests (approve / deny with a reason, for approvers), live tasks, a
+// task's timeline with its evidence verified here, residual exposure per credential, the policy in force, and "end
+// task". Talks only to /v1/admin/ and /evidence/ on this origin; the
 // session token lives in sessionStorage (this tab), never in a cookie or the URL.
 "use strict";
 (() => {
@@ -8,6 +9,8 @@
   const CLIENT_NONCE = "taskbound.login.client_nonce";
   let current = null;
   let poll = null;
+  let approver = false;
+  let shownApprovals = "";
 
   async function api(path, options = {}) {
     const headers = { Authorization: "Bearer " + sessionStorage.getItem(TOKEN) };
@@ -79,6 +82,8 @@
     const who = await api("/v1/admin/whoami");
     $("who").textContent = who.subject + " (" + who.roles.join(", ") + ")";
     $("end-form").hidden = !who.roles.includes("operator");
+    approver = who.roles.includes("approver");
+    $("approvals").hidden = !approver;
     const policy = await api("/v1/admin/policy");
     $("policy").textContent = "policy: " + policy.source + " " + policy.version + " [" + policy.rules.join(", ") + "]";
   }
@@ -104,12 +109,65 @@
     TaskboundChart.draw($("chart"), exposure.tasks);
   }
 
+  // Rows are rebuilt only when the pending set changes, so a reason being typed survives the 2 s refresh.
+  async function approvals(force) {
+    if (!approver) return;
+    const { approvals: pending } = await api("/v1/admin/approvals?state=pending");
+    const key = pending.map((a) => a.approval_id + ":" + a.approved_by.length).join(",");
+    if (!force && key === shownApprovals) return;
+    shownApprovals = key;
+    const body = $("pending-approvals");
+    body.replaceChildren();
+    for (const a of pending) {
+      const row = document.createElement("tr");
+      row.className = "approval";
+      row.dataset.approvalId = a.approval_id;
+      cell(row, a.approval_id);
+      cell(row, a.approvers + (a.min_approvers > 1 ? " (" + a.min_approvers + " needed)" : ""));
+      cell(row, a.requester || "");
+      cell(row, a.policy_rule);
+      cell(row, a.spiffe_id);
+      cell(row, a.approved_by.join(", "));
+      cell(row, a.expires_at);
+      const actions = cell(row, "");
+      const approve = document.createElement("button");
+      approve.type = "button";
+      approve.className = "approve";
+      approve.textContent = "Approve";
+      approve.addEventListener("click", () => decide(a.approval_id, "approve", {}));
+      const reason = document.createElement("input");
+      reason.className = "deny-reason";
+      reason.placeholder = "reason to deny";
+      reason.maxLength = 1024;
+      const deny = document.createElement("button");
+      deny.type = "button";
+      deny.className = "deny";
+      deny.textContent = "Deny";
+      deny.addEventListener("click", () => decide(a.approval_id, "deny", { reason: reason.value }));
+      actions.append(approve, " ", reason, " ", deny);
+      body.appendChild(row);
+    }
+    $("no-approvals").hidden = pending.length > 0;
+  }
+
+  // The issuer decides: it refuses the requester's own request, non-members of the group and a deny without reason.
+  async function decide(approvalId, action, body) {
+    $("approval-error").textContent = "";
+    try {
+      await api("/v1/admin/approvals/" + approvalId + "/" + action, { method: "POST", body: JSON.stringify(body) });
+    } catch (e) {
+      $("approval-error").textContent = approvalId + ": " + e.message;
+    }
+    await approvals(true);
+  }
+
   function describe(e) {
     const parts = [new Date(e.time * 1000).toISOString(), e.type];
     if (e.kind) parts.push(e.kind, e.credential_id);
     if (e.audience) parts.push("aud " + e.audience);
     if (e.outcome) parts.push(e.outcome);
     if (e.operator) parts.push("by " + e.operator + " (" + e.role + "): " + e.reason);
+    if (e.approver) parts.push("by " + e.approver + (e.reason ? ": " + e.reason : ""));
     if (e.residual_exposure_seconds != null) parts.push("residual " + e.residual_exposure_seconds + " s");
     return parts.join(" · ");
   }
@@ -171,7 +229,7 @@
       $("end-error").textContent = e.message;
     }
   });
-  $("back").addEventListener("click", () => { current = null; show("live"); live(); });
+  $("back").addEventListener("click", () => { current = null; show("live"); live(); approvals(true).catch(() => {}); });
 
   async function start() {
     await login();
@@ -183,8 +241,13 @@
     try {
       await header();
       show("live");
-      await live();
-      poll = setInterval(() => { if (current === null) live().catch(() => {}); }, 2000);
+      await Promise.all([live(), approvals(true)]);
+      poll = setInterval(() => {
+        if (current === null) {
+          live().catch(() => {});
+          approvals(false).catch(() => {});
+        }
+      }, 2000);
     } catch (e) {
       $("login-error").textContent = e.message;
     }

@@ -114,8 +114,9 @@ class ApprovalGatesTest {
     return new Attestation("github", github.mint(issuer.url(), c -> c.claim("environment", environment).claim("run_id", runId)));
   }
 
+  /** An approver in both rules' groups (the token's groups claim names both the role and the memberships). */
   static String approver(String email) throws Exception {
-    return idp.token(email, List.of("rm"));
+    return idp.token(email, List.of("rm", "release-managers", "security"));
   }
 
   static HttpResponse<String> send(String method, String path, String token, String json) throws Exception {
@@ -161,6 +162,7 @@ class ApprovalGatesTest {
   static List<String> loggedTypesOfRequestWithoutTask(String taskId) throws Exception {
     VerificationResult verified = EvidenceVerifier.verify(client.evidenceBundle(taskId), NoteKey.parse(client.evidenceKey().trim()));
     assertThat(verified.failures()).extracting(VerificationResult.Failure::check).containsExactly(VerificationResult.Check.TASK_NOT_ENDED);
+    assertThat(verified.approvalWithoutTask()).isTrue();
     return verified.statement().entries().stream().map(LoggedEvent::type).toList();
   }
 
@@ -239,6 +241,23 @@ class ApprovalGatesTest {
     assertThat(problemType(send("POST", "/v1/admin/approvals/" + id + "/approve", viewer, "{}"), 403)).isEqualTo("forbidden");
     assertThat(problemType(send("POST", "/v1/admin/approvals/" + id + "/approve", null, "{}"), 401)).isEqualTo("not-authenticated");
     assertThat(json(send("GET", "/v1/admin/approvals/" + id, viewer, null), 200).get("state").asText()).isEqualTo("pending");
+  }
+
+  @Test
+  void approversOutsideTheRulesGroupCanNeitherApproveNorDeny() throws Exception {
+    String id = requestApproval("prod", TaskKey.generate()).approval().approvalId();
+    String securityOnly = idp.token("sid@example.com", List.of("rm", "security"));
+    HttpResponse<String> refused = send("POST", "/v1/admin/approvals/" + id + "/approve", securityOnly, "{}");
+    assertThat(problemType(refused, 403)).isEqualTo("forbidden");
+    assertThat(refused.body()).contains("sid@example.com is not a member of release-managers");
+    assertThat(problemType(send("POST", "/v1/admin/approvals/" + id + "/deny", securityOnly, "{\"reason\":\"no\"}"), 403))
+        .isEqualTo("forbidden");
+    assertThat(issuer.store().findApproval(id).orElseThrow().state()).isEqualTo(ApprovalState.PENDING);
+    assertThat(issuer.store().findApproval(id).orElseThrow().approvedBy()).isEmpty();
+    assertThat(json(send("GET", "/v1/admin/whoami", securityOnly, null), 200).get("groups").toString())
+        .isEqualTo("[\"rm\",\"security\"]");
+    // A member may.
+    assertThat(approve(id, "rita@example.com").get("state").asText()).isEqualTo("approved");
   }
 
   @Test

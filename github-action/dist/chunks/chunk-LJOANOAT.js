@@ -66,6 +66,28 @@ var IssuerClient = class {
   begin(request) {
     return this.json("begin the task", "POST", "/v1/tasks", null, request);
   }
+  /** Begins a task, or learns that policy wants approvers first (202 with an approval request). */
+  async start(request) {
+    const response = await this.send("begin the task", "POST", "/v1/tasks", null, request);
+    const body = await response.json();
+    return response.status === 202 ? { approval: body } : { task: body };
+  }
+  /**
+   * The approval request, long-polled: the issuer answers as soon as it changes, or after `waitSeconds` (it caps
+   * the wait at 25 s) with the request still pending.
+   */
+  approval(approvalId, requestToken, waitSeconds, signal) {
+    const path = `/v1/approvals/${encodeURIComponent(approvalId)}?wait=${Math.max(1, Math.floor(waitSeconds))}s`;
+    return this.json("check the approval request", "GET", path, requestToken, void 0, waitSeconds * 1e3, signal);
+  }
+  /** Withdraws an approval request (the job was cancelled while it waited). */
+  withdraw(approvalId, requestToken) {
+    return this.json("withdraw the approval request", "DELETE", `/v1/approvals/${encodeURIComponent(approvalId)}`, requestToken);
+  }
+  /** The task of an approved request, for a fresh proof by the key given with the begin. */
+  collect(approvalId, requestToken, proof) {
+    return this.json("collect the approved task", "POST", `/v1/approvals/${encodeURIComponent(approvalId)}/task`, requestToken, { proof });
+  }
   renew(taskId, controlToken) {
     return this.json("renew the task", "POST", `/v1/tasks/${encodeURIComponent(taskId)}/renew`, controlToken);
   }
@@ -120,11 +142,11 @@ var IssuerClient = class {
     const response = await this.send("download the evidence key", "GET", "/evidence/key");
     return (await response.text()).trim();
   }
-  async json(what, method, path, bearer, body) {
-    const response = await this.send(what, method, path, bearer, body);
+  async json(what, method, path, bearer, body, extraMs = 0, signal) {
+    const response = await this.send(what, method, path, bearer, body, extraMs, signal);
     return await response.json();
   }
-  async send(what, method, path, bearer = null, body) {
+  async send(what, method, path, bearer = null, body, extraMs = 0, signal) {
     const headers = { accept: "application/json" };
     if (bearer !== null) {
       headers.authorization = `Bearer ${bearer}`;
@@ -138,7 +160,7 @@ var IssuerClient = class {
         method,
         headers,
         body: body === void 0 ? void 0 : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(this.timeoutMs + extraMs)]) : AbortSignal.timeout(this.timeoutMs + extraMs),
         redirect: "error"
       });
     } catch (e) {
@@ -203,6 +225,79 @@ function networkCause(e) {
   }
   const cause = e instanceof Error ? e.cause : void 0;
   return cause?.code ?? cause?.message ?? (e instanceof Error ? e.message : String(e));
+}
+
+// src/approval-wait.ts
+function waitingLine(a) {
+  return `waiting for approval by ${a.approvers}${a.min_approvers > 1 ? ` (${a.min_approvers} approvers)` : ""}: ${a.url} (request ${a.approval_id}, expires ${a.expires_at})`;
+}
+var HELD_AT_LEAST_MS = 500;
+var POLL_MIN_MS = 1e3;
+var POLL_MAX_MS = 15e3;
+async function awaitApproval(client, key, request, hooks) {
+  const token = request.request_token;
+  if (!token) {
+    throw new IssuerError(`the issuer's approval request ${request.approval_id} carries no request token`);
+  }
+  await hooks.onPending(request);
+  {
+    let now = request;
+    let quick = 0;
+    let failures = 0;
+    for (; ; ) {
+      if (hooks.signal?.aborted) {
+        await client.withdraw(request.approval_id, token).catch(() => void 0);
+        throw new IssuerError(`cancelled while waiting for approval; request ${request.approval_id} withdrawn`, "approval-withdrawn");
+      }
+      if (now.status === "approved") {
+        return await client.collect(request.approval_id, token, key.proofForApproval(client.issuerUrl, request.approval_id));
+      }
+      if (now.status !== "pending") {
+        throw refused(now);
+      }
+      const asked = Date.now();
+      try {
+        const next = await client.approval(request.approval_id, token, hooks.longPollSeconds ?? 25, hooks.signal);
+        failures = 0;
+        const unchanged = next.status === now.status && (next.approved_by ?? []).join() === (now.approved_by ?? []).join();
+        if (unchanged && Date.now() - asked < HELD_AT_LEAST_MS) {
+          await sleep(Math.min(POLL_MAX_MS, POLL_MIN_MS * 2 ** quick++), hooks.signal);
+        }
+        now = next;
+      } catch (e) {
+        if (hooks.signal?.aborted) {
+          continue;
+        }
+        if (e instanceof IssuerError && e.isRefusal) {
+          throw e;
+        }
+        await sleep(Math.min(POLL_MAX_MS, POLL_MIN_MS * 2 ** failures++), hooks.signal);
+      }
+    }
+  }
+}
+function refused(a) {
+  switch (a.status) {
+    case "denied":
+      return new IssuerError(`approval denied by ${a.denied_by}: ${a.reason}`, "approval-denied", 403);
+    case "expired":
+      return new IssuerError(
+        `approval request ${a.approval_id} expired at ${a.expires_at} without approval by ${a.approvers}`,
+        "approval-expired",
+        410
+      );
+    default:
+      return new IssuerError(`approval request ${a.approval_id} is ${a.status}`, "approval-withdrawn", 410);
+  }
+}
+function sleep(ms, signal) {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(t);
+      resolve();
+    }, { once: true });
+  });
 }
 
 // src/credential-directory.ts
@@ -409,6 +504,15 @@ var TaskKey = class _TaskKey {
     });
     return `${signingInput}.${signature.toString("base64url")}`;
   }
+  /** The proof that collects the task of approved request `approvalId` (bound to it, not to an attestation). */
+  proofForApproval(issuerUrl, approvalId, now = /* @__PURE__ */ new Date()) {
+    return this.sign({ aud: issuerUrl, iat: Math.floor(now.getTime() / 1e3), jti: randomUUID(), approval_id: approvalId });
+  }
+  sign(claims) {
+    const signingInput = `${base64UrlJson({ alg: "ES256", typ: PROOF_TYPE })}.${base64UrlJson(claims)}`;
+    const signature = sign("sha256", Buffer.from(signingInput, "ascii"), { key: this.privateKey, dsaEncoding: "ieee-p1363" });
+    return `${signingInput}.${signature.toString("base64url")}`;
+  }
   toString() {
     return "TaskKey[P-256, private=<redacted>]";
   }
@@ -449,13 +553,29 @@ var TaskSession = class _TaskSession {
     const key = TaskKey.generate();
     const exchange = o.exchangeAudiences ?? [];
     const audiences = exchange.length > 0 && !o.audiences.includes(o.client.issuerUrl) ? [...o.audiences, o.client.issuerUrl] : o.audiences;
-    const begun = await o.client.begin({
+    const started = await o.client.start({
       attestation: { type: "github", token: o.attestationToken },
       public_key: key.publicJwk,
       proof: key.proofOfPossession(o.client.issuerUrl, o.attestationToken),
       audiences,
       ...o.ttl ? { ttl: o.ttl } : {}
     });
+    let begun;
+    if (started.approval) {
+      if (started.approval.request_token) {
+        o.hooks.mask(started.approval.request_token);
+      }
+      if (!o.approval) {
+        throw new IssuerError(
+          `the task needs approval by ${started.approval.approvers} (${started.approval.url}); this caller cannot wait for it`,
+          "approval-pending",
+          202
+        );
+      }
+      begun = await awaitApproval(o.client, key, started.approval, o.approval);
+    } else {
+      begun = started.task;
+    }
     o.hooks.mask(begun.control_token);
     maskSvids(begun, o.hooks);
     const keyPem = key.privateKeyPem();
@@ -664,6 +784,7 @@ export {
   __commonJS,
   __toESM,
   IssuerClient,
+  waitingLine,
   STATE_FILE,
   CredentialDirectory,
   TaskSession,
