@@ -40,6 +40,8 @@ public final class JdbcStore implements Store {
   private final Database database;
   private final StoreWriter writer;
   private final Transactions tx;
+  /** SQLite only: checkpoints the write-ahead log off the writer's thread. */
+  private final WalCheckpointer checkpointer;
   private final PruneSchedule prune = new PruneSchedule();
   /**
    * The bundle sequence as last read or written here, and when it was read: every begin asks for it, and only
@@ -56,6 +58,7 @@ public final class JdbcStore implements Store {
     this.database = database;
     this.writer = new StoreWriter(pool, database.name().toLowerCase(Locale.ROOT));
     this.tx = new Transactions(pool, writer);
+    this.checkpointer = database == Database.SQLITE ? new WalCheckpointer(pool) : null;
   }
 
   /** The one writer of this store: every write of the store goes through it, and the evidence log joins it. */
@@ -844,6 +847,9 @@ public final class JdbcStore implements Store {
   @Override
   public void close() {
     writer.close();
+    if (checkpointer != null) {
+      checkpointer.close();
+    }
     pool.close();
   }
 

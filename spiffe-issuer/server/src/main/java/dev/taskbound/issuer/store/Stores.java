@@ -83,6 +83,8 @@ public final class Stores {
     hikari.setPoolName("taskbound-sqlite");
     hikari.setDataSource(source);
     hikari.setMaximumPoolSize(SQLITE_POOL_SIZE);
+    // No checkpoint inside a commit: the store's WalCheckpointer runs them on a thread of its own.
+    hikari.setConnectionInitSql("PRAGMA wal_autocheckpoint = 0");
     return migrated(hikari, Database.SQLITE);
   }
 

@@ -29,6 +29,32 @@ class SqliteStoreTest {
       assertThat(store.sqlitePragma("synchronous")).isEqualTo("2"); // 2 = FULL
       assertThat(store.sqlitePragma("foreign_keys")).isEqualTo("1");
       assertThat(Integer.parseInt(store.sqlitePragma("busy_timeout"))).isPositive();
+      // Checkpoints run on the store's own thread, never inside a commit.
+      assertThat(store.sqlitePragma("wal_autocheckpoint")).isEqualTo("0");
+    }
+  }
+
+  @Test
+  void theWriteAheadLogIsCheckpointedWhileOpenAndEmptiedAtClose() throws Exception {
+    Path file = tempDir.resolve("taskbound.db");
+    Path wal = tempDir.resolve("taskbound.db-wal");
+    try (JdbcStore store = Stores.openSqlite(file)) {
+      for (int i = 0; i < 200; i++) {
+        store.insertTask(activeTask("t" + i, T0), List.of(x509("t" + i, "s" + i, T0)));
+      }
+      // Wait for the event: the checkpointer's pass copies the log into the database file (its pages grow past
+      // the empty schema's) while the store stays open.
+      long schemaOnly = java.nio.file.Files.size(file);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (java.nio.file.Files.size(file) <= schemaOnly && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(java.nio.file.Files.size(file)).as("database file after a checkpoint").isGreaterThan(schemaOnly);
+      assertThat(java.nio.file.Files.size(wal)).isPositive();
+    }
+    assertThat(java.nio.file.Files.exists(wal) ? java.nio.file.Files.size(wal) : 0).as("log left at close").isZero();
+    try (JdbcStore reopened = Stores.openSqlite(file)) {
+      assertThat(reopened.findTask("t199")).isPresent();
     }
   }
 
