@@ -46,7 +46,7 @@ public final class LifecycleLoad {
 
   private record Options(
       Path issuerJar, String postgresUrl, int seconds, int[] clients, List<String> modes, int rounds, int tokenRate, boolean mintDirect,
-      List<String> issuerJvm) {}
+      List<String> issuerJvm, int warmupSeconds) {}
 
   private record Prepared(Attestation attestation, Map<String, Object> jwk, String proof) {}
 
@@ -67,7 +67,8 @@ public final class LifecycleLoad {
       System.out.printf("issuer %s (pid %d), store %s, %d s per run, %d round(s)%n", url, issuer.pid(),
           o.postgresUrl() == null ? "sqlite" : "postgresql", o.seconds(), o.rounds());
       System.out.printf("start-up to a ready /readyz: %.0f ms; RSS after start-up: %d MB%n", readyMs, rssKb(issuer.pid(), "VmRSS") / 1024);
-      run(o, configArgs, issuer, client, "cycle", 8, 8, url); // warm-up: JIT (C2), connections, first checkpoints
+      // Warm-up: JIT (C2 keeps recompiling hot paths for ~30 s on 2 cores), connections, first checkpoints.
+      run(o, configArgs, issuer, client, "cycle", 8, o.warmupSeconds(), url);
       System.out.printf("%-6s %-7s %10s %9s %9s %12s %8s%n", "mode", "clients", "ops/s", "p50 ms", "p99 ms", "cpu ms/op", "RSS MB");
       for (int round = 0; round < o.rounds(); round++) {
         for (String mode : o.modes()) {
@@ -286,6 +287,7 @@ public final class LifecycleLoad {
     List<String> modes = List.of("begin", "cycle");
     int rounds = 1;
     int tokenRate = 4000;
+    int warmup = 8;
     boolean mintDirect = false;
     List<String> issuerJvm = List.of();
     for (int i = 0; i < args.length; i++) {
@@ -297,6 +299,7 @@ public final class LifecycleLoad {
         case "--modes" -> modes = List.of(args[++i].split(","));
         case "--rounds" -> rounds = Integer.parseInt(args[++i]);
         case "--tokens-per-second" -> tokenRate = Integer.parseInt(args[++i]);
+        case "--warmup" -> warmup = Integer.parseInt(args[++i]);
         case "--issuer-jvm" -> issuerJvm = List.of(args[++i].trim().split("\\s+"));
         case "--mint" -> mintDirect = switch (args[++i]) {
           case "direct" -> true;
@@ -304,9 +307,9 @@ public final class LifecycleLoad {
           default -> throw new IllegalArgumentException("--mint cli|direct");
         };
         default -> throw new IllegalArgumentException("unknown option " + args[i]
-            + " (--issuer-jar JAR --postgres JDBC_URL --seconds N --clients 1,8,64 --modes begin,cycle --rounds N --tokens-per-second N --mint cli|direct --issuer-jvm 'JVM OPTIONS')");
+            + " (--issuer-jar JAR --postgres JDBC_URL --seconds N --clients 1,8,64 --modes begin,cycle --rounds N --tokens-per-second N --mint cli|direct --issuer-jvm 'JVM OPTIONS' --warmup SECONDS)");
       }
     }
-    return new Options(jar, pg, seconds, clients, modes, rounds, tokenRate, mintDirect, issuerJvm);
+    return new Options(jar, pg, seconds, clients, modes, rounds, tokenRate, mintDirect, issuerJvm, warmup);
   }
 }
