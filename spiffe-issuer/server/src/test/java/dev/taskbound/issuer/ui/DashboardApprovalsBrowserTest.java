@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
@@ -37,11 +38,12 @@ class DashboardApprovalsBrowserTest {
   FakeTokenService github;
   Issuer issuer;
   IssuerClient client;
+  @RegisterExtension final HeadlessChromium chromium = new HeadlessChromium();
   WebDriver browser;
 
   @BeforeEach
   void start() throws Exception {
-    browser = DashboardBrowserTest.startChromium();
+    browser = chromium.start();
     github = new FakeTokenService("", Clock.systemUTC());
     Path policy = dir.resolve("policy.yaml");
     Files.writeString(
@@ -71,13 +73,6 @@ class DashboardApprovalsBrowserTest {
 
   @AfterEach
   void stop() {
-    if (browser != null) {
-      try {
-        browser.quit();
-      } catch (RuntimeException e) {
-        // gone already
-      }
-    }
     if (issuer != null) {
       issuer.close();
     }

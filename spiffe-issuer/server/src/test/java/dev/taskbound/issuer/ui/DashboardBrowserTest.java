@@ -1,7 +1,6 @@
 package dev.taskbound.issuer.ui;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.taskbound.api.Attestation;
 import dev.taskbound.api.BeginTaskResponse;
@@ -10,7 +9,6 @@ import dev.taskbound.client.TaskKey;
 import dev.taskbound.issuer.Issuer;
 import dev.taskbound.issuer.config.ConfigLoader;
 import dev.taskbound.issuer.store.TaskState;
-import java.io.File;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,10 +19,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
@@ -32,9 +28,6 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -46,66 +39,25 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * {@code TASKBOUND_REQUIRE_CHROMIUM=1} (scripts/test sets it) makes that a failure.
  */
 class DashboardBrowserTest {
-  private static final String CHROMIUM = "/usr/bin/chromium";
-  private static final String DRIVER = "/usr/bin/chromedriver";
   @TempDir Path dir;
   Issuer issuer;
+  @RegisterExtension final HeadlessChromium chromium = new HeadlessChromium();
   WebDriver browser;
 
-  /** Runs before {@code @AfterEach} quits the browser, so a failed test still has a page to photograph. */
-  @RegisterExtension
-  final AfterTestExecutionCallback screenshots =
-      context -> {
-        if (context.getExecutionException().isPresent() && browser instanceof TakesScreenshot shot) {
-          Path out = Path.of("target", "screenshots", context.getDisplayName().replaceAll("\\W", "_") + ".png");
-          Files.createDirectories(out.getParent());
-          Files.write(out, shot.getScreenshotAs(OutputType.BYTES));
-          Files.writeString(out.resolveSibling(out.getFileName() + ".html"), browser.getPageSource());
-        }
-      };
 
   @BeforeEach
   void start() throws Exception {
-    browser = startChromium();
+    browser = chromium.start();
     issuer = Issuer.start(ConfigLoader.override(ConfigLoader.dev(dir), true, "127.0.0.1:0", null), Clock.systemUTC());
   }
 
   @AfterEach
   void stop() {
-    if (browser != null) {
-      try {
-        browser.quit();
-      } catch (RuntimeException e) {
-        // the browser is gone already; nothing to clean up
-      }
-    }
     if (issuer != null) {
       issuer.close();
     }
   }
 
-  static WebDriver startChromium() {
-    boolean required = "1".equals(System.getenv("TASKBOUND_REQUIRE_CHROMIUM"));
-    if (!new File(CHROMIUM).canExecute() || !new File(DRIVER).canExecute()) {
-      if (required) {
-        fail("TASKBOUND_REQUIRE_CHROMIUM=1 but " + CHROMIUM + " or " + DRIVER + " is missing: run scripts/install-deps");
-      }
-      Assumptions.abort("Chromium not installed (" + CHROMIUM + ", " + DRIVER + "): dashboard browser test skipped; scripts/install-deps installs it");
-    }
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(CHROMIUM);
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,900");
-    ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new File(DRIVER)).usingAnyFreePort().build();
-    try {
-      return new ChromeDriver(service, options);
-    } catch (RuntimeException e) {
-      if (required) {
-        throw new AssertionError("TASKBOUND_REQUIRE_CHROMIUM=1 but Chromium did not start: " + e.getMessage(), e);
-      }
-      Assumptions.abort("Chromium did not start, dashboard browser test skipped: " + e.getMessage());
-      return null;
-    }
-  }
 
   private WebElement waitFor(By by) {
     return new WebDriverWait(browser, Duration.ofSeconds(20)).until(ExpectedConditions.visibilityOfElementLocated(by));

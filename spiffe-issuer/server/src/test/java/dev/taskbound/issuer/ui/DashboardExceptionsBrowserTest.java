@@ -1,14 +1,11 @@
 package dev.taskbound.issuer.ui;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.taskbound.issuer.Issuer;
 import dev.taskbound.issuer.config.ConfigLoader;
 import dev.taskbound.issuer.store.ExceptionRecord;
 import dev.taskbound.issuer.store.Write;
-import java.io.File;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -16,20 +13,13 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -40,65 +30,25 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * what the page did, in the operator's name. Skipped without Chromium unless {@code TASKBOUND_REQUIRE_CHROMIUM=1}.
  */
 class DashboardExceptionsBrowserTest {
-  private static final String CHROMIUM = "/usr/bin/chromium";
-  private static final String DRIVER = "/usr/bin/chromedriver";
   @TempDir Path dir;
   Issuer issuer;
+  @RegisterExtension final HeadlessChromium chromium = new HeadlessChromium(1600, 1000);
   WebDriver browser;
 
-  @RegisterExtension
-  final AfterTestExecutionCallback screenshots =
-      context -> {
-        if (context.getExecutionException().isPresent() && browser instanceof TakesScreenshot shot) {
-          Path out = Path.of("target", "screenshots", context.getDisplayName().replaceAll("\\W", "_") + ".png");
-          Files.createDirectories(out.getParent());
-          Files.write(out, shot.getScreenshotAs(OutputType.BYTES));
-          Files.writeString(out.resolveSibling(out.getFileName() + ".html"), browser.getPageSource());
-        }
-      };
 
   @BeforeEach
   void start() throws Exception {
-    browser = startChromium();
+    browser = chromium.start();
     issuer = Issuer.start(ConfigLoader.override(ConfigLoader.dev(dir), true, "127.0.0.1:0", null), Clock.systemUTC());
   }
 
   @AfterEach
   void stop() {
-    if (browser != null) {
-      try {
-        browser.quit();
-      } catch (RuntimeException e) {
-        // the browser is gone already; nothing to clean up
-      }
-    }
     if (issuer != null) {
       issuer.close();
     }
   }
 
-  private static WebDriver startChromium() {
-    boolean required = "1".equals(System.getenv("TASKBOUND_REQUIRE_CHROMIUM"));
-    if (!new File(CHROMIUM).canExecute() || !new File(DRIVER).canExecute()) {
-      if (required) {
-        fail("TASKBOUND_REQUIRE_CHROMIUM=1 but " + CHROMIUM + " or " + DRIVER + " is missing: run scripts/install-deps");
-      }
-      Assumptions.abort("Chromium not installed (" + CHROMIUM + ", " + DRIVER + "): dashboard browser test skipped");
-    }
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(CHROMIUM);
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1600,1000");
-    ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new File(DRIVER)).usingAnyFreePort().build();
-    try {
-      return new ChromeDriver(service, options);
-    } catch (RuntimeException e) {
-      if (required) {
-        throw new AssertionError("TASKBOUND_REQUIRE_CHROMIUM=1 but Chromium did not start: " + e.getMessage(), e);
-      }
-      Assumptions.abort("Chromium did not start, dashboard browser test skipped: " + e.getMessage());
-      return null;
-    }
-  }
 
   /**
    * An exception as it would stand after {@code createdAgo} without a review, expiring {@code expiresIn} from now:

@@ -13,12 +13,9 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.support.ui.ExpectedConditions;
@@ -35,22 +32,13 @@ class DashboardIdpLoginBrowserTest {
   @TempDir Path dir;
   StandInIdp idp;
   Issuer issuer;
+  @RegisterExtension final HeadlessChromium chromium = new HeadlessChromium();
   WebDriver browser;
 
-  @RegisterExtension
-  final AfterTestExecutionCallback screenshots =
-      context -> {
-        if (context.getExecutionException().isPresent() && browser instanceof TakesScreenshot shot) {
-          Path out = Path.of("target", "screenshots", context.getDisplayName().replaceAll("\\W", "_") + ".png");
-          Files.createDirectories(out.getParent());
-          Files.write(out, shot.getScreenshotAs(OutputType.BYTES));
-          Files.writeString(out.resolveSibling(out.getFileName() + ".html"), browser.getPageSource());
-        }
-      };
 
   @BeforeEach
   void start() throws Exception {
-    browser = DashboardBrowserTest.startChromium();
+    browser = chromium.start();
     idp = new StandInIdp();
     Path config = dir.resolve("issuer.yaml");
     Files.writeString(
@@ -73,13 +61,6 @@ class DashboardIdpLoginBrowserTest {
 
   @AfterEach
   void stop() {
-    if (browser != null) {
-      try {
-        browser.quit();
-      } catch (RuntimeException e) {
-        // the browser is gone already
-      }
-    }
     if (issuer != null) {
       issuer.close();
     }
