@@ -81,23 +81,9 @@ public final class AdminApi {
   }
 
   private HttpEndpoint endpoint(String method) {
-    return new HttpEndpoint() {
-      @Override
-      public String method() {
-        return method;
-      }
-
-      @Override
-      public String path() {
-        return PREFIX;
-      }
-
-      @Override
-      public HttpReply handle(HttpRequestView request) {
-        return route(method, request.path().substring(PREFIX.length()), request)
-            .withHeader("Cache-Control", "no-store");
-      }
-    };
+    return HttpEndpoint.of(
+        method, PREFIX,
+        request -> route(method, request.path().substring(PREFIX.length()), request).withHeader("Cache-Control", "no-store"));
   }
 
   private HttpReply route(String method, String path, HttpRequestView request) {

@@ -50,22 +50,7 @@ public final class ExceptionsApi {
   }
 
   private HttpEndpoint endpoint(String method, String path) {
-    return new HttpEndpoint() {
-      @Override
-      public String method() {
-        return method;
-      }
-
-      @Override
-      public String path() {
-        return path;
-      }
-
-      @Override
-      public HttpReply handle(HttpRequestView request) {
-        return route(method, request).withHeader("Cache-Control", "no-store");
-      }
-    };
+    return HttpEndpoint.of(method, path, request -> route(method, request).withHeader("Cache-Control", "no-store"));
   }
 
   private HttpReply route(String method, HttpRequestView request) {

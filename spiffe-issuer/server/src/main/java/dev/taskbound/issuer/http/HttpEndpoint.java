@@ -19,10 +19,15 @@ public interface HttpEndpoint {
 
   /** A public {@code GET} route answered by {@code handler}. */
   static HttpEndpoint get(String path, java.util.function.Function<HttpRequestView, HttpReply> handler) {
+    return of("GET", path, handler);
+  }
+
+  /** A route for {@code method} on {@code path} answered by {@code handler}. */
+  static HttpEndpoint of(String method, String path, java.util.function.Function<HttpRequestView, HttpReply> handler) {
     return new HttpEndpoint() {
       @Override
       public String method() {
-        return "GET";
+        return method;
       }
 
       @Override

@@ -48,18 +48,7 @@ class AdminApiTest {
     Path config = dir.resolve("issuer.yaml");
     Files.writeString(
         config,
-        String.join("\n",
-            "dev: true",
-            "listen: 127.0.0.1:0",
-            "data_dir: " + dir.resolve("data"),
-            "admin:",
-            "  oidc:",
-            "    issuer: " + idp.issuer,
-            "    audience: " + StandInIdp.AUDIENCE,
-            "    subject_claim: email",
-            "    roles_claim: groups",
-            "    roles: {sre: operator, eng: viewer, sec: approver}",
-            ""));
+        idp.devIssuerConfig(dir.resolve("data"), "{sre: operator, eng: viewer, sec: approver}", "roles_claim: groups"));
     issuer = Issuer.start(ConfigLoader.load(config), Clock.systemUTC());
     client = new IssuerClient(issuer.url());
   }

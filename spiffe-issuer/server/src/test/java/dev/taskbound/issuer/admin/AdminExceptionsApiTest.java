@@ -103,17 +103,8 @@ class AdminExceptionsApiTest {
     clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
     Files.writeString(
         config(),
-        String.join("\n",
-            "dev: true",
-            "listen: 127.0.0.1:0",
-            "data_dir: " + dir.resolve("data"),
-            "admin:",
-            "  oidc:",
-            "    issuer: " + idp.issuer,
-            "    audience: " + StandInIdp.AUDIENCE,
-            "    subject_claim: email",
-            "    roles_claim: groups",
-            "    roles: {sre: operator, eng: viewer, sec: approver}",
+        idp.devIssuerConfig(dir.resolve("data"), "{sre: operator, eng: viewer, sec: approver}", "roles_claim: groups")
+            + String.join("\n",
             "signals:",
             "  initial_backoff: 100ms",
             "  receivers:",

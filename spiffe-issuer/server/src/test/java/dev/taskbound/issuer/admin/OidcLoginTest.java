@@ -47,19 +47,8 @@ class OidcLoginTest {
     Path config = dir.resolve("issuer.yaml");
     Files.writeString(
         config,
-        String.join("\n",
-            "dev: true",
-            "listen: 127.0.0.1:0",
-            "data_dir: " + dir.resolve("data"),
-            "admin:",
-            "  oidc:",
-            "    issuer: " + idp.issuer,
-            "    audience: " + StandInIdp.AUDIENCE,
-            "    subject_claim: email",
-            "    roles: {sre: operator, eng: viewer}",
-            "    login:",
-            "      client_secret_env: TB_ADMIN_CLIENT_SECRET",
-            ""));
+        idp.devIssuerConfig(
+            dir.resolve("data"), "{sre: operator, eng: viewer}", "login:", "  client_secret_env: TB_ADMIN_CLIENT_SECRET"));
     issuer = Issuer.start(ConfigLoader.load(config), Clock.systemUTC(), name -> name.equals("TB_ADMIN_CLIENT_SECRET") ? SECRET : null);
     idp.registerClient(StandInIdp.AUDIENCE, issuer.url() + "/ui/", SECRET);
   }

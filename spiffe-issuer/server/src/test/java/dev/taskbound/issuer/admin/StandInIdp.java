@@ -80,6 +80,24 @@ public final class StandInIdp implements AutoCloseable {
     server.start();
   }
 
+  /**
+   * The start of a dev issuer's config (loopback, data in {@code dataDir}) whose admin API trusts this IdP: subjects
+   * are the {@code email} claim, {@code roles} maps claim values to roles, and {@code oidcLines} (e.g.
+   * {@code "roles_claim: groups"}) go under {@code admin.oidc}. Top-level keys may follow.
+   */
+  public String devIssuerConfig(java.nio.file.Path dataDir, String roles, String... oidcLines) {
+    StringBuilder yaml = new StringBuilder()
+        .append("dev: true\nlisten: 127.0.0.1:0\ndata_dir: ").append(dataDir).append('\n')
+        .append("admin:\n  oidc:\n    issuer: ").append(issuer).append('\n')
+        .append("    audience: ").append(AUDIENCE).append('\n')
+        .append("    subject_claim: email\n")
+        .append("    roles: ").append(roles).append('\n');
+    for (String line : oidcLines) {
+      yaml.append("    ").append(line).append('\n');
+    }
+    return yaml.toString();
+  }
+
   /** Registers a client: its one redirect URI, and a secret for a confidential client (null: public, PKCE only). */
   public void registerClient(String clientId, String redirectUri, String secret) {
     clients.put(clientId, new Client(redirectUri, secret));

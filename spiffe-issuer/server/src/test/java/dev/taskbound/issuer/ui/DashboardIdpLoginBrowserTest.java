@@ -43,18 +43,7 @@ class DashboardIdpLoginBrowserTest {
     Path config = dir.resolve("issuer.yaml");
     Files.writeString(
         config,
-        String.join("\n",
-            "dev: true",
-            "listen: 127.0.0.1:0",
-            "data_dir: " + dir.resolve("data"),
-            "admin:",
-            "  oidc:",
-            "    issuer: " + idp.issuer,
-            "    audience: " + StandInIdp.AUDIENCE,
-            "    subject_claim: email",
-            "    roles: {sre: operator, eng: viewer}",
-            "    login: {}",
-            ""));
+        idp.devIssuerConfig(dir.resolve("data"), "{sre: operator, eng: viewer}", "login: {}"));
     issuer = Issuer.start(ConfigLoader.load(config), Clock.systemUTC());
     idp.registerClient(StandInIdp.AUDIENCE, issuer.url() + "/ui/", null);
   }
