@@ -62,10 +62,9 @@ describe('approval gates', () => {
   it('prints the URL, a notice and a summary line, waits, and runs the command once an operator approves', async () => {
     const step = runner.step('main', inputs('echo "ran as $TASKBOUND_SPIFFE_ID"'));
     const id = await nextPending(seen);
-    await delay(1500); // the step is in its long-poll now: the approval must wake it, not a poll interval
+    await delay(1500); // the step is in its long-poll now (waking it on the decision is ApprovalLongPollTest's)
     const approved = issuer.cli('approvals', 'approve', id, '--as', 'rita');
     assert.equal(approved.status, 0, approved.stderr);
-    const decidedAt = Date.now();
     const r = await step;
     assert.equal(r.code, 0, visibleOutput(r));
     const out = visibleOutput(r);
@@ -74,7 +73,6 @@ describe('approval gates', () => {
     assert.match(r.summary, /Taskbound: waiting for approval/);
     assert.match(r.summary, new RegExp(`<a href="${issuer.url}/v1/admin/approvals/${id}">`));
     assert.match(out, /ran as spiffe:\/\/taskbound\.test\/ci\/github\/octo-org\/octo-repo\//);
-    assert.ok(Date.now() - decidedAt < 30_000);
     const request = r.stdout.split('\n').find((l) => l.startsWith('::add-mask::tbar_'));
     assert.ok(request, 'the request token is masked');
     assert.equal(stateOf(id), 'issued');

@@ -1090,11 +1090,16 @@ public final class JdbcStore implements Store {
 
   @Override
   public Optional<String> endReceipt(String taskId) {
+    return text("read end receipt", "SELECT end_receipt FROM tasks WHERE task_id = ?", taskId);
+  }
+
+  /** The one text column {@code sql} selects for {@code key}: empty when there is no row or the value is null. */
+  private Optional<String> text(String operation, String sql, String key) {
     return tx.oneStatement(
-        "read end receipt",
+        operation,
         c -> {
-          try (PreparedStatement ps = c.prepareStatement("SELECT end_receipt FROM tasks WHERE task_id = ?")) {
-            ps.setString(1, taskId);
+          try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, key);
             try (ResultSet rs = ps.executeQuery()) {
               return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
             }
@@ -1436,16 +1441,7 @@ public final class JdbcStore implements Store {
 
   @Override
   public Optional<String> sharedKey(String keyId) {
-    return tx.oneStatement(
-        "read shared key",
-        c -> {
-          try (PreparedStatement ps = c.prepareStatement("SELECT sealed FROM shared_keys WHERE key_id = ?")) {
-            ps.setString(1, keyId);
-            try (ResultSet rs = ps.executeQuery()) {
-              return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
-            }
-          }
-        });
+    return text("read shared key", "SELECT sealed FROM shared_keys WHERE key_id = ?", keyId);
   }
 
   @Override

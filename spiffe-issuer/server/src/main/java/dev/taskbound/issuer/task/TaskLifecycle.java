@@ -435,7 +435,7 @@ public final class TaskLifecycle {
     Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
     Store.Ending<TaskEvidence.EndLogged> ending;
     if (evidence == null) {
-      ending = endInOneWrite(taskId, outcome, reason, now, (task, credentials) -> Write.of("nothing alongside", c -> null));
+      ending = endInOneWrite(taskId, outcome, reason, now, TaskLifecycle::endAlone);
     } else {
       try {
         // One write: the end, its revocations, task.ended + credential.revoked and the signed receipt kept with the
@@ -448,7 +448,7 @@ public final class TaskLifecycle {
         // The end must stand even when the log refuses its evidence (a store failure would fail a lone end too):
         // end alone; the receipt is then logged below or by the next pass over ends without one.
         LOG.warn("end of {} with its evidence failed ({}); ending it alone", taskId, e.getCause().getMessage());
-        ending = endInOneWrite(taskId, outcome, reason, now, (task, credentials) -> Write.of("nothing alongside", c -> null));
+        ending = endInOneWrite(taskId, outcome, reason, now, TaskLifecycle::endAlone);
       }
     }
     TaskRecord ended = ending.task();
@@ -479,6 +479,11 @@ public final class TaskLifecycle {
         logged != null && logged.receipt().isPresent() ? logged.receipt().get() : receipt(ended, revokedRecords);
     return new EndTaskResponse(
         taskId, ended.outcome().wire(), ended.endedAt(), revoked, receipt, issuerUrl + "/evidence/tasks/" + taskId);
+  }
+
+  /** What an end without the log writes beside it: nothing. */
+  private static Write<TaskEvidence.EndLogged> endAlone(TaskRecord ended, List<CredentialRecord> credentials) {
+    return Write.of("nothing alongside", c -> null);
   }
 
   private <T> Store.Ending<T> endInOneWrite(
