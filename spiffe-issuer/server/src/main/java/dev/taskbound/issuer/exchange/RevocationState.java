@@ -31,7 +31,24 @@ public final class RevocationState implements TaskEndListener {
   private final Map<String, Instant> revoked = new ConcurrentHashMap<>();
   private final Map<String, Instant> endedTasks = new ConcurrentHashMap<>();
   private final Map<String, TaskSnapshot> tasks = new ConcurrentHashMap<>();
+  /**
+   * The revocations known here that the next refresh's window holds, by the times the store has for them: when the
+   * store counts as many in that window, none is new and the refresh reads no rows (the window overlaps the last
+   * one, so reading it whole would read every revocation about {@code REFRESH_OVERLAP / period} times).
+   */
+  private final Map<String, Window> known = new ConcurrentHashMap<>();
   private volatile Instant refreshedUpTo = Instant.EPOCH;
+
+  /** When a credential was revoked and when it expires, in the store's milliseconds. */
+  private record Window(long revokedAtMillis, long expiresAtMillis) {
+    static Window of(CredentialRecord c) {
+      return new Window(c.revokedAt().toEpochMilli(), c.expiresAt().toEpochMilli());
+    }
+
+    boolean in(long sinceMillis, long nowMillis) {
+      return revokedAtMillis >= sinceMillis && expiresAtMillis > nowMillis;
+    }
+  }
 
   public RevocationState(Store store, Clock clock) {
     this.store = store;
@@ -78,7 +95,11 @@ public final class RevocationState implements TaskEndListener {
     endedTasks.put(task.taskId(), task.expiresAt());
     tasks.remove(task.taskId());
     for (CredentialRecord c : revokedNow) {
-      revoked.put(key(c.kind(), c.credentialId()), c.expiresAt());
+      String key = key(c.kind(), c.credentialId());
+      revoked.put(key, c.expiresAt());
+      if (c.revokedAt() != null) {
+        known.put(key, Window.of(c));
+      }
     }
   }
 
@@ -100,10 +121,20 @@ public final class RevocationState implements TaskEndListener {
   public void refresh() {
     Instant now = clock.instant();
     Instant since = refreshedUpTo.equals(Instant.EPOCH) ? Instant.EPOCH : refreshedUpTo.minus(REFRESH_OVERLAP);
-    for (CredentialRecord c : store.revokedCredentials(since, now)) {
-      revoked.put(key(c.kind(), c.credentialId()), c.expiresAt());
-      // The task may have ended on another replica: reload it on next use.
-      tasks.remove(c.taskId());
+    long sinceMillis = since.toEpochMilli();
+    long nowMillis = now.toEpochMilli();
+    known.values().removeIf(w -> !w.in(sinceMillis, nowMillis));
+    // Every entry of `known` is a committed row of the window (ends tell listeners after their commit), so equal
+    // counts mean equal sets. Anything else (another process's revocation, a row seen half-way) reads the window.
+    int knownBefore = known.size();
+    if (since.equals(Instant.EPOCH) || store.countRevokedCredentials(since, now) != knownBefore) {
+      for (CredentialRecord c : store.revokedCredentials(since, now)) {
+        String key = key(c.kind(), c.credentialId());
+        revoked.put(key, c.expiresAt());
+        known.put(key, Window.of(c));
+        // The task may have ended on another replica: reload it on next use.
+        tasks.remove(c.taskId());
+      }
     }
     refreshedUpTo = now;
     revoked.values().removeIf(expiresAt -> !now.isBefore(expiresAt));

@@ -422,6 +422,25 @@ public final class JdbcStore implements Store {
   }
 
   @Override
+  public long countRevokedCredentials(Instant revokedSince, Instant now) {
+    Objects.requireNonNull(revokedSince, "revokedSince");
+    Objects.requireNonNull(now, "now");
+    return tx.oneStatement(
+        "count revoked credentials",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement("SELECT COUNT(*) FROM credentials WHERE revoked_at >= ? AND expires_at > ?")) {
+            Columns.setInstant(ps, 1, revokedSince);
+            Columns.setInstant(ps, 2, now);
+            try (ResultSet rs = ps.executeQuery()) {
+              rs.next();
+              return rs.getLong(1);
+            }
+          }
+        });
+  }
+
+  @Override
   public List<CredentialRecord> revokedCredentials(Instant revokedSince, Instant now) {
     Objects.requireNonNull(revokedSince, "revokedSince");
     Objects.requireNonNull(now, "now");

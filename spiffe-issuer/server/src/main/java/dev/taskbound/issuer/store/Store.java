@@ -117,6 +117,9 @@ public interface Store extends AutoCloseable {
   /** Credentials revoked at or after {@code revokedSince} that have not expired by {@code now}. */
   List<CredentialRecord> revokedCredentials(Instant revokedSince, Instant now);
 
+  /** How many credentials {@link #revokedCredentials} would list, without reading them. */
+  long countRevokedCredentials(Instant revokedSince, Instant now);
+
   /** The downstream-token signing keys ({@code /jwks}), any state; not part of the SPIFFE bundle. */
   List<BundleKeyRecord> downstreamKeys();
 

@@ -327,6 +327,11 @@ abstract class StoreContract {
     // Expired revocations are not listed; nor are those revoked before the given instant.
     assertThat(store.revokedCredentials(Instant.EPOCH, T0.plusSeconds(600))).isEmpty();
     assertThat(store.revokedCredentials(endedAt.plusMillis(1), T0.plusSeconds(30))).isEmpty();
+    // The count answers for the same window without reading the rows.
+    assertThat(store.countRevokedCredentials(Instant.EPOCH, T0.plusSeconds(30))).isEqualTo(2);
+    assertThat(store.countRevokedCredentials(endedAt, T0.plusSeconds(30))).isEqualTo(2);
+    assertThat(store.countRevokedCredentials(Instant.EPOCH, T0.plusSeconds(600))).isZero();
+    assertThat(store.countRevokedCredentials(endedAt.plusMillis(1), T0.plusSeconds(30))).isZero();
   }
 
   @Test
