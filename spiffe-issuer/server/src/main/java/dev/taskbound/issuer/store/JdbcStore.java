@@ -58,7 +58,7 @@ public final class JdbcStore implements Store {
     this.database = database;
     this.writer = new StoreWriter(pool, database.name().toLowerCase(Locale.ROOT));
     this.tx = new Transactions(pool, writer);
-    this.checkpointer = database == Database.SQLITE ? new WalCheckpointer(pool) : null;
+    this.checkpointer = database == Database.SQLITE ? new WalCheckpointer(pool, writer) : null;
   }
 
   /** The one writer of this store: every write of the store goes through it, and the evidence log joins it. */

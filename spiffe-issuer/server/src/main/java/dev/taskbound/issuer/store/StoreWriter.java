@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,7 +45,14 @@ public final class StoreWriter implements AutoCloseable {
   private final BlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
   private final List<BatchParticipant> participants = new CopyOnWriteArrayList<>();
   private final Thread thread;
+  private final AtomicReference<Maintenance> betweenBatches = new AtomicReference<>();
   private volatile boolean closed;
+
+  /** Work on a connection outside any transaction, run by the writer between two batches. */
+  @FunctionalInterface
+  public interface Maintenance {
+    void run(Connection c) throws SQLException;
+  }
 
   public StoreWriter(DataSource pool, String name) {
     this(pool, name, DEFAULT_MAX_BATCH);
@@ -103,6 +111,15 @@ public final class StoreWriter implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs {@code task} once on the writer's thread after the batch under way commits and before the next begins, on a
+   * pooled connection in auto-commit mode: for work that must see no write of this store in flight (finishing a
+   * SQLite checkpoint). A request made while another is pending replaces it; a failure is logged, never a caller's.
+   */
+  public void betweenBatches(Maintenance task) {
+    betweenBatches.set(task);
+  }
+
   /** True on the writer thread (participants use it to tell their own batches from outside calls). */
   public boolean isWriterThread() {
     return Thread.currentThread() == thread;
@@ -116,6 +133,7 @@ public final class StoreWriter implements AutoCloseable {
   private void loop() {
     List<Pending<?>> batch = new ArrayList<>();
     while (!closed || !queue.isEmpty()) {
+      maintain();
       try {
         Pending<?> first = queue.poll(200, TimeUnit.MILLISECONDS);
         if (first == null) {
@@ -139,6 +157,19 @@ public final class StoreWriter implements AutoCloseable {
     Pending<?> p;
     while ((p = queue.poll()) != null) {
       p.done().completeExceptionally(new StoreException(p.write().operation() + " failed: the store is closed"));
+    }
+  }
+
+  private void maintain() {
+    Maintenance task = betweenBatches.getAndSet(null);
+    if (task == null) {
+      return;
+    }
+    try (Connection c = pool.getConnection()) {
+      c.setAutoCommit(true);
+      task.run(c);
+    } catch (SQLException | RuntimeException e) {
+      LOG.warn("store maintenance between batches failed: {}", e.getMessage());
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.taskbound.issuer.store;
 
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.TimeUnit;
@@ -14,17 +15,34 @@ import org.slf4j.LoggerFactory;
  * database file and syncing it, on the store's one writer, stalls every write queued behind it. A passive checkpoint
  * from here takes no lock a writer waits on; committed data is durable in the log either way, so this moves latency,
  * never durability.
+ *
+ * <p>While the writer never pauses, though, the log never starts over: a write starts it over only when it begins
+ * after a checkpoint copied the log to its end, and the writer has always begun its next batch before a pass from
+ * here ends. The log would grow without end (hundreds of megabytes a minute under load), and with it every reader's
+ * search of it and the fresh pages every write takes. So after a pass that found new frames, the writer finishes it
+ * between two batches, where the log stands still: it copies only what was appended during the pass, and its next
+ * batch starts the log over.
  */
 final class WalCheckpointer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WalCheckpointer.class);
   static final long INTERVAL_MILLIS = 200;
 
   private final DataSource pool;
+  private final StoreWriter writer;
   private final Thread thread;
   private volatile boolean closed;
+  private long lastLogFrames = -1;
 
-  WalCheckpointer(DataSource pool) {
+  /** SQLite's answer to a checkpoint: busy (0 or 1), frames in the log, frames copied into the database. */
+  private record Pass(int busy, long logFrames, long copiedFrames) {
+    boolean reachedTheEnd() {
+      return busy == 0 && logFrames == copiedFrames;
+    }
+  }
+
+  WalCheckpointer(DataSource pool, StoreWriter writer) {
     this.pool = pool;
+    this.writer = writer;
     this.thread = new Thread(this::loop, "taskbound-sqlite-checkpoint");
     this.thread.setDaemon(true);
     this.thread.start();
@@ -34,7 +52,12 @@ final class WalCheckpointer implements AutoCloseable {
     while (!closed) {
       try {
         TimeUnit.MILLISECONDS.sleep(INTERVAL_MILLIS);
-        checkpoint("PASSIVE");
+        Pass pass = checkpoint("PASSIVE");
+        // Frames written since the last pass (or a pass cut short): let the writer finish it while no batch runs.
+        if (pass.logFrames() != lastLogFrames || !pass.reachedTheEnd()) {
+          writer.betweenBatches(c -> checkpoint(c, "PASSIVE"));
+        }
+        lastLogFrames = pass.logFrames();
       } catch (InterruptedException e) {
         if (closed) {
           return;
@@ -46,10 +69,17 @@ final class WalCheckpointer implements AutoCloseable {
     }
   }
 
-  private void checkpoint(String mode) throws SQLException {
-    try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+  private Pass checkpoint(String mode) throws SQLException {
+    try (Connection c = pool.getConnection()) {
       c.setAutoCommit(true);
-      s.execute("PRAGMA wal_checkpoint(" + mode + ")");
+      return checkpoint(c, mode);
+    }
+  }
+
+  private static Pass checkpoint(Connection c, String mode) throws SQLException {
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(" + mode + ")")) {
+      rs.next();
+      return new Pass(rs.getInt(1), rs.getLong(2), rs.getLong(3));
     }
   }
 

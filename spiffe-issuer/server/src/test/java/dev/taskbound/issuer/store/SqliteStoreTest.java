@@ -15,6 +15,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,6 +57,69 @@ class SqliteStoreTest {
     assertThat(java.nio.file.Files.exists(wal) ? java.nio.file.Files.size(wal) : 0).as("log left at close").isZero();
     try (JdbcStore reopened = Stores.openSqlite(file)) {
       assertThat(reopened.findTask("t199")).isPresent();
+    }
+  }
+
+  /**
+   * Under writes that never pause the log still starts over, so it stays as small as a few checkpoint intervals of
+   * writes (a log that only grows costs every reader a longer search and every write fresh pages). Seen from the log's
+   * header: its checkpoint sequence number goes up each time a writer starts the log over.
+   */
+  @Test
+  void theLogStartsOverWhileWritesNeverPause() throws Exception {
+    Path file = tempDir.resolve("busy-log.db");
+    Path wal = tempDir.resolve("busy-log.db-wal");
+    try (JdbcStore store = Stores.openSqlite(file)) {
+      store.insertTask(activeTask("first", T0), List.of(x509("first", "s-first", T0)));
+      int startSequence = walCheckpointSequence(wal);
+      AtomicBoolean stop = new AtomicBoolean();
+      AtomicLong written = new AtomicLong();
+      ExecutorService writers = Executors.newFixedThreadPool(8);
+      List<Future<?>> futures = new ArrayList<>();
+      for (int t = 0; t < 8; t++) {
+        int thread = t;
+        futures.add(writers.submit(() -> {
+          for (int i = 0; !stop.get(); i++) {
+            String id = "w" + thread + "-" + i;
+            store.insertTask(activeTask(id, T0), List.of(x509(id, "s-" + id, T0)));
+            written.incrementAndGet();
+          }
+          return null;
+        }));
+      }
+      try {
+        // Wait for the event (the log started over three times while the writers ran); the deadline only bounds a
+        // failing run.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (walCheckpointSequence(wal) - startSequence < 3 && System.nanoTime() < deadline) {
+          Thread.sleep(20);
+        }
+        long writtenWhenSeen = written.get();
+        assertThat(walCheckpointSequence(wal) - startSequence).as("times the log started over while writes went on").isGreaterThanOrEqualTo(3);
+        // The writers were still writing: nothing paused for the log to start over.
+        long more = writtenWhenSeen;
+        while (written.get() == more) {
+          Thread.sleep(5);
+        }
+      } finally {
+        stop.set(true);
+        writers.shutdown();
+      }
+      for (Future<?> f : futures) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+      assertThat(store.findTask("w0-0")).isPresent();
+    }
+  }
+
+  /** The checkpoint sequence number in a write-ahead log's header (big-endian, bytes 12 to 15). */
+  private static int walCheckpointSequence(Path wal) throws java.io.IOException {
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(wal, java.nio.file.StandardOpenOption.READ)) {
+      java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(16);
+      while (header.hasRemaining() && ch.read(header, header.position()) > 0) {
+        // read the first 16 bytes
+      }
+      return header.hasRemaining() ? 0 : header.getInt(12);
     }
   }
 
