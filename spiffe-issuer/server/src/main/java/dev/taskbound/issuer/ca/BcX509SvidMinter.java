@@ -1,17 +1,19 @@
 package dev.taskbound.issuer.ca;
 
+import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
+import java.time.temporal.ChronoUnit;
 import java.util.Date;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Supplier;
 import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.AuthorityKeyIdentifier;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.CRLDistPoint;
 import org.bouncycastle.asn1.x509.DistributionPoint;
@@ -22,11 +24,9 @@ import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
-import org.bouncycastle.cert.CertIOException;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
@@ -39,10 +39,37 @@ public final class BcX509SvidMinter implements X509SvidMinter {
   /** Tolerates verifiers whose clocks run a little behind ours. */
   static final Duration BACKDATE = Duration.ofSeconds(30);
   private static final X500Name SUBJECT = new X500Name("O=Taskbound");
+  private static final BasicConstraints NOT_A_CA = new BasicConstraints(false);
+  private static final KeyUsage DIGITAL_SIGNATURE = new KeyUsage(KeyUsage.digitalSignature);
+  private static final ExtendedKeyUsage SERVER_AND_CLIENT_AUTH =
+      new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth});
 
   private final Supplier<X509Authority> authority;
   private final Clock clock;
-  private final String crlUrl;
+  private final CRLDistPoint crlDistributionPoint;
+  private volatile Issuing issuing;
+
+  /** What every leaf of one authority shares, worked out once per authority (a rotation brings a new one). */
+  private record Issuing(
+      X509Authority ca, X500Name issuer, Instant notAfter, AuthorityKeyIdentifier authorityKeyId, String signatureAlgorithm,
+      List<X509Certificate> chainAfterLeaf, String chainAfterLeafPem) {
+    static Issuing of(X509Authority ca) throws GeneralSecurityException {
+      X509Certificate cert = ca.certificate();
+      List<X509Certificate> after = ca.chainAfterLeaf();
+      StringBuilder pem = new StringBuilder();
+      for (X509Certificate c : after) {
+        pem.append(Pem.certificate(c));
+      }
+      return new Issuing(
+          ca,
+          X500Name.getInstance(cert.getSubjectX500Principal().getEncoded()),
+          cert.getNotAfter().toInstant(),
+          new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(cert),
+          KeyAlgorithm.of(ca.privateKey()).jcaSignature(),
+          after,
+          pem.toString());
+    }
+  }
 
   /**
    * @param authority the currently active authority (asked on every mint, so a rotation takes effect at once)
@@ -51,7 +78,7 @@ public final class BcX509SvidMinter implements X509SvidMinter {
   public BcX509SvidMinter(Supplier<X509Authority> authority, Clock clock, String issuerUrl) {
     this.authority = Objects.requireNonNull(authority, "authority");
     this.clock = Objects.requireNonNull(clock, "clock");
-    this.crlUrl = stripSlash(Objects.requireNonNull(issuerUrl, "issuerUrl")) + "/crl";
+    this.crlDistributionPoint = crlDistributionPoint(stripSlash(Objects.requireNonNull(issuerUrl, "issuerUrl")) + "/crl");
   }
 
   @Override
@@ -60,51 +87,52 @@ public final class BcX509SvidMinter implements X509SvidMinter {
     Objects.requireNonNull(subjectKey, "subjectKey");
     Objects.requireNonNull(notAfter, "notAfter");
     X509Authority ca = authority.get();
-    X509Certificate caCert = ca.certificate();
-    Instant now = clock.instant();
-    Instant notBefore = now.minus(BACKDATE);
-    Instant caNotAfter = caCert.getNotAfter().toInstant();
-    Instant end = notAfter.isAfter(caNotAfter) ? caNotAfter : notAfter;
-    if (!end.isAfter(now)) {
-      throw new IllegalArgumentException("notAfter must be in the future (and before the CA expires)");
-    }
-    var serial = RootCertificates.serial();
     try {
-      JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
+      Issuing by = issuing(ca);
+      // Whole seconds: what the certificate's UTCTime/GeneralizedTime fields hold.
+      Instant now = clock.instant();
+      Instant notBefore = now.minus(BACKDATE).truncatedTo(ChronoUnit.SECONDS);
+      Instant end = (notAfter.isAfter(by.notAfter()) ? by.notAfter() : notAfter).truncatedTo(ChronoUnit.SECONDS);
+      if (!end.isAfter(now)) {
+        throw new IllegalArgumentException("notAfter must be in the future (and before the CA expires)");
+      }
+      var serial = RootCertificates.serial();
       X509v3CertificateBuilder builder =
-          new JcaX509v3CertificateBuilder(
-                  caCert, serial, Date.from(notBefore), Date.from(end), SUBJECT, subjectKey)
-              .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
-              .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
-              .addExtension(
-                  Extension.extendedKeyUsage,
-                  false,
-                  new ExtendedKeyUsage(
-                      new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}))
+          new X509v3CertificateBuilder(
+                  by.issuer(), serial, Date.from(notBefore), Date.from(end), SUBJECT,
+                  SubjectPublicKeyInfo.getInstance(subjectKey.getEncoded()))
+              .addExtension(Extension.basicConstraints, true, NOT_A_CA)
+              .addExtension(Extension.keyUsage, true, DIGITAL_SIGNATURE)
+              .addExtension(Extension.extendedKeyUsage, false, SERVER_AND_CLIENT_AUTH)
               .addExtension(
                   Extension.subjectAlternativeName,
                   false,
-                  new GeneralNames(
-                      new GeneralName(GeneralName.uniformResourceIdentifier, id.toString())))
+                  new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier, id.toString())))
               .addExtension(
-                  Extension.subjectKeyIdentifier, false, extensions.createSubjectKeyIdentifier(subjectKey))
-              .addExtension(
-                  Extension.authorityKeyIdentifier, false, extensions.createAuthorityKeyIdentifier(caCert))
-              .addExtension(Extension.cRLDistributionPoints, false, crlDistributionPoint());
-      ContentSigner signer =
-          new JcaContentSignerBuilder(KeyAlgorithm.of(ca.privateKey()).jcaSignature()).build(ca.privateKey());
-      X509Certificate leaf = new JcaX509CertificateConverter().getCertificate(builder.build(signer));
-      List<X509Certificate> chain = new ArrayList<>();
-      chain.add(leaf);
-      chain.addAll(ca.chainAfterLeaf());
+                  Extension.subjectKeyIdentifier, false, new JcaX509ExtensionUtils().createSubjectKeyIdentifier(subjectKey))
+              .addExtension(Extension.authorityKeyIdentifier, false, by.authorityKeyId())
+              .addExtension(Extension.cRLDistributionPoints, false, crlDistributionPoint);
+      ContentSigner signer = new JcaContentSignerBuilder(by.signatureAlgorithm()).build(ca.privateKey());
+      // Kept as DER: parsing it back into an X509Certificate only to encode it again cost a third of a mint.
+      byte[] leaf = builder.build(signer).getEncoded();
       return new X509SvidIssued(
-          X509SvidIssued.serialHex(serial), chain, leaf.getNotBefore().toInstant(), leaf.getNotAfter().toInstant());
-    } catch (CertIOException | OperatorCreationException | GeneralSecurityException e) {
+          X509SvidIssued.serialHex(serial), leaf, by.chainAfterLeaf(), Pem.certificate(leaf) + by.chainAfterLeafPem(),
+          notBefore, end);
+    } catch (IOException | OperatorCreationException | GeneralSecurityException e) {
       throw new IllegalStateException("cannot mint an X.509-SVID with authority " + ca.kid(), e);
     }
   }
 
-  private CRLDistPoint crlDistributionPoint() {
+  private Issuing issuing(X509Authority ca) throws GeneralSecurityException {
+    Issuing current = issuing;
+    if (current == null || current.ca() != ca) {
+      current = Issuing.of(ca);
+      issuing = current;
+    }
+    return current;
+  }
+
+  private static CRLDistPoint crlDistributionPoint(String crlUrl) {
     GeneralNames names = new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier, crlUrl));
     return new CRLDistPoint(
         new DistributionPoint[] {

@@ -26,6 +26,11 @@ public final class Pem {
 
   private Pem() {}
 
+  /** A certificate's DER encoding as a {@code CERTIFICATE} block. */
+  public static String certificate(byte[] der) {
+    return block("CERTIFICATE", der);
+  }
+
   public static String certificate(X509Certificate cert) {
     try {
       return block("CERTIFICATE", cert.getEncoded());

@@ -1,18 +1,25 @@
 package dev.taskbound.issuer.ca;
 
+import java.io.ByteArrayInputStream;
 import java.math.BigInteger;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A freshly minted X.509-SVID: {@code chain} is leaf first, then intermediates up to (not including) the
- * bundle's root. {@code serialHex} is in the {@linkplain #serialHex(BigInteger) canonical form}.
+ * A freshly minted X.509-SVID: the leaf as its DER encoding (what a begin sends; parsed only when asked for), the
+ * certificates that follow it up to (not including) the bundle's root, and the whole chain in PEM, leaf first.
+ * {@code serialHex} is in the {@linkplain #serialHex(BigInteger) canonical form}.
  */
 public record X509SvidIssued(
-    String serialHex, List<X509Certificate> chain, Instant notBefore, Instant notAfter) {
+    String serialHex, byte[] leafDer, List<X509Certificate> chainAfterLeaf, String chainPem, Instant notBefore,
+    Instant notAfter) {
   public X509SvidIssued {
-    chain = List.copyOf(chain);
+    leafDer = leafDer.clone();
+    chainAfterLeaf = List.copyOf(chainAfterLeaf);
   }
 
   /**
@@ -25,15 +32,25 @@ public record X509SvidIssued(
     return hex.length() % 2 == 0 ? hex : "0" + hex;
   }
 
-  public X509Certificate leaf() {
-    return chain.get(0);
+  @Override
+  public byte[] leafDer() {
+    return leafDer.clone();
   }
 
-  public String chainPem() {
-    StringBuilder pem = new StringBuilder();
-    for (X509Certificate cert : chain) {
-      pem.append(Pem.certificate(cert));
+  /** The leaf, parsed. */
+  public X509Certificate leaf() {
+    try {
+      return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(leafDer));
+    } catch (CertificateException e) {
+      throw new IllegalStateException("a minted leaf does not parse", e);
     }
-    return pem.toString();
+  }
+
+  /** Leaf first, then {@link #chainAfterLeaf}. */
+  public List<X509Certificate> chain() {
+    List<X509Certificate> chain = new ArrayList<>();
+    chain.add(leaf());
+    chain.addAll(chainAfterLeaf);
+    return List.copyOf(chain);
   }
 }

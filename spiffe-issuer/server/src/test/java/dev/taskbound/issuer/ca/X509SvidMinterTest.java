@@ -154,6 +154,23 @@ class X509SvidMinterTest {
   }
 
   @Test
+  void recordedTimesAndPemAreThoseOfTheCertificateItself() throws Exception {
+    // The minter keeps the leaf as DER and works out the times without parsing it back: they must still be exactly
+    // what the certificate says (whole seconds), and the PEM must be that certificate followed by the chain.
+    clock.set(Instant.parse("2026-12-01T10:00:00.987Z"));
+    X509SvidIssued issued = ca.x509Minter().mint(TestCa.WORKLOAD, taskKey.getPublic(), clock.instant().plusMillis(600_456));
+    X509Certificate leaf = issued.leaf();
+    assertThat(issued.notBefore()).isEqualTo(leaf.getNotBefore().toInstant()).isEqualTo(Instant.parse("2026-12-01T09:59:30Z"));
+    assertThat(issued.notAfter()).isEqualTo(leaf.getNotAfter().toInstant()).isEqualTo(Instant.parse("2026-12-01T10:10:01Z"));
+    assertThat(issued.serialHex()).isEqualTo(X509SvidIssued.serialHex(leaf.getSerialNumber()));
+    StringBuilder pem = new StringBuilder();
+    for (X509Certificate c : issued.chain()) {
+      pem.append(Pem.certificate(c));
+    }
+    assertThat(issued.chainPem()).isEqualTo(pem.toString());
+  }
+
+  @Test
   void notAfterIsCappedAtTheCaNotAfter() {
     X509Certificate root = ca.bundle().current().x509Authorities().get(0);
     X509SvidIssued issued =
