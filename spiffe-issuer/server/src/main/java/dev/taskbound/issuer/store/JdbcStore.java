@@ -863,6 +863,11 @@ public final class JdbcStore implements Store {
         });
   }
 
+  /** Tests: how long the SQLite log may grow before the writer lets it start over. */
+  void restartLogAt(long frames) {
+    checkpointer.restartAt(frames);
+  }
+
   @Override
   public void close() {
     writer.close();

@@ -18,27 +18,25 @@ import org.slf4j.LoggerFactory;
  *
  * <p>While the writer never pauses, though, the log never starts over: a write starts it over only when it begins
  * after a checkpoint copied the log to its end, and the writer has always begun its next batch before a pass from
- * here ends. The log would grow without end (hundreds of megabytes a minute under load), and with it every reader's
- * search of it and the fresh pages every write takes. So after a pass that found new frames, the writer finishes it
- * between two batches, where the log stands still: it copies only what was appended during the pass, and its next
- * batch starts the log over.
+ * here ends. The log would grow without end (gigabytes an hour under load), and with it every reader's search of it
+ * and the fresh pages every write takes. So once the log holds {@code restartFrames} frames, the writer finishes a
+ * pass between two batches, where the log stands still: it copies only what was appended during the pass, and its
+ * next batch starts the log over. That costs the writer a few milliseconds (two syncs), so it is asked only then.
  */
 final class WalCheckpointer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WalCheckpointer.class);
   static final long INTERVAL_MILLIS = 200;
+  /** Frames in the log (of 4 KiB pages: 64 MiB) at which the writer is asked to let it start over. */
+  static final long RESTART_FRAMES = 16_384;
 
   private final DataSource pool;
   private final StoreWriter writer;
   private final Thread thread;
+  private volatile long restartFrames = RESTART_FRAMES;
   private volatile boolean closed;
-  private long lastLogFrames = -1;
 
   /** SQLite's answer to a checkpoint: busy (0 or 1), frames in the log, frames copied into the database. */
-  private record Pass(int busy, long logFrames, long copiedFrames) {
-    boolean reachedTheEnd() {
-      return busy == 0 && logFrames == copiedFrames;
-    }
-  }
+  private record Pass(int busy, long logFrames, long copiedFrames) {}
 
   WalCheckpointer(DataSource pool, StoreWriter writer) {
     this.pool = pool;
@@ -52,12 +50,9 @@ final class WalCheckpointer implements AutoCloseable {
     while (!closed) {
       try {
         TimeUnit.MILLISECONDS.sleep(INTERVAL_MILLIS);
-        Pass pass = checkpoint("PASSIVE");
-        // Frames written since the last pass (or a pass cut short): let the writer finish it while no batch runs.
-        if (pass.logFrames() != lastLogFrames || !pass.reachedTheEnd()) {
+        if (checkpoint("PASSIVE").logFrames() >= restartFrames) {
           writer.betweenBatches(c -> checkpoint(c, "PASSIVE"));
         }
-        lastLogFrames = pass.logFrames();
       } catch (InterruptedException e) {
         if (closed) {
           return;
@@ -67,6 +62,11 @@ final class WalCheckpointer implements AutoCloseable {
         LOG.warn("SQLite checkpoint failed: {}", e.getMessage());
       }
     }
+  }
+
+  /** Tests: a log this long is started over (the default takes minutes of writes to reach). */
+  void restartAt(long frames) {
+    restartFrames = frames;
   }
 
   private Pass checkpoint(String mode) throws SQLException {
