@@ -33,6 +33,10 @@ public final class NimbusJwtSvidMinter implements JwtSvidMinter {
   private final Clock clock;
   private final String issuer;
   private final Duration maxLifetime;
+  /** The signer of the current key (Nimbus signers are thread-safe), made again when the key rotates. */
+  private volatile KeySigner signer;
+
+  private record KeySigner(SigningKey key, JWSSigner signer) {}
 
   public NimbusJwtSvidMinter(
       Supplier<JwtAuthority> authority, Clock clock, String issuerUrl, Duration maxLifetime) {
@@ -87,10 +91,18 @@ public final class NimbusJwtSvidMinter implements JwtSvidMinter {
     return new JwtSvidIssued(jwt.serialize(), jti, audience, issuedAt, expiresAt);
   }
 
-  private static JWSSigner signer(SigningKey key) throws JOSEException {
-    return switch (key.algorithm()) {
-      case EC_P256 -> new ECDSASigner(key.privateKey(), Curve.P_256);
-      case RSA_2048 -> new RSASSASigner(key.privateKey());
-    };
+  private JWSSigner signer(SigningKey key) throws JOSEException {
+    KeySigner current = signer;
+    if (current == null || current.key() != key) {
+      JWSSigner made = switch (key.algorithm()) {
+        case EC_P256 -> new ECDSASigner(key.privateKey(), Curve.P_256);
+        case RSA_2048 -> new RSASSASigner(key.privateKey());
+      };
+      // Without one, Nimbus makes a new SecureRandom (a provider look-up) for every signature.
+      made.getJCAContext().setSecureRandom(RANDOM);
+      current = new KeySigner(key, made);
+      signer = current;
+    }
+    return current.signer();
   }
 }

@@ -308,8 +308,17 @@ public final class ApiHandler extends Handler.Abstract {
       throw new TaskException(ProblemType.PAYLOAD_TOO_LARGE, "request body exceeds " + MAX_BODY_BYTES + " bytes");
     }
     byte[] body;
+    long declared = request.getLength();
     try (InputStream in = Content.Source.asInputStream(request)) {
-      body = in.readNBytes(MAX_BODY_BYTES + 1);
+      if (declared >= 0) {
+        // Content-Length given (and within the limit): read exactly that, into one array of that size.
+        body = new byte[(int) declared];
+        if (in.readNBytes(body, 0, body.length) != body.length || in.read() != -1) {
+          throw new TaskException(ProblemType.MALFORMED_REQUEST, "request body does not match its Content-Length");
+        }
+      } else {
+        body = in.readNBytes(MAX_BODY_BYTES + 1);
+      }
     } catch (IOException e) {
       throw new TaskException(ProblemType.MALFORMED_REQUEST, "request body could not be read");
     }
