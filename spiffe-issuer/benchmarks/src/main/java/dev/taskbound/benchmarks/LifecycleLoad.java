@@ -83,6 +83,15 @@ public final class LifecycleLoad {
     } finally {
       issuer.destroy();
       issuer.waitFor(20, TimeUnit.SECONDS);
+      deleteRecursively(dataDir); // a minute of load leaves a database of hundreds of megabytes
+    }
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
     }
   }
 

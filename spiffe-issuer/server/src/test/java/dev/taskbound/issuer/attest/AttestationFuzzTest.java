@@ -37,7 +37,8 @@ class AttestationFuzzTest {
   static {
     try {
       KEY = new RSAKeyGenerator(2048).keyID("fuzz").generate();
-      STORE = TestStores.open(Files.createTempDirectory("attestation-fuzz"));
+      // Under target/ (the build's own scratch space): a JVM-wide fixture has no test to delete it after.
+      STORE = TestStores.open(Files.createTempDirectory(Files.createDirectories(java.nio.file.Path.of("target")), "attestation-fuzz"));
     } catch (JOSEException e) {
       throw new IllegalStateException(e);
     } catch (IOException e) {
