@@ -148,6 +148,43 @@ class TaskApiTest {
   }
 
   @Test
+  void taskIdsCarryTheirCreationTimeThenRandomBits() {
+    long before = System.currentTimeMillis();
+    String first = client.begin(devAttestation(), TaskKey.generate(), List.of(), null).taskId();
+    String second = client.begin(devAttestation(), TaskKey.generate(), List.of(), null).taskId();
+    long after = System.currentTimeMillis();
+
+    byte[] a = base32(first.substring(4));
+    byte[] b = base32(second.substring(4));
+    // 48 bits of milliseconds first (so ids of one moment sit together in the store's indexes) ...
+    assertThat(millis(a)).isBetween(before, after);
+    assertThat(millis(b)).isBetween(millis(a), after);
+    // ... then 80 random bits: two tasks never share them.
+    assertThat(java.util.Arrays.copyOfRange(a, 6, 16)).isNotEqualTo(java.util.Arrays.copyOfRange(b, 6, 16));
+  }
+
+  private static long millis(byte[] id) {
+    long m = 0;
+    for (int i = 0; i < 6; i++) {
+      m = (m << 8) | (id[i] & 0xff);
+    }
+    return m;
+  }
+
+  /** The 16 bytes behind a task id's 26 base32 characters (alphabet a-z then 2-7, no padding). */
+  private static byte[] base32(String text) {
+    String alphabet = "abcdefghijklmnopqrstuvwxyz234567";
+    java.math.BigInteger bits = java.math.BigInteger.ZERO;
+    for (char ch : text.toCharArray()) {
+      bits = bits.shiftLeft(5).or(java.math.BigInteger.valueOf(alphabet.indexOf(ch)));
+    }
+    byte[] raw = bits.shiftRight(26 * 5 - 128).toByteArray();
+    byte[] out = new byte[16];
+    System.arraycopy(raw, Math.max(0, raw.length - 16), out, Math.max(0, 16 - raw.length), Math.min(16, raw.length));
+    return out;
+  }
+
+  @Test
   void endListenersHearOfEachEndOnceWithWhatItRevoked() {
     List<List<CredentialRecord>> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
     BeginTaskResponse begun = client.begin(devAttestation(), TaskKey.generate(), List.of("a", "b"), null);

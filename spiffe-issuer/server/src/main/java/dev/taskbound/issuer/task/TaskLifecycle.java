@@ -729,9 +729,19 @@ public final class TaskLifecycle {
     return text + " [" + reason + "]" + (d.detail() == null ? "" : ": " + d.detail());
   }
 
+  /**
+   * {@code tsk_} + 128 bits in base32: the creation time in milliseconds (48 bits), then 80 random bits. Ids made
+   * close in time share a prefix, so a batch of begins touches a few pages of each index on task ids (tasks,
+   * credentials, grants, evidence) instead of one random page per task in each.
+   */
   private String newTaskId() {
     byte[] bytes = new byte[16];
     random.nextBytes(bytes);
+    long millis = clock.millis();
+    for (int i = 5; i >= 0; i--) {
+      bytes[i] = (byte) millis;
+      millis >>>= 8;
+    }
     return "tsk_" + Base32.encode(bytes);
   }
 
