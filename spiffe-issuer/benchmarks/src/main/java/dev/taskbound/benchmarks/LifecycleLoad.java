@@ -98,6 +98,10 @@ public final class LifecycleLoad {
   private static Result run(Options o, List<String> configArgs, Process issuer, IssuerClient client, String mode, int clients,
       int seconds, String url) throws Exception {
     ConcurrentLinkedQueue<Prepared> work = prepare(o, configArgs, url, Math.max(200, o.tokenRate() * seconds));
+    // Settle this JVM's heap before the clock starts: the prepared work (keys, proofs, tokens: a few hundred MB) is
+    // young, and copying it in a collection inside the window stalled every client for up to 120 ms, which the
+    // issuer's p99 would then carry. See benchmarks/README.md for the young generation this JVM should run with.
+    System.gc();
     long cpuBefore = cpuTicks(issuer.pid());
     long start = System.nanoTime();
     long deadline = start + TimeUnit.SECONDS.toNanos(seconds);
