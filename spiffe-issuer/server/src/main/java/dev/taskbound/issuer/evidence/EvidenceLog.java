@@ -38,11 +38,11 @@ import org.slf4j.LoggerFactory;
  * The evidence log: append-only, Merkle-hashed, checkpoint-signed, durable before it answers.
  *
  * <p>It has no writer of its own: appends are {@link Write}s of the store's one {@link StoreWriter}, and the log
- * joins that writer's batches ({@link BatchParticipant}). A write that appends assigns the next leaf indexes and
- * inserts the entries; before the batch commits, the log signs one checkpoint of the grown tree and inserts it in the
- * same transaction; only after the commit does any appender learn its result. So a task and its evidence can be one
- * write ({@link #appending}): both durable, or neither. A write rolled back to its savepoint takes its leaves out of
- * the tree again; a batch that fails takes all of them. Replicas on one PostgreSQL log take turns through the log's
+ * joins that writer's batches ({@link BatchParticipant}). A write that appends assigns the next leaf indexes; before
+ * the batch commits, the log signs one checkpoint of the grown tree and inserts it with every leaf of the batch in
+ * the same transaction (on PostgreSQL in one round trip, not one per write); only after the commit does any appender
+ * learn its result. So a task and its evidence can be one write ({@link #appending}): both durable, or neither. A
+ * write rolled back to its savepoint takes its leaves out of the tree again; a batch that fails takes all of them. Replicas on one PostgreSQL log take turns through the log's
  * advisory lock ({@link #batchStarted}), and reads take in what the others appended first ({@link #catchUp}).
  */
 public final class EvidenceLog implements AutoCloseable, BatchParticipant {
@@ -114,6 +114,8 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
   private long writeStart;
   private int writeAppendsMark;
   private final List<Appending> batchAppends = new ArrayList<>();
+  /** The leaves of this batch, from leaf {@code batchStart} on: inserted with its checkpoint ({@link #beforeCommit}). */
+  private final List<EvidenceStore.Row> batchRows = new ArrayList<>();
   private String batchNote;
   /** Whether replicas may share this log (PostgreSQL): one process per SQLite file. */
   private final boolean shared;
@@ -241,15 +243,13 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
       throw new EvidenceException("the evidence log is closed");
     }
     long next = tree.size();
-    List<EvidenceStore.Row> rows = new ArrayList<>(events.size());
     List<Long> indexes = new ArrayList<>(events.size());
     for (Event e : events) {
       byte[] leaf = TreeHash.leaf(e.entry());
       tree.append(leaf);
-      rows.add(new EvidenceStore.Row(next, e.taskId(), e.type(), e.json(), leaf));
+      batchRows.add(new EvidenceStore.Row(next, e.taskId(), e.type(), e.json(), leaf));
       indexes.add(next++);
     }
-    EvidenceStore.insertEntries(c, rows, clock.millis());
     Appending appending = new Appending(indexes, signed, timedHere ? System.nanoTime() : -1);
     batchAppends.add(appending);
     return appending;
@@ -316,27 +316,25 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
   /**
    * Orders this batch against every other replica's on the same PostgreSQL log: the transaction takes the log's
    * advisory lock (held until it commits or rolls back), then takes in the leaves and the checkpoint that other
-   * replicas committed since this one last wrote. The next leaf index is then always the log's next, so replicas
-   * append one linear history, and a replica that dies mid-batch releases the lock with its connection, leaving
-   * nothing behind (its batch never committed). One process per SQLite file needs none of this.
+   * replicas committed since this one last wrote (one round trip, the lock and the leaf count, when they wrote
+   * nothing). The next leaf index is then always the log's next, so replicas append one linear history, and a replica
+   * that dies mid-batch releases the lock with its connection, leaving nothing behind (its batch never committed).
+   * One process per SQLite file needs none of this.
    */
   @Override
   public void batchStarted(Connection c) throws SQLException {
     // What a failure from here on rolls back to: a catch-up cut short is taken in again by the next batch.
     batchStart = tree.size();
-    if (shared) {
-      EvidenceStore.lock(c);
-      long before = tree.size();
-      EvidenceStore.loadLeafHashes(c, before, tree::append);
-      if (tree.size() != before) {
-        String latest = EvidenceStore.latestCheckpoint(c).orElseThrow();
-        checkpoints.committed(latest);
-        checkAgainstLastCheckpoint();
-      }
+    batchAppends.clear();
+    batchRows.clear();
+    batchNote = null;
+    if (shared && EvidenceStore.lockAndCount(c) > tree.size()) {
+      EvidenceStore.loadLeafHashes(c, tree.size(), tree::append);
+      String latest = EvidenceStore.latestCheckpoint(c).orElseThrow();
+      checkpoints.committed(latest);
+      checkAgainstLastCheckpoint();
     }
     batchStart = tree.size();
-    batchAppends.clear();
-    batchNote = null;
   }
 
   @Override
@@ -348,6 +346,7 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
   @Override
   public void writeRolledBack() {
     tree.truncate(writeStart);
+    batchRows.subList((int) (writeStart - batchStart), batchRows.size()).clear();
     List<Appending> undone = batchAppends.subList(writeAppendsMark, batchAppends.size());
     report(undone, false);
     undone.clear();
@@ -372,7 +371,7 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
     Checkpoint last = checkpoints.lastSigned();
     Checkpoint grown = new Checkpoint(origin(), size, tree.root(size));
     String note = checkpoints.sign(grown, tree.consistencyProof(last.size(), size));
-    EvidenceStore.insertCheckpoint(c, size, grown.rootHash(), note, clock.millis());
+    EvidenceStore.insertWithCheckpoint(c, batchRows, size, grown.rootHash(), note, clock.millis(), shared);
     batchNote = note;
     for (Appending a : batchAppends) {
       if (a.signed != null) {
@@ -389,12 +388,14 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
     }
     report(batchAppends, true);
     batchAppends.clear();
+    batchRows.clear();
   }
 
   @Override
   public void retrying() {
     // Rolled back before any commit: nothing to resynchronise, and its appends are not over (not reported).
     batchAppends.clear();
+    batchRows.clear();
     if (tree.size() != batchStart) {
       tree.truncate(batchStart);
     }
@@ -404,6 +405,7 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
   public void rolledBack() {
     report(batchAppends, false);
     batchAppends.clear();
+    batchRows.clear();
     if (tree.size() != batchStart) {
       tree.truncate(batchStart);
     }
@@ -504,10 +506,17 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
         EvidenceFormat.CREDENTIAL_ID);
   }
 
-  /** As {@link #loggedRevocations(String)}, read on a write's connection. */
+  /**
+   * As {@link #loggedRevocations(String)}, read on a write's connection: with the entries earlier writes of the same
+   * batch appended (inserted only at its end).
+   */
   public Set<String> loggedRevocations(Connection c, String taskId) throws SQLException {
-    return logged(EvidenceStore.entriesOf(c, taskId, Long.MAX_VALUE), EvidenceFormat.CREDENTIAL_REVOKED::equals,
-        EvidenceFormat.KIND, EvidenceFormat.CREDENTIAL_ID);
+    if (!writer.isWriterThread()) {
+      throw new IllegalStateException("a write's reads of the evidence log run on the writer of its log's store only");
+    }
+    List<EvidenceStore.Row> rows = new ArrayList<>(EvidenceStore.entriesOf(c, taskId, Long.MAX_VALUE));
+    batchRows.stream().filter(r -> taskId.equals(r.taskId())).forEach(rows::add);
+    return logged(rows, EvidenceFormat.CREDENTIAL_REVOKED::equals, EvidenceFormat.KIND, EvidenceFormat.CREDENTIAL_ID);
   }
 
   /**
