@@ -14,6 +14,7 @@ import dev.taskbound.client.evidence.SignedNote;
 import dev.taskbound.client.evidence.TaskStatement;
 import dev.taskbound.client.evidence.TreeHash;
 import dev.taskbound.issuer.store.BatchParticipant;
+import dev.taskbound.issuer.store.PendingUpdate;
 import dev.taskbound.issuer.store.StoreWriter;
 import dev.taskbound.issuer.store.Write;
 import java.nio.charset.StandardCharsets;
@@ -85,12 +86,13 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
   }
 
   /**
-   * Writes that depend on the checkpoint covering an append (a revocation receipt kept with its task): run on the
-   * batch's connection right after the checkpoint is inserted, so they commit with the append or not at all.
+   * What depends on the checkpoint covering an append (a revocation receipt kept with its task): an update the log
+   * sends with the batch's leaves and checkpoint (in their round trip on PostgreSQL), so it commits with the append
+   * or not at all.
    */
   @FunctionalInterface
   public interface Signed {
-    void write(Connection connection, Appended appended) throws SQLException;
+    PendingUpdate keep(Appended appended);
   }
 
   private final EvidenceStore store;
@@ -209,8 +211,8 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
   }
 
   /**
-   * As {@link #appending(List)}; once the batch's checkpoint is signed, {@code signed} (when not null) writes what
-   * needs it in the same transaction.
+   * As {@link #appending(List)}; once the batch's checkpoint is signed, {@code signed} (when not null) gives what
+   * needs it, kept in the same transaction.
    */
   public Write<Appending> appending(List<Event> events, Signed signed) {
     return appending(events, signed, true);
@@ -371,13 +373,14 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
     Checkpoint last = checkpoints.lastSigned();
     Checkpoint grown = new Checkpoint(origin(), size, tree.root(size));
     String note = checkpoints.sign(grown, tree.consistencyProof(last.size(), size));
-    EvidenceStore.insertWithCheckpoint(c, batchRows, size, grown.rootHash(), note, clock.millis(), shared);
-    batchNote = note;
+    List<PendingUpdate> kept = new ArrayList<>();
     for (Appending a : batchAppends) {
       if (a.signed != null) {
-        a.signed.write(c, new Appended(a.leafIndexes, note));
+        kept.add(a.signed.keep(new Appended(a.leafIndexes, note)));
       }
     }
+    EvidenceStore.insertWithCheckpoint(c, batchRows, size, grown.rootHash(), note, clock.millis(), shared, kept);
+    batchNote = note;
   }
 
   @Override

@@ -1137,23 +1137,21 @@ public final class JdbcStore implements Store {
 
   @Override
   public boolean saveEndReceipt(String taskId, String receiptJson) {
-    return tx.write(keepEndReceipt(taskId, receiptJson));
+    PendingUpdate keep = keepEndReceipt(taskId, receiptJson);
+    return tx.inTransaction("save end receipt", c -> keep.run(c) == 1);
   }
 
   @Override
-  public Write<Boolean> keepEndReceipt(String taskId, String receiptJson) {
+  public PendingUpdate keepEndReceipt(String taskId, String receiptJson) {
     Objects.requireNonNull(receiptJson, "receiptJson");
-    return Write.of(
-        "save end receipt",
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "UPDATE tasks SET end_receipt = ? WHERE task_id = ? AND state = 'ended' AND end_receipt IS NULL")) {
-            ps.setString(1, receiptJson);
-            ps.setString(2, taskId);
-            return ps.executeUpdate() == 1;
-          }
-        });
+    return new PendingUpdate(
+        "UPDATE tasks SET end_receipt = ? WHERE task_id = ? AND state = 'ended' AND end_receipt IS NULL",
+        (ps, i) -> {
+          ps.setString(i, receiptJson);
+          ps.setString(i + 1, taskId);
+          return i + 2;
+        },
+        rows -> {});
   }
 
   @Override

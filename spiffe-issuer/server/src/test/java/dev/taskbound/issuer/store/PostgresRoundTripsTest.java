@@ -71,8 +71,12 @@ class PostgresRoundTripsTest {
     PROTOCOL.setUseParentHandlers(false);
     PROTOCOL.addHandler(counter);
     PROTOCOL.setLevel(Level.FINEST);
-    // The first spend of a store queues the prune of expired attestations: out of the way before counting.
-    begin("warm", new AttestationUse.Jti("iss", "warm", T0.plusSeconds(600)));
+    // Past pgjdbc's prepareThreshold (5), so what is counted runs as server-prepared statements, as in production;
+    // the first spend also queues the prune of expired attestations: out of the way before counting.
+    for (int i = 0; i < 6; i++) {
+      begin("warm" + i, new AttestationUse.Jti("iss", "warm" + i, T0.plusSeconds(600)));
+      end("warm" + i);
+    }
     db.store.writer().execute(Write.of("wait for the queued writes", c -> null));
   }
 
@@ -101,6 +105,9 @@ class PostgresRoundTripsTest {
     AttestationUse token = new AttestationUse.OneTimeToken("sha-once", "nonce");
     db.store.insertOneTimeToken("sha-once", "nonce", T0.plusSeconds(600));
     begin("o1", token);
+    for (int i = 0; i < 6; i++) {
+      assertThat(begin("o-again" + i, token)).isFalse();
+    }
 
     Batch batch = phases.next(() -> assertThat(begin("o2", token)).isFalse());
 
@@ -108,13 +115,13 @@ class PostgresRoundTripsTest {
   }
 
   @Test
-  void anEndWithItsEvidenceIsOneRoundTripAndItsReceiptOneMore() {
+  void anEndWithItsEvidenceIsOneRoundTripAndItsReceiptRidesWithTheCheckpoint() {
     begin("e1", new AttestationUse.Jti("iss", "e1", T0.plusSeconds(600)));
 
     Batch batch = phases.next(() -> end("e1"));
 
     assertThat(batch.writes()).as("round trips of the end (%s)", batch).containsExactly(1);
-    assertThat(batch.closing()).as("leaves and checkpoint, the receipt, then COMMIT (%s)", batch).isEqualTo(3);
+    assertThat(batch.closing()).as("leaves, checkpoint and receipt, then COMMIT (%s)", batch).isEqualTo(2);
     assertThat(db.store.endReceipt("e1")).isPresent();
   }
 
@@ -147,7 +154,7 @@ class PostgresRoundTripsTest {
   private void end(String id) {
     db.store.endTask(id, TaskOutcome.SUCCEEDED, null, T0.plusSeconds(60), (task, credentials) -> Write.of("log the end",
         c -> log.appending(List.of(Event.taskEnded(id, task.endedAt(), "succeeded")),
-                (conn, appended) -> db.store.keepEndReceipt(id, "{\"checkpoint\":\"" + appended.checkpoint().length() + "\"}").apply(conn))
+                appended -> db.store.keepEndReceipt(id, "{\"checkpoint\":\"" + appended.checkpoint().length() + "\"}"))
             .apply(c)));
   }
 
