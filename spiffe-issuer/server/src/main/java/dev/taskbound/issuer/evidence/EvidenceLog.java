@@ -86,9 +86,9 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
   }
 
   /**
-   * What depends on the checkpoint covering an append (a revocation receipt kept with its task): an update the log
-   * sends with the batch's leaves and checkpoint (in their round trip on PostgreSQL), so it commits with the append
-   * or not at all.
+   * What depends on the checkpoint covering an append (a revocation receipt kept with its task): an update run in the
+   * batch's transaction right after the checkpoint is inserted, with those of the other appends of the batch (one
+   * round trip for all of them on PostgreSQL), so it commits with the append or not at all.
    */
   @FunctionalInterface
   public interface Signed {
@@ -379,7 +379,8 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
         kept.add(a.signed.keep(new Appended(a.leafIndexes, note)));
       }
     }
-    EvidenceStore.insertWithCheckpoint(c, batchRows, size, grown.rootHash(), note, clock.millis(), shared, kept);
+    EvidenceStore.insertWithCheckpoint(c, batchRows, size, grown.rootHash(), note, clock.millis(), shared);
+    PendingUpdate.runTogether(c, kept);
     batchNote = note;
   }
 

@@ -1,6 +1,5 @@
 package dev.taskbound.issuer.evidence;
 
-import dev.taskbound.issuer.store.PendingUpdate;
 import dev.taskbound.issuer.store.StoreException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -144,36 +143,24 @@ final class EvidenceStore {
 
   /**
    * Inserts a batch's leaves and the signed checkpoint that covers them in the caller's transaction (the store
-   * writer's batch), then runs the updates that depend on that checkpoint ({@code kept}): a committed checkpoint
-   * never names leaves the store does not have. On PostgreSQL ({@code shared}) one round trip: the leaves as arrays
-   * unnested into one insert, sent with the checkpoint's insert and the updates.
+   * writer's batch): a committed checkpoint never names leaves the store does not have. On PostgreSQL ({@code
+   * shared}) one round trip: the leaves as arrays unnested into one insert, sent with the checkpoint's insert.
    */
-  static void insertWithCheckpoint(
-      Connection c, List<Row> rows, long treeSize, byte[] root, String note, long at, boolean shared,
-      List<PendingUpdate> kept) throws SQLException {
+  static void insertWithCheckpoint(Connection c, List<Row> rows, long treeSize, byte[] root, String note, long at, boolean shared)
+      throws SQLException {
     if (shared) {
-      StringBuilder sql = new StringBuilder(
+      try (PreparedStatement ps = c.prepareStatement(
           "INSERT INTO evidence_entries (leaf_index, task_id, event_type, entry, leaf_hash, appended_at)"
               + " SELECT leaf.*, ? FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[]) AS leaf; "
-              + INSERT_CHECKPOINT);
-      kept.forEach(u -> sql.append("; ").append(u.sql()));
-      try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+              + INSERT_CHECKPOINT)) {
         ps.setLong(1, at);
         ps.setArray(2, c.createArrayOf("bigint", rows.stream().map(Row::leafIndex).toArray()));
         ps.setArray(3, c.createArrayOf("text", rows.stream().map(Row::taskId).toArray()));
         ps.setArray(4, c.createArrayOf("text", rows.stream().map(Row::eventType).toArray()));
         ps.setArray(5, c.createArrayOf("text", rows.stream().map(Row::entry).toArray()));
         ps.setArray(6, c.createArrayOf("text", rows.stream().map(r -> HEX.formatHex(r.leafHash())).toArray()));
-        int i = bindCheckpoint(ps, 7, treeSize, root, note, at);
-        for (PendingUpdate u : kept) {
-          i = u.binder().bind(ps, i);
-        }
+        bindCheckpoint(ps, 7, treeSize, root, note, at);
         ps.execute();
-        ps.getMoreResults(); // past the leaves' insert to the checkpoint's
-        for (PendingUpdate u : kept) {
-          ps.getMoreResults();
-          u.counted().accept(ps.getUpdateCount());
-        }
       }
       return;
     }
@@ -195,18 +182,14 @@ final class EvidenceStore {
       bindCheckpoint(ps, 1, treeSize, root, note, at);
       ps.executeUpdate();
     }
-    for (PendingUpdate u : kept) {
-      u.run(c);
-    }
   }
 
-  private static int bindCheckpoint(PreparedStatement ps, int i, long treeSize, byte[] root, String note, long signedAt)
+  private static void bindCheckpoint(PreparedStatement ps, int i, long treeSize, byte[] root, String note, long signedAt)
       throws SQLException {
     ps.setLong(i, treeSize);
     ps.setString(i + 1, HEX.formatHex(root));
     ps.setString(i + 2, note);
     ps.setLong(i + 3, signedAt);
-    return i + 4;
   }
 
   /**

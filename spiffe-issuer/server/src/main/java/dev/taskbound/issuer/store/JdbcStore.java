@@ -1146,10 +1146,9 @@ public final class JdbcStore implements Store {
     Objects.requireNonNull(receiptJson, "receiptJson");
     return new PendingUpdate(
         "UPDATE tasks SET end_receipt = ? WHERE task_id = ? AND state = 'ended' AND end_receipt IS NULL",
-        (ps, i) -> {
-          ps.setString(i, receiptJson);
-          ps.setString(i + 1, taskId);
-          return i + 2;
+        ps -> {
+          ps.setString(1, receiptJson);
+          ps.setString(2, taskId);
         },
         rows -> {});
   }

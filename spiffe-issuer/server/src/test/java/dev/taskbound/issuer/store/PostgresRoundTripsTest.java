@@ -115,20 +115,22 @@ class PostgresRoundTripsTest {
   }
 
   @Test
-  void anEndWithItsEvidenceIsOneRoundTripAndItsReceiptRidesWithTheCheckpoint() {
-    begin("e1", new AttestationUse.Jti("iss", "e1", T0.plusSeconds(600)));
+  void anEndWithItsEvidenceIsOneRoundTripAndTheReceiptsOfABatchOneMore() {
+    List<String> ids = List.of("e1", "e2", "e3");
+    ids.forEach(id -> begin(id, new AttestationUse.Jti("iss", id, T0.plusSeconds(600))));
 
-    Batch batch = phases.next(() -> end("e1"));
+    Batch batch = phases.next(() -> inOneBatch(ids.stream().<Runnable>map(id -> () -> end(id)).toList()));
 
-    assertThat(batch.writes()).as("round trips of the end (%s)", batch).containsExactly(1);
-    assertThat(batch.closing()).as("leaves, checkpoint and receipt, then COMMIT (%s)", batch).isEqualTo(2);
-    assertThat(db.store.endReceipt("e1")).isPresent();
+    assertThat(batch.writes()).as("round trips of the ends (%s)", batch).containsExactly(1, 1, 1);
+    assertThat(batch.closing()).as("leaves and checkpoint, every receipt, then COMMIT (%s)", batch).isEqualTo(3);
+    ids.forEach(id -> assertThat(db.store.endReceipt(id)).as(id).isPresent());
   }
 
   @Test
   void aBatchOpensInOneRoundTripAndClosesInTwo() throws Exception {
     List<String> ids = List.of("m1", "m2", "m3", "m4");
-    Batch batch = phases.next(() -> inOneBatch(ids));
+    Batch batch = phases.next(() -> inOneBatch(
+        ids.stream().<Runnable>map(id -> () -> assertThat(begin(id, new AttestationUse.Jti("iss", id, T0.plusSeconds(600)))).isTrue()).toList()));
 
     assertThat(batch.writes()).as("one round trip per begin (%s)", batch).containsExactly(1, 1, 1, 1);
     assertThat(batch.opening()).as("BEGIN, the log's lock and its catch-up check (%s)", batch).isEqualTo(1);
@@ -158,8 +160,8 @@ class PostgresRoundTripsTest {
             .apply(c)));
   }
 
-  /** Begins {@code ids} in one batch: the writer is held until all of them are queued. */
-  private void inOneBatch(List<String> ids) {
+  /** Runs {@code writes} (each one store write) in one batch, in order: the writer is held until all are queued. */
+  private void inOneBatch(List<Runnable> writes) {
     StoreWriter writer = db.store.writer();
     CountDownLatch holding = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
@@ -175,19 +177,21 @@ class PostgresRoundTripsTest {
     try {
       assertThat(holding.await(30, TimeUnit.SECONDS)).isTrue();
       phases.skipBatch();
-      List<CompletableFuture<Boolean>> begins = new ArrayList<>();
-      for (String id : ids) {
-        begins.add(CompletableFuture.supplyAsync(() -> begin(id, new AttestationUse.Jti("iss", id, T0.plusSeconds(600)))));
+      List<CompletableFuture<Void>> running = new ArrayList<>();
+      for (Runnable w : writes) {
+        int before = writer.queued();
+        running.add(CompletableFuture.runAsync(w));
+        // One at a time, so the batch runs them in this order.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (writer.queued() == before && System.nanoTime() < deadline) {
+          Thread.sleep(1);
+        }
       }
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (writer.queued() < ids.size() && System.nanoTime() < deadline) {
-        Thread.sleep(5);
-      }
-      assertThat(writer.queued()).as("all begins queued behind the held write").isEqualTo(ids.size());
+      assertThat(writer.queued()).as("all writes queued behind the held one").isEqualTo(writes.size());
       release.countDown();
       held.get(30, TimeUnit.SECONDS);
-      for (CompletableFuture<Boolean> b : begins) {
-        assertThat(b.get(30, TimeUnit.SECONDS)).isTrue();
+      for (CompletableFuture<Void> w : running) {
+        w.get(30, TimeUnit.SECONDS);
       }
     } catch (Exception e) {
       throw new IllegalStateException(e);
