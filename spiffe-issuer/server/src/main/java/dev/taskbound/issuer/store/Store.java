@@ -227,8 +227,8 @@ public interface Store extends AutoCloseable {
   boolean saveEndReceipt(String taskId, String receiptJson);
 
   /**
-   * {@link #saveEndReceipt} as an update to run inside another write (the end's evidence, sent with its batch's
-   * checkpoint): a row count of 1 when it was kept.
+   * {@link #saveEndReceipt} as an update to run inside another write (the end's evidence, once its batch's checkpoint
+   * is signed, together with the other ends' receipts): a row count of 1 when it was kept.
    */
   PendingUpdate keepEndReceipt(String taskId, String receiptJson);
 
