@@ -14,6 +14,7 @@ import dev.taskbound.client.evidence.SignedNote;
 import dev.taskbound.client.evidence.TaskStatement;
 import dev.taskbound.client.evidence.TreeHash;
 import dev.taskbound.issuer.store.BatchParticipant;
+import dev.taskbound.issuer.store.PendingUpdate;
 import dev.taskbound.issuer.store.StoreWriter;
 import dev.taskbound.issuer.store.Write;
 import java.nio.charset.StandardCharsets;
@@ -38,11 +39,11 @@ import org.slf4j.LoggerFactory;
  * The evidence log: append-only, Merkle-hashed, checkpoint-signed, durable before it answers.
  *
  * <p>It has no writer of its own: appends are {@link Write}s of the store's one {@link StoreWriter}, and the log
- * joins that writer's batches ({@link BatchParticipant}). A write that appends assigns the next leaf indexes and
- * inserts the entries; before the batch commits, the log signs one checkpoint of the grown tree and inserts it in the
- * same transaction; only after the commit does any appender learn its result. So a task and its evidence can be one
- * write ({@link #appending}): both durable, or neither. A write rolled back to its savepoint takes its leaves out of
- * the tree again; a batch that fails takes all of them. Replicas on one PostgreSQL log take turns through the log's
+ * joins that writer's batches ({@link BatchParticipant}). A write that appends assigns the next leaf indexes; before
+ * the batch commits, the log signs one checkpoint of the grown tree and inserts it with every leaf of the batch in
+ * the same transaction (on PostgreSQL in one round trip, not one per write); only after the commit does any appender
+ * learn its result. So a task and its evidence can be one write ({@link #appending}): both durable, or neither. A
+ * write rolled back to its savepoint takes its leaves out of the tree again; a batch that fails takes all of them. Replicas on one PostgreSQL log take turns through the log's
  * advisory lock ({@link #batchStarted}), and reads take in what the others appended first ({@link #catchUp}).
  */
 public final class EvidenceLog implements AutoCloseable, BatchParticipant {
@@ -85,12 +86,13 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
   }
 
   /**
-   * Writes that depend on the checkpoint covering an append (a revocation receipt kept with its task): run on the
-   * batch's connection right after the checkpoint is inserted, so they commit with the append or not at all.
+   * What depends on the checkpoint covering an append (a revocation receipt kept with its task): an update run in the
+   * batch's transaction right after the checkpoint is inserted, with those of the other appends of the batch (one
+   * round trip for all of them on PostgreSQL), so it commits with the append or not at all.
    */
   @FunctionalInterface
   public interface Signed {
-    void write(Connection connection, Appended appended) throws SQLException;
+    PendingUpdate keep(Appended appended);
   }
 
   private final EvidenceStore store;
@@ -114,6 +116,8 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
   private long writeStart;
   private int writeAppendsMark;
   private final List<Appending> batchAppends = new ArrayList<>();
+  /** The leaves of this batch, from leaf {@code batchStart} on: inserted with its checkpoint ({@link #beforeCommit}). */
+  private final List<EvidenceStore.Row> batchRows = new ArrayList<>();
   private String batchNote;
   /** Whether replicas may share this log (PostgreSQL): one process per SQLite file. */
   private final boolean shared;
@@ -207,8 +211,8 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
   }
 
   /**
-   * As {@link #appending(List)}; once the batch's checkpoint is signed, {@code signed} (when not null) writes what
-   * needs it in the same transaction.
+   * As {@link #appending(List)}; once the batch's checkpoint is signed, {@code signed} (when not null) gives what
+   * needs it, kept in the same transaction.
    */
   public Write<Appending> appending(List<Event> events, Signed signed) {
     return appending(events, signed, true);
@@ -241,15 +245,13 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
       throw new EvidenceException("the evidence log is closed");
     }
     long next = tree.size();
-    List<EvidenceStore.Row> rows = new ArrayList<>(events.size());
     List<Long> indexes = new ArrayList<>(events.size());
     for (Event e : events) {
       byte[] leaf = TreeHash.leaf(e.entry());
       tree.append(leaf);
-      rows.add(new EvidenceStore.Row(next, e.taskId(), e.type(), e.json(), leaf));
+      batchRows.add(new EvidenceStore.Row(next, e.taskId(), e.type(), e.json(), leaf));
       indexes.add(next++);
     }
-    EvidenceStore.insertEntries(c, rows, clock.millis());
     Appending appending = new Appending(indexes, signed, timedHere ? System.nanoTime() : -1);
     batchAppends.add(appending);
     return appending;
@@ -316,27 +318,25 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
   /**
    * Orders this batch against every other replica's on the same PostgreSQL log: the transaction takes the log's
    * advisory lock (held until it commits or rolls back), then takes in the leaves and the checkpoint that other
-   * replicas committed since this one last wrote. The next leaf index is then always the log's next, so replicas
-   * append one linear history, and a replica that dies mid-batch releases the lock with its connection, leaving
-   * nothing behind (its batch never committed). One process per SQLite file needs none of this.
+   * replicas committed since this one last wrote (one round trip, the lock and the leaf count, when they wrote
+   * nothing). The next leaf index is then always the log's next, so replicas append one linear history, and a replica
+   * that dies mid-batch releases the lock with its connection, leaving nothing behind (its batch never committed).
+   * One process per SQLite file needs none of this.
    */
   @Override
   public void batchStarted(Connection c) throws SQLException {
     // What a failure from here on rolls back to: a catch-up cut short is taken in again by the next batch.
     batchStart = tree.size();
-    if (shared) {
-      EvidenceStore.lock(c);
-      long before = tree.size();
-      EvidenceStore.loadLeafHashes(c, before, tree::append);
-      if (tree.size() != before) {
-        String latest = EvidenceStore.latestCheckpoint(c).orElseThrow();
-        checkpoints.committed(latest);
-        checkAgainstLastCheckpoint();
-      }
+    batchAppends.clear();
+    batchRows.clear();
+    batchNote = null;
+    if (shared && EvidenceStore.lockAndCount(c) > tree.size()) {
+      EvidenceStore.loadLeafHashes(c, tree.size(), tree::append);
+      String latest = EvidenceStore.latestCheckpoint(c).orElseThrow();
+      checkpoints.committed(latest);
+      checkAgainstLastCheckpoint();
     }
     batchStart = tree.size();
-    batchAppends.clear();
-    batchNote = null;
   }
 
   @Override
@@ -348,6 +348,7 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
   @Override
   public void writeRolledBack() {
     tree.truncate(writeStart);
+    batchRows.subList((int) (writeStart - batchStart), batchRows.size()).clear();
     List<Appending> undone = batchAppends.subList(writeAppendsMark, batchAppends.size());
     report(undone, false);
     undone.clear();
@@ -372,13 +373,15 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
     Checkpoint last = checkpoints.lastSigned();
     Checkpoint grown = new Checkpoint(origin(), size, tree.root(size));
     String note = checkpoints.sign(grown, tree.consistencyProof(last.size(), size));
-    EvidenceStore.insertCheckpoint(c, size, grown.rootHash(), note, clock.millis());
-    batchNote = note;
+    List<PendingUpdate> kept = new ArrayList<>();
     for (Appending a : batchAppends) {
       if (a.signed != null) {
-        a.signed.write(c, new Appended(a.leafIndexes, note));
+        kept.add(a.signed.keep(new Appended(a.leafIndexes, note)));
       }
     }
+    EvidenceStore.insertWithCheckpoint(c, batchRows, size, grown.rootHash(), note, clock.millis(), shared);
+    PendingUpdate.runTogether(c, kept);
+    batchNote = note;
   }
 
   @Override
@@ -389,12 +392,14 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
     }
     report(batchAppends, true);
     batchAppends.clear();
+    batchRows.clear();
   }
 
   @Override
   public void retrying() {
     // Rolled back before any commit: nothing to resynchronise, and its appends are not over (not reported).
     batchAppends.clear();
+    batchRows.clear();
     if (tree.size() != batchStart) {
       tree.truncate(batchStart);
     }
@@ -404,6 +409,7 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
   public void rolledBack() {
     report(batchAppends, false);
     batchAppends.clear();
+    batchRows.clear();
     if (tree.size() != batchStart) {
       tree.truncate(batchStart);
     }
@@ -504,10 +510,17 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
         EvidenceFormat.CREDENTIAL_ID);
   }
 
-  /** As {@link #loggedRevocations(String)}, read on a write's connection. */
+  /**
+   * As {@link #loggedRevocations(String)}, read on a write's connection: with the entries earlier writes of the same
+   * batch appended (inserted only at its end).
+   */
   public Set<String> loggedRevocations(Connection c, String taskId) throws SQLException {
-    return logged(EvidenceStore.entriesOf(c, taskId, Long.MAX_VALUE), EvidenceFormat.CREDENTIAL_REVOKED::equals,
-        EvidenceFormat.KIND, EvidenceFormat.CREDENTIAL_ID);
+    if (!writer.isWriterThread()) {
+      throw new IllegalStateException("a write's reads of the evidence log run on the writer of its log's store only");
+    }
+    List<EvidenceStore.Row> rows = new ArrayList<>(EvidenceStore.entriesOf(c, taskId, Long.MAX_VALUE));
+    batchRows.stream().filter(r -> taskId.equals(r.taskId())).forEach(rows::add);
+    return logged(rows, EvidenceFormat.CREDENTIAL_REVOKED::equals, EvidenceFormat.KIND, EvidenceFormat.CREDENTIAL_ID);
   }
 
   /**

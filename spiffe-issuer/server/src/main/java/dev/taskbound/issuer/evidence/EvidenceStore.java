@@ -14,14 +14,16 @@ import javax.sql.DataSource;
 
 /**
  * Persistence of the log (tables from {@code V2__evidence.sql}) on the issuer's pool; the same SQL on SQLite and
- * PostgreSQL. Entries and the checkpoint that covers them are written in one transaction (a batch of the store's
- * writer), so a committed checkpoint never names leaves the store does not have.
+ * PostgreSQL, but for what PostgreSQL sends in one round trip (a batch's leaves with its checkpoint, the lock with
+ * the leaf count). Entries and the checkpoint that covers them are written in one transaction (a batch of the
+ * store's writer), so a committed checkpoint never names leaves the store does not have.
  */
 final class EvidenceStore {
   private static final HexFormat HEX = HexFormat.of();
 
   /** The PostgreSQL advisory lock (per schema) that orders the replicas' writes to one log. */
   private static final String WRITER_LOCK = "taskbound-evidence-writer";
+  private static final String LOCK = "SELECT pg_advisory_xact_lock(hashtext(current_schema() || ?))";
 
   /** A leaf as stored. */
   record Row(long leafIndex, String taskId, String eventType, String entry, byte[] leafHash) {}
@@ -46,9 +48,27 @@ final class EvidenceStore {
    * other schemas of the same database are other logs.
    */
   static void lock(Connection c) throws SQLException {
-    try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext(current_schema() || ?))")) {
+    try (PreparedStatement lock = c.prepareStatement(LOCK)) {
       lock.setString(1, WRITER_LOCK);
       lock.execute();
+    }
+  }
+
+  /**
+   * As {@link #lock}, and returns the number of leaves stored once the lock is held: two statements sent together
+   * (one round trip), the count taken after the lock, so it includes every leaf another replica committed before.
+   */
+  static long lockAndCount(Connection c) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(LOCK + "; SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM evidence_entries")) {
+      ps.setString(1, WRITER_LOCK);
+      ps.execute();
+      if (!ps.getMoreResults()) {
+        throw new SQLException("the evidence log's leaf count did not come back");
+      }
+      try (ResultSet rs = ps.getResultSet()) {
+        rs.next();
+        return rs.getLong(1);
+      }
     }
   }
 
@@ -118,8 +138,32 @@ final class EvidenceStore {
     }
   }
 
-  /** Inserts leaves in the caller's transaction (the store writer's batch). */
-  static void insertEntries(Connection c, List<Row> rows, long appendedAt) throws SQLException {
+  private static final String INSERT_CHECKPOINT =
+      "INSERT INTO evidence_checkpoints (tree_size, root_hash, note, signed_at) VALUES (?,?,?,?)";
+
+  /**
+   * Inserts a batch's leaves and the signed checkpoint that covers them in the caller's transaction (the store
+   * writer's batch): a committed checkpoint never names leaves the store does not have. On PostgreSQL ({@code
+   * shared}) one round trip: the leaves as arrays unnested into one insert, sent with the checkpoint's insert.
+   */
+  static void insertWithCheckpoint(Connection c, List<Row> rows, long treeSize, byte[] root, String note, long at, boolean shared)
+      throws SQLException {
+    if (shared) {
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO evidence_entries (leaf_index, task_id, event_type, entry, leaf_hash, appended_at)"
+              + " SELECT leaf.*, ? FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[]) AS leaf; "
+              + INSERT_CHECKPOINT)) {
+        ps.setLong(1, at);
+        ps.setArray(2, c.createArrayOf("bigint", rows.stream().map(Row::leafIndex).toArray()));
+        ps.setArray(3, c.createArrayOf("text", rows.stream().map(Row::taskId).toArray()));
+        ps.setArray(4, c.createArrayOf("text", rows.stream().map(Row::eventType).toArray()));
+        ps.setArray(5, c.createArrayOf("text", rows.stream().map(Row::entry).toArray()));
+        ps.setArray(6, c.createArrayOf("text", rows.stream().map(r -> HEX.formatHex(r.leafHash())).toArray()));
+        bindCheckpoint(ps, 7, treeSize, root, note, at);
+        ps.execute();
+      }
+      return;
+    }
     try (PreparedStatement ps = c.prepareStatement(
         "INSERT INTO evidence_entries (leaf_index, task_id, event_type, entry, leaf_hash, appended_at)"
             + " VALUES (?,?,?,?,?,?)")) {
@@ -129,26 +173,23 @@ final class EvidenceStore {
         ps.setString(3, r.eventType());
         ps.setString(4, r.entry());
         ps.setString(5, HEX.formatHex(r.leafHash()));
-        ps.setLong(6, appendedAt);
+        ps.setLong(6, at);
         ps.addBatch();
       }
       ps.executeBatch();
     }
-  }
-
-  /**
-   * Inserts a signed checkpoint in the caller's transaction, the one that inserted the leaves it covers: a
-   * committed checkpoint never names leaves the store does not have.
-   */
-  static void insertCheckpoint(Connection c, long treeSize, byte[] root, String note, long signedAt) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(
-        "INSERT INTO evidence_checkpoints (tree_size, root_hash, note, signed_at) VALUES (?,?,?,?)")) {
-      ps.setLong(1, treeSize);
-      ps.setString(2, HEX.formatHex(root));
-      ps.setString(3, note);
-      ps.setLong(4, signedAt);
+    try (PreparedStatement ps = c.prepareStatement(INSERT_CHECKPOINT)) {
+      bindCheckpoint(ps, 1, treeSize, root, note, at);
       ps.executeUpdate();
     }
+  }
+
+  private static void bindCheckpoint(PreparedStatement ps, int i, long treeSize, byte[] root, String note, long signedAt)
+      throws SQLException {
+    ps.setLong(i, treeSize);
+    ps.setString(i + 1, HEX.formatHex(root));
+    ps.setString(i + 2, note);
+    ps.setLong(i + 3, signedAt);
   }
 
   /**

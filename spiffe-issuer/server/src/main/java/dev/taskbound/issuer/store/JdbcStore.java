@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
 
 /**
  * The {@link Store} on SQLite or PostgreSQL through one HikariCP pool and one set of SQL statements (both databases
- * accept {@code INSERT ... ON CONFLICT}). Open it with {@link Stores}.
+ * accept {@code INSERT ... ON CONFLICT}), except for a begin and an end: PostgreSQL runs each in one round trip
+ * ({@link PostgresTaskWrites}). Open it with {@link Stores}.
  *
  * <p>Race-prone operations never read-then-write: they are conditional {@code UPDATE}/{@code DELETE}s or upserts
  * whose row counts decide the answer, so they stay correct under PostgreSQL's READ COMMITTED across replicas and
@@ -27,12 +28,17 @@ import java.util.regex.Pattern;
 public final class JdbcStore implements Store {
   private static final Pattern PRAGMA_NAME = Pattern.compile("[a-z_]+");
 
-  private static final String TASK_COLUMNS =
+  static final String TASK_COLUMNS =
       "task_id, state, spiffe_id, attestor, context_json, policy_rule, policy_version, public_key_jwk,"
           + " public_key_thumbprint, control_token_sha256, audiences_json, created_at, expires_at,"
           + " last_renewed_at, ended_at, outcome, end_reason";
-  private static final String CREDENTIAL_COLUMNS =
+  static final String TASK_VALUES = "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?";
+  static final String CREDENTIAL_COLUMNS =
       "task_id, kind, credential_id, audience, not_before, expires_at, revoked_at";
+  /** A credential row with its {@code issue_order} first. */
+  static final String CREDENTIAL_VALUES = "?,?,?,?,?,?,?,?";
+  static final String GRANT_COLUMNS = "task_id, audiences_json, max_exchanges, exchanges";
+  static final String GRANT_VALUES = "?,?,?,?";
   private static final String BUNDLE_KEY_COLUMNS =
       "kid, key_use, alg, state, public_material, created_at, activated_at, retired_at, not_after, remove_after";
 
@@ -76,34 +82,39 @@ public final class JdbcStore implements Store {
         "insert task",
         c -> {
           insertTaskRow(c, task);
-          insertCredentials(c, task.taskId(), credentials);
+          insertCredentials(c, credentials, 1);
           return null;
         });
   }
 
   private static void insertTaskRow(Connection c, TaskRecord task) throws SQLException {
     try (PreparedStatement ps =
-        c.prepareStatement(
-            "INSERT INTO tasks (" + TASK_COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
-      ps.setString(1, task.taskId());
-      ps.setString(2, Columns.enumText(task.state()));
-      ps.setString(3, task.spiffeId());
-      ps.setString(4, task.attestor());
-      ps.setString(5, Columns.json(task.context()));
-      ps.setString(6, task.policyRule());
-      ps.setString(7, task.policyVersion());
-      ps.setString(8, task.publicKeyJwk());
-      ps.setString(9, task.publicKeyThumbprint());
-      ps.setString(10, task.controlTokenSha256());
-      ps.setString(11, Columns.json(task.audiences()));
-      Columns.setInstant(ps, 12, task.createdAt());
-      Columns.setInstant(ps, 13, task.expiresAt());
-      Columns.setInstant(ps, 14, task.lastRenewedAt());
-      Columns.setInstant(ps, 15, task.endedAt());
-      ps.setString(16, Columns.enumText(task.outcome()));
-      ps.setString(17, task.endReason());
+        c.prepareStatement("INSERT INTO tasks (" + TASK_COLUMNS + ") VALUES (" + TASK_VALUES + ")")) {
+      bindTask(ps, 1, task);
       ps.executeUpdate();
     }
+  }
+
+  /** Binds {@code task} to {@link #TASK_VALUES} from parameter {@code i}; returns the next parameter's index. */
+  static int bindTask(PreparedStatement ps, int i, TaskRecord task) throws SQLException {
+    ps.setString(i, task.taskId());
+    ps.setString(i + 1, Columns.enumText(task.state()));
+    ps.setString(i + 2, task.spiffeId());
+    ps.setString(i + 3, task.attestor());
+    ps.setString(i + 4, Columns.json(task.context()));
+    ps.setString(i + 5, task.policyRule());
+    ps.setString(i + 6, task.policyVersion());
+    ps.setString(i + 7, task.publicKeyJwk());
+    ps.setString(i + 8, task.publicKeyThumbprint());
+    ps.setString(i + 9, task.controlTokenSha256());
+    ps.setString(i + 10, Columns.json(task.audiences()));
+    Columns.setInstant(ps, i + 11, task.createdAt());
+    Columns.setInstant(ps, i + 12, task.expiresAt());
+    Columns.setInstant(ps, i + 13, task.lastRenewedAt());
+    Columns.setInstant(ps, i + 14, task.endedAt());
+    ps.setString(i + 15, Columns.enumText(task.outcome()));
+    ps.setString(i + 16, task.endReason());
+    return i + 17;
   }
 
   @Override
@@ -155,7 +166,7 @@ public final class JdbcStore implements Store {
               return false;
             }
           }
-          insertCredentials(c, taskId, credentials);
+          appendCredentials(c, taskId, credentials);
           return true;
         });
   }
@@ -164,12 +175,7 @@ public final class JdbcStore implements Store {
   public Optional<TaskRecord> endTask(String taskId, TaskOutcome outcome, String reason, Instant endedAt) {
     Objects.requireNonNull(outcome, "outcome");
     Objects.requireNonNull(endedAt, "endedAt");
-    return tx.inTransaction(
-        "end task",
-        c -> {
-          endActive(c, taskId, outcome, reason, endedAt);
-          return selectTask(c, taskId);
-        });
+    return tx.inTransaction("end task", c -> end(c, taskId, outcome, reason, endedAt).task());
   }
 
   @Override
@@ -181,39 +187,57 @@ public final class JdbcStore implements Store {
     return tx.inTransaction(
         "end task",
         c -> {
-          boolean endedNow = endActive(c, taskId, outcome, reason, endedAt);
-          Optional<TaskRecord> task = selectTask(c, taskId);
-          if (task.isEmpty()) {
+          Ended ended = end(c, taskId, outcome, reason, endedAt);
+          if (ended.task().isEmpty()) {
             return Optional.empty();
           }
-          List<CredentialRecord> credentials = selectCredentials(c, taskId);
-          T written = endedNow ? alongside.of(task.get(), credentials).apply(c) : null;
-          return Optional.of(new Ending<>(task.get(), credentials, endedNow, written));
+          TaskRecord task = ended.task().get();
+          T written = ended.endedNow() ? alongside.of(task, ended.credentials()).apply(c) : null;
+          return Optional.of(new Ending<>(task, ended.credentials(), ended.endedNow(), written));
         });
   }
 
-  /** Ends {@code taskId} if it is active and revokes its credentials; true when this statement ended it. */
-  private static boolean endActive(Connection c, String taskId, TaskOutcome outcome, String reason, Instant endedAt)
+  /** What an end found: whether this write ended the task, and the task and its credentials as they now stand. */
+  record Ended(boolean endedNow, Optional<TaskRecord> task, List<CredentialRecord> credentials) {}
+
+  /** Sets an active task's end; its parameters: ended_at, outcome, end_reason, task_id. */
+  static final String END_ACTIVE =
+      "UPDATE tasks SET state = 'ended', ended_at = ?, outcome = ?, end_reason = ? WHERE task_id = ? AND state = 'active'";
+
+  /**
+   * Ends {@code taskId} if it is active and revokes its credentials, then reads the task and its credentials (empty
+   * when there is no such task). PostgreSQL does it in one round trip.
+   */
+  private Ended end(Connection c, String taskId, TaskOutcome outcome, String reason, Instant endedAt)
       throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "UPDATE tasks SET state = 'ended', ended_at = ?, outcome = ?, end_reason = ?"
-                + " WHERE task_id = ? AND state = 'active'")) {
-      Columns.setInstant(ps, 1, endedAt);
-      ps.setString(2, Columns.enumText(outcome));
-      ps.setString(3, reason);
-      ps.setString(4, taskId);
-      if (ps.executeUpdate() != 1) {
-        return false;
+    if (database == Database.POSTGRESQL) {
+      return PostgresTaskWrites.end(c, taskId, outcome, reason, endedAt);
+    }
+    boolean endedNow;
+    try (PreparedStatement ps = c.prepareStatement(END_ACTIVE)) {
+      bindEnd(ps, 1, taskId, outcome, reason, endedAt);
+      endedNow = ps.executeUpdate() == 1;
+    }
+    if (endedNow) {
+      try (PreparedStatement ps =
+          c.prepareStatement("UPDATE credentials SET revoked_at = ? WHERE task_id = ? AND revoked_at IS NULL")) {
+        Columns.setInstant(ps, 1, endedAt);
+        ps.setString(2, taskId);
+        ps.executeUpdate();
       }
     }
-    try (PreparedStatement ps =
-        c.prepareStatement("UPDATE credentials SET revoked_at = ? WHERE task_id = ? AND revoked_at IS NULL")) {
-      Columns.setInstant(ps, 1, endedAt);
-      ps.setString(2, taskId);
-      ps.executeUpdate();
-    }
-    return true;
+    Optional<TaskRecord> task = selectTask(c, taskId);
+    return new Ended(endedNow, task, task.isEmpty() ? List.of() : selectCredentials(c, taskId));
+  }
+
+  /** Binds {@link #END_ACTIVE} from parameter {@code i}; returns the next parameter's index. */
+  static int bindEnd(PreparedStatement ps, int i, String taskId, TaskOutcome outcome, String reason, Instant endedAt)
+      throws SQLException {
+    Columns.setInstant(ps, i, endedAt);
+    ps.setString(i + 1, Columns.enumText(outcome));
+    ps.setString(i + 2, reason);
+    ps.setString(i + 3, taskId);
+    return i + 4;
   }
 
   @Override
@@ -225,14 +249,18 @@ public final class JdbcStore implements Store {
     try (PreparedStatement ps =
         c.prepareStatement("SELECT " + CREDENTIAL_COLUMNS + " FROM credentials WHERE task_id = ? ORDER BY issue_order")) {
       ps.setString(1, taskId);
-      List<CredentialRecord> out = new ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(credential(rs));
-        }
+        return credentials(rs);
       }
-      return out;
     }
+  }
+
+  static List<CredentialRecord> credentials(ResultSet rs) throws SQLException {
+    List<CredentialRecord> out = new ArrayList<>();
+    while (rs.next()) {
+      out.add(credential(rs));
+    }
+    return out;
   }
 
   @Override
@@ -255,8 +283,6 @@ public final class JdbcStore implements Store {
   }
 
   // ---- token exchange ([3/7]) -----------------------------------------------------------------------------
-
-  private static final String GRANT_COLUMNS = "task_id, audiences_json, max_exchanges, exchanges";
 
   @Override
   public void insertTask(TaskRecord task, List<CredentialRecord> credentials, ExchangeGrant grant) {
@@ -283,7 +309,7 @@ public final class JdbcStore implements Store {
     if (use != null) {
       Objects.requireNonNull(now, "now");
     }
-    Optional<T> inserted = tx.write(new BeginTask<>(task, List.copyOf(credentials), grant, use, now, alongside));
+    Optional<T> inserted = tx.write(new BeginTask<>(database, task, List.copyOf(credentials), grant, use, now, alongside));
     if (use != null) {
       pruneIfDue(now);
     }
@@ -292,11 +318,13 @@ public final class JdbcStore implements Store {
 
   /**
    * A task begun: spend the attestation, insert the task, its exchange grant and credentials, then run
-   * {@code alongside} (the task's evidence) — one write, so all of it commits or none of it.
+   * {@code alongside} (the task's evidence) — one write, so all of it commits or none of it. PostgreSQL does the
+   * spending and the inserts in one statement ({@link PostgresTaskWrites#begin}); SQLite, with no round trips to
+   * save, one by one.
    */
   private record BeginTask<T>(
-      TaskRecord task, List<CredentialRecord> credentials, ExchangeGrant grant, AttestationUse use, Instant now,
-      Write<T> alongside) implements Write<Optional<T>> {
+      Database database, TaskRecord task, List<CredentialRecord> credentials, ExchangeGrant grant, AttestationUse use,
+      Instant now, Write<T> alongside) implements Write<Optional<T>> {
     @Override
     public String operation() {
       return "insert task";
@@ -304,27 +332,38 @@ public final class JdbcStore implements Store {
 
     @Override
     public Optional<T> apply(Connection c) throws SQLException {
-      // Spent first: the statement that spends it is the single winner among concurrent begins (it locks the
-      // replay row, or the one-time token's, until the transaction ends), and a failure below un-spends it.
-      if (use != null && !consume(c, use, now)) {
-        return Optional.empty();
-      }
-      insertTaskRow(c, task);
-      try (PreparedStatement ps =
-          c.prepareStatement("INSERT INTO task_exchange_grants (" + GRANT_COLUMNS + ") VALUES (?, ?, ?, ?)")) {
-        ps.setString(1, grant.taskId());
-        ps.setString(2, Columns.json(grant.audiences()));
-        if (grant.maxExchanges() == null) {
-          ps.setNull(3, Types.INTEGER);
-        } else {
-          ps.setInt(3, grant.maxExchanges());
+      boolean begun;
+      if (database == Database.POSTGRESQL) {
+        begun = PostgresTaskWrites.begin(c, task, grant, credentials, use, now);
+      } else {
+        // Spent first: the statement that spends it is the single winner among concurrent begins (it locks the
+        // replay row, or the one-time token's, until the transaction ends), and a failure below un-spends it.
+        begun = use == null || consume(c, use, now);
+        if (begun) {
+          insertTaskRow(c, task);
+          try (PreparedStatement ps =
+              c.prepareStatement("INSERT INTO task_exchange_grants (" + GRANT_COLUMNS + ") VALUES (" + GRANT_VALUES + ")")) {
+            bindGrant(ps, 1, grant);
+            ps.executeUpdate();
+          }
+          insertCredentials(c, credentials, 1);
         }
-        ps.setInt(4, grant.exchanges());
-        ps.executeUpdate();
       }
-      insertCredentials(c, task.taskId(), credentials);
-      return Optional.of(alongside.apply(c));
+      return begun ? Optional.of(alongside.apply(c)) : Optional.empty();
     }
+  }
+
+  /** Binds {@code grant} to {@link #GRANT_VALUES} from parameter {@code i}; returns the next parameter's index. */
+  static int bindGrant(PreparedStatement ps, int i, ExchangeGrant grant) throws SQLException {
+    ps.setString(i, grant.taskId());
+    ps.setString(i + 1, Columns.json(grant.audiences()));
+    if (grant.maxExchanges() == null) {
+      ps.setNull(i + 2, Types.INTEGER);
+    } else {
+      ps.setInt(i + 2, grant.maxExchanges());
+    }
+    ps.setInt(i + 3, grant.exchanges());
+    return i + 4;
   }
 
   @Override
@@ -379,7 +418,7 @@ public final class JdbcStore implements Store {
               return ExchangeRecorded.LIMIT_REACHED;
             }
           }
-          insertCredentials(c, taskId, List.of(downstreamToken));
+          appendCredentials(c, taskId, List.of(downstreamToken));
           return ExchangeRecorded.RECORDED;
         });
   }
@@ -595,29 +634,38 @@ public final class JdbcStore implements Store {
   /** Spends {@code use} in the caller's transaction; true when this call spent it. */
   private static boolean consume(Connection c, AttestationUse use, Instant now) throws SQLException {
     Objects.requireNonNull(now, "now");
-    if (use instanceof AttestationUse.Jti j) {
-      // One statement: inserted (first sight) or took over an expired entry -> 1 row; live entry -> 0.
-      try (PreparedStatement ps =
-          c.prepareStatement(
-              "INSERT INTO seen_jtis (issuer, jti, expires_at) VALUES (?, ?, ?)"
-                  + " ON CONFLICT (issuer, jti) DO UPDATE SET expires_at = excluded.expires_at"
-                  + " WHERE seen_jtis.expires_at <= ?")) {
-        ps.setString(1, j.issuer());
-        ps.setString(2, j.jti());
-        Columns.setInstant(ps, 3, j.expiresAt());
-        Columns.setInstant(ps, 4, now);
-        return ps.executeUpdate() == 1;
-      }
-    }
-    AttestationUse.OneTimeToken t = (AttestationUse.OneTimeToken) use;
-    // Only one DELETE can remove the row; its row count is the single winner.
-    try (PreparedStatement ps =
-        c.prepareStatement("DELETE FROM one_time_tokens WHERE token_sha256 = ? AND purpose = ? AND expires_at > ?")) {
-      ps.setString(1, t.tokenSha256());
-      ps.setString(2, t.purpose());
-      Columns.setInstant(ps, 3, now);
+    try (PreparedStatement ps = c.prepareStatement(spend(use))) {
+      bindSpend(ps, 1, use, now);
       return ps.executeUpdate() == 1;
     }
+  }
+
+  /**
+   * The statement that spends {@code use}, whose row count (1 or 0) is the single winner among concurrent spenders.
+   * A replay entry: inserted (first sight) or took over an expired entry -> 1 row; live entry -> 0. A one-time
+   * token: only one DELETE can remove the row.
+   */
+  static String spend(AttestationUse use) {
+    return use instanceof AttestationUse.Jti
+        ? "INSERT INTO seen_jtis (issuer, jti, expires_at) VALUES (?, ?, ?)"
+            + " ON CONFLICT (issuer, jti) DO UPDATE SET expires_at = excluded.expires_at WHERE seen_jtis.expires_at <= ?"
+        : "DELETE FROM one_time_tokens WHERE token_sha256 = ? AND purpose = ? AND expires_at > ?";
+  }
+
+  /** Binds {@link #spend} from parameter {@code i}; returns the next parameter's index. */
+  static int bindSpend(PreparedStatement ps, int i, AttestationUse use, Instant now) throws SQLException {
+    if (use instanceof AttestationUse.Jti j) {
+      ps.setString(i, j.issuer());
+      ps.setString(i + 1, j.jti());
+      Columns.setInstant(ps, i + 2, j.expiresAt());
+      Columns.setInstant(ps, i + 3, now);
+      return i + 4;
+    }
+    AttestationUse.OneTimeToken t = (AttestationUse.OneTimeToken) use;
+    ps.setString(i, t.tokenSha256());
+    ps.setString(i + 1, t.purpose());
+    Columns.setInstant(ps, i + 2, now);
+    return i + 3;
   }
 
   /**
@@ -917,29 +965,33 @@ public final class JdbcStore implements Store {
   }
 
   private static List<TaskRecord> tasks(PreparedStatement ps) throws SQLException {
-    List<TaskRecord> out = new ArrayList<>();
     try (ResultSet rs = ps.executeQuery()) {
-      while (rs.next()) {
-        out.add(
-            new TaskRecord(
-                rs.getString("task_id"),
-                Columns.textEnum(TaskState.class, rs.getString("state")),
-                rs.getString("spiffe_id"),
-                rs.getString("attestor"),
-                Columns.stringMap(rs.getString("context_json")),
-                rs.getString("policy_rule"),
-                rs.getString("policy_version"),
-                rs.getString("public_key_jwk"),
-                rs.getString("public_key_thumbprint"),
-                rs.getString("control_token_sha256"),
-                Columns.stringList(rs.getString("audiences_json")),
-                Columns.getInstant(rs, "created_at"),
-                Columns.getInstant(rs, "expires_at"),
-                Columns.getInstant(rs, "last_renewed_at"),
-                Columns.getInstant(rs, "ended_at"),
-                Columns.textEnum(TaskOutcome.class, rs.getString("outcome")),
-                rs.getString("end_reason")));
-      }
+      return tasks(rs);
+    }
+  }
+
+  static List<TaskRecord> tasks(ResultSet rs) throws SQLException {
+    List<TaskRecord> out = new ArrayList<>();
+    while (rs.next()) {
+      out.add(
+          new TaskRecord(
+              rs.getString("task_id"),
+              Columns.textEnum(TaskState.class, rs.getString("state")),
+              rs.getString("spiffe_id"),
+              rs.getString("attestor"),
+              Columns.stringMap(rs.getString("context_json")),
+              rs.getString("policy_rule"),
+              rs.getString("policy_version"),
+              rs.getString("public_key_jwk"),
+              rs.getString("public_key_thumbprint"),
+              rs.getString("control_token_sha256"),
+              Columns.stringList(rs.getString("audiences_json")),
+              Columns.getInstant(rs, "created_at"),
+              Columns.getInstant(rs, "expires_at"),
+              Columns.getInstant(rs, "last_renewed_at"),
+              Columns.getInstant(rs, "ended_at"),
+              Columns.textEnum(TaskOutcome.class, rs.getString("outcome")),
+              rs.getString("end_reason")));
     }
     return out;
   }
@@ -957,38 +1009,54 @@ public final class JdbcStore implements Store {
     }
   }
 
-  private static void insertCredentials(Connection c, String taskId, List<CredentialRecord> credentials)
+  /** Appends {@code credentials} to an existing task's, after the last one in issue order. */
+  private static void appendCredentials(Connection c, String taskId, List<CredentialRecord> credentials)
       throws SQLException {
     if (credentials.isEmpty()) {
       return;
     }
-    // Callers hold the task row (just inserted, or locked by the conditional update), so no one else appends
-    // to this task between reading the last position and writing the next ones.
-    int next;
+    // Callers hold the task row (locked by the conditional update), so no one else appends to this task between
+    // reading the last position and writing the next ones.
+    int last;
     try (PreparedStatement ps =
         c.prepareStatement("SELECT COALESCE(MAX(issue_order), 0) FROM credentials WHERE task_id = ?")) {
       ps.setString(1, taskId);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
-        next = rs.getInt(1) + 1;
+        last = rs.getInt(1);
       }
     }
+    insertCredentials(c, credentials, last + 1);
+  }
+
+  /** Inserts {@code credentials} in issue order from {@code first} (1 for a task inserted in the same write). */
+  private static void insertCredentials(Connection c, List<CredentialRecord> credentials, int first)
+      throws SQLException {
+    if (credentials.isEmpty()) {
+      return;
+    }
     try (PreparedStatement ps =
-        c.prepareStatement(
-            "INSERT INTO credentials (issue_order, " + CREDENTIAL_COLUMNS + ") VALUES (?,?,?,?,?,?,?,?)")) {
+        c.prepareStatement("INSERT INTO credentials (issue_order, " + CREDENTIAL_COLUMNS + ") VALUES (" + CREDENTIAL_VALUES + ")")) {
+      int order = first;
       for (CredentialRecord cred : credentials) {
-        ps.setInt(1, next++);
-        ps.setString(2, cred.taskId());
-        ps.setString(3, cred.kind().wire());
-        ps.setString(4, cred.credentialId());
-        ps.setString(5, cred.audience());
-        Columns.setInstant(ps, 6, cred.notBefore());
-        Columns.setInstant(ps, 7, cred.expiresAt());
-        Columns.setInstant(ps, 8, cred.revokedAt());
+        bindCredential(ps, 1, order++, cred);
         ps.addBatch();
       }
       ps.executeBatch();
     }
+  }
+
+  /** Binds {@code cred} to {@link #CREDENTIAL_VALUES} from parameter {@code i}; returns the next parameter's index. */
+  static int bindCredential(PreparedStatement ps, int i, int issueOrder, CredentialRecord cred) throws SQLException {
+    ps.setInt(i, issueOrder);
+    ps.setString(i + 1, cred.taskId());
+    ps.setString(i + 2, cred.kind().wire());
+    ps.setString(i + 3, cred.credentialId());
+    ps.setString(i + 4, cred.audience());
+    Columns.setInstant(ps, i + 5, cred.notBefore());
+    Columns.setInstant(ps, i + 6, cred.expiresAt());
+    Columns.setInstant(ps, i + 7, cred.revokedAt());
+    return i + 8;
   }
 
   private static CredentialRecord credential(ResultSet rs) throws SQLException {
@@ -1093,23 +1161,20 @@ public final class JdbcStore implements Store {
 
   @Override
   public boolean saveEndReceipt(String taskId, String receiptJson) {
-    return tx.write(keepEndReceipt(taskId, receiptJson));
+    PendingUpdate keep = keepEndReceipt(taskId, receiptJson);
+    return tx.inTransaction("save end receipt", c -> keep.run(c) == 1);
   }
 
   @Override
-  public Write<Boolean> keepEndReceipt(String taskId, String receiptJson) {
+  public PendingUpdate keepEndReceipt(String taskId, String receiptJson) {
     Objects.requireNonNull(receiptJson, "receiptJson");
-    return Write.of(
-        "save end receipt",
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "UPDATE tasks SET end_receipt = ? WHERE task_id = ? AND state = 'ended' AND end_receipt IS NULL")) {
-            ps.setString(1, receiptJson);
-            ps.setString(2, taskId);
-            return ps.executeUpdate() == 1;
-          }
-        });
+    return new PendingUpdate(
+        "UPDATE tasks SET end_receipt = ? WHERE task_id = ? AND state = 'ended' AND end_receipt IS NULL",
+        ps -> {
+          ps.setString(1, receiptJson);
+          ps.setString(2, taskId);
+        },
+        rows -> {});
   }
 
   @Override
@@ -1258,7 +1323,7 @@ public final class JdbcStore implements Store {
       Write<T> alongside) {
     Objects.requireNonNull(task, "task");
     requireSameTask(task.taskId(), credentials);
-    BeginTask<T> begin = new BeginTask<>(task, List.copyOf(credentials), grant, null, null, alongside);
+    BeginTask<T> begin = new BeginTask<>(database, task, List.copyOf(credentials), grant, null, null, alongside);
     return tx.write(
         Write.of(
             "insert approved task",

@@ -229,8 +229,11 @@ public interface Store extends AutoCloseable {
    */
   boolean saveEndReceipt(String taskId, String receiptJson);
 
-  /** {@link #saveEndReceipt} as a write, to run inside another (the end's evidence, once its checkpoint is signed). */
-  Write<Boolean> keepEndReceipt(String taskId, String receiptJson);
+  /**
+   * {@link #saveEndReceipt} as an update to run inside another write (the end's evidence, once its batch's checkpoint
+   * is signed, together with the other ends' receipts): a row count of 1 when it was kept.
+   */
+  PendingUpdate keepEndReceipt(String taskId, String receiptJson);
 
   /** The receipt of an ended task whose end evidence was written. */
   Optional<String> endReceipt(String taskId);

@@ -128,14 +128,16 @@ final class TaskEvidence {
                 .forEach(cr -> events.add(revokedEvent(cr)));
           }
           EndLogged result = new EndLogged();
-          log.appending(events, (conn, appended) -> {
+          log.appending(events, appended -> {
                 String json =
                     new String(
                         log.receipt(ended.taskId(), ended.endedAt(), ended.outcome().wire(), revokedIds, appended),
                         StandardCharsets.UTF_8);
-                if (store.keepEndReceipt(ended.taskId(), json).apply(conn)) {
-                  result.receipt = json;
-                }
+                return store.keepEndReceipt(ended.taskId(), json).andThen(kept -> {
+                  if (kept == 1) {
+                    result.receipt = json;
+                  }
+                });
               })
               .apply(c);
           return result;

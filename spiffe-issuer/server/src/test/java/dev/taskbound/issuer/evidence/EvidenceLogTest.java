@@ -14,9 +14,12 @@ import dev.taskbound.client.evidence.SignedNote;
 import dev.taskbound.client.evidence.TreeHash;
 import dev.taskbound.client.evidence.VerificationResult;
 import dev.taskbound.client.evidence.VerificationResult.Check;
+import dev.taskbound.issuer.store.StoreWriter;
+import dev.taskbound.issuer.store.Write;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,6 +34,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -247,6 +251,82 @@ class EvidenceLogTest {
     assertThat(after.leafIndexes().get(0)).isEqualTo(committed);
     assertThat(EvidenceVerifier.verify(log.bundle("after").orElseThrow(), log.verifierKey()).failures()).isEmpty();
     assertThat(EvidenceVerifier.verify(log.bundle("before").orElseThrow(), log.verifierKey()).failures()).isEmpty();
+  }
+
+  @ParameterizedTest
+  @EnumSource(EvidenceDatabase.Kind.class)
+  void aWriteThatFailsInABatchTakesOnlyItsOwnLeavesOut(EvidenceDatabase.Kind kind) throws Exception {
+    EvidenceDatabase db = db(kind);
+    StoreWriter writer = db.store.writer();
+    EvidenceLog log = EvidenceLog.open(writer, db.pool(), signer(), clock);
+    open.add(log);
+    String before = log.checkpoint();
+
+    List<CompletableFuture<EvidenceLog.Appending>> batch = inOneBatch(writer,
+        log.appending(taskEvents("a", true)),
+        Write.of("append, then fail", c -> {
+          log.appending(taskEvents("b", true)).apply(c);
+          throw new SQLException("injected failure");
+        }),
+        log.appending(taskEvents("c", true)));
+
+    assertThat(batch.get(0).get().appended().leafIndexes()).containsExactly(0L, 1L, 2L, 3L, 4L, 5L);
+    assertThatThrownBy(() -> batch.get(1).join()).hasMessageContaining("injected failure");
+    EvidenceLog.Appended c = batch.get(2).get().appended();
+    assertThat(c.leafIndexes()).containsExactly(6L, 7L, 8L, 9L, 10L, 11L);
+    assertThat(SignedNote.openCheckpoint(c.checkpoint(), log.verifierKey()).size()).isEqualTo(12);
+    assertThat(db.rows("SELECT COUNT(*) FROM evidence_entries")).isEqualTo(12);
+    assertThat(db.rows("SELECT COUNT(*) FROM evidence_entries WHERE task_id = 'c' AND leaf_index >= 6")).isEqualTo(6);
+    assertThat(db.rows("SELECT MAX(tree_size) FROM evidence_checkpoints")).isEqualTo(12);
+    assertThat(log.bundle("b")).isEmpty();
+    for (String task : List.of("a", "c")) {
+      assertThat(EvidenceVerifier.verify(log.bundle(task).orElseThrow(), log.verifierKey()).failures()).as(task).isEmpty();
+    }
+    assertThat(EvidenceVerifier.verifyConsistency(before, c.checkpoint(), log.consistencyProof(0, 12), log.verifierKey())).isTrue();
+  }
+
+  @ParameterizedTest
+  @EnumSource(EvidenceDatabase.Kind.class)
+  void aWriteSeesTheRevocationsEarlierWritesOfItsBatchLogged(EvidenceDatabase.Kind kind) throws Exception {
+    EvidenceDatabase db = db(kind);
+    StoreWriter writer = db.store.writer();
+    EvidenceLog log = EvidenceLog.open(writer, db.pool(), signer(), clock);
+    open.add(log);
+    log.append(List.of(Event.credentialRevoked("r", T0, "x509-svid", "0a1b2c", T0.plusSeconds(600))));
+
+    List<CompletableFuture<Object>> batch = inOneBatch(writer,
+        Write.of("revoke", c -> log.appending(
+            List.of(Event.credentialRevoked("r", T0, "jwt-svid", "jti-r", T0.plusSeconds(600)))).apply(c)),
+        Write.of("read what is logged", c -> log.loggedRevocations(c, "r")));
+
+    assertThat(batch.get(1).get()).isEqualTo(Set.of("x509-svid 0a1b2c", "jwt-svid jti-r"));
+  }
+
+  /** Submits {@code writes} while the writer is held, so that one batch runs all of them, in order. */
+  @SafeVarargs
+  private static <T> List<CompletableFuture<T>> inOneBatch(StoreWriter writer, Write<? extends T>... writes) throws Exception {
+    CountDownLatch holding = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    CompletableFuture<Boolean> held = writer.submit(Write.of("hold the writer", c -> {
+      holding.countDown();
+      try {
+        return release.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }));
+    try {
+      assertThat(holding.await(30, TimeUnit.SECONDS)).as("the writer took the held write").isTrue();
+      List<CompletableFuture<T>> out = new ArrayList<>();
+      for (Write<? extends T> w : writes) {
+        out.add(writer.submit(w).thenApply(t -> (T) t));
+      }
+      return out;
+    } finally {
+      release.countDown();
+      held.get(30, TimeUnit.SECONDS);
+    }
   }
 
   @ParameterizedTest

@@ -6,7 +6,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.taskbound.api.TaskOutcome;
 import dev.taskbound.issuer.testing.ScratchDatabase;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -51,6 +58,45 @@ class ReplicaStoreTest {
       assertThat(store.exclusively("test-lock", () -> store.sharedKey("k1").orElseThrow())).isEqualTo("v1.first");
       store.removeSharedKey("k1");
       assertThat(store.sharedKey("k1")).isEmpty();
+    }
+  }
+
+  @Test
+  void ofBeginsWithOneAttestationOnTwoReplicasExactlyOneIsRecorded() throws Exception {
+    try (ScratchDatabase db = ScratchDatabase.postgres();
+        JdbcStore other = Stores.openPostgres(db.schemaUrl(), null, null)) {
+      List<Store> replicas = List.of(db.store, other);
+      db.store.insertOneTimeToken("sha-r", "nonce", T0.plusSeconds(60));
+      List<AttestationUse> uses =
+          List.of(new AttestationUse.Jti("iss", "r", T0.plusSeconds(60)), new AttestationUse.OneTimeToken("sha-r", "nonce"));
+      for (int u = 0; u < uses.size(); u++) {
+        AttestationUse use = uses.get(u);
+        String prefix = "tsk_r" + u + "_";
+        int threads = 16;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+          CountDownLatch start = new CountDownLatch(1);
+          List<Future<Boolean>> begins = new ArrayList<>();
+          for (int i = 0; i < threads; i++) {
+            Store store = replicas.get(i % 2);
+            String id = prefix + i;
+            begins.add(pool.submit(() -> {
+              start.await();
+              return store.insertTask(Fixtures.activeTask(id, T0), List.of(Fixtures.x509(id, id + "-serial", T0)),
+                  ExchangeGrant.of(id, List.of(), null), use, T0);
+            }));
+          }
+          start.countDown();
+          List<Boolean> results = new ArrayList<>();
+          for (Future<Boolean> f : begins) {
+            results.add(f.get(60, TimeUnit.SECONDS));
+          }
+          assertThat(results).as("%s", use).containsOnlyOnce(true);
+          assertThat(other.listTasks(null, 100)).filteredOn(t -> t.taskId().startsWith(prefix)).hasSize(1);
+        } finally {
+          pool.shutdownNow();
+        }
+      }
     }
   }
 }

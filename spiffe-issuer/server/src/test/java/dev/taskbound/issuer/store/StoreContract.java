@@ -16,12 +16,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -424,6 +426,55 @@ abstract class StoreContract {
     assertThatThrownBy(() -> store.insertTask(activeTask("s1", T0), List.of(), ExchangeGrant.of("s1", List.of(), null), token, T0))
         .isInstanceOf(StoreException.class);
     assertThat(store.consume(token, T0)).isTrue();
+  }
+
+  @Test
+  void aBeginRecordsItsTaskGrantAndCredentialsFieldForFieldThenWhatGoesAlongside() {
+    TaskRecord task = activeTask("f1", T0);
+    List<CredentialRecord> credentials = List.of(
+        x509("f1", "0a1b2c", T0),
+        jwt("f1", "jti-f1", "vault", T0.plusMillis(1)),
+        new CredentialRecord("f1", CredentialKind.DOWNSTREAM_TOKEN, "jti-f2", "sts.amazonaws.com", T0, T0.plusSeconds(60),
+            T0.plusSeconds(30)));
+    AttestationUse use = new AttestationUse.Jti("iss", "begin-f1", T0.plusSeconds(60));
+
+    Optional<String> alongside = store.insertTask(
+        task, credentials, ExchangeGrant.of("f1", List.of("sts.amazonaws.com"), 3), use, T0, Write.of("alongside", c -> "ran"));
+
+    assertThat(alongside).contains("ran");
+    assertThat(store.findTask("f1")).contains(task);
+    assertThat(store.credentialsOf("f1")).containsExactlyElementsOf(credentials);
+    assertThat(store.findExchangeGrant("f1")).contains(new ExchangeGrant("f1", List.of("sts.amazonaws.com"), 3, 0));
+    assertThat(store.consume(use, T0)).as("spent by the begin").isFalse();
+    // Issue order goes on after the begin's credentials.
+    CredentialRecord renewed = x509("f1", "0a1b2d", T0.plusSeconds(300));
+    assertThat(store.recordRenewal("f1", T0.plusSeconds(300), List.of(renewed))).isTrue();
+    assertThat(store.credentialsOf("f1")).hasSize(4).endsWith(renewed);
+  }
+
+  @Test
+  void aBeginWhoseAttestationWasSpentRecordsNothingAndRunsNothingAlongside() {
+    store.insertOneTimeToken("sha-spent", "nonce", T0.plusSeconds(60));
+    List<AttestationUse> spent =
+        List.of(new AttestationUse.Jti("iss", "spent", T0.plusSeconds(60)), new AttestationUse.OneTimeToken("sha-spent", "nonce"));
+    for (AttestationUse use : spent) {
+      assertThat(store.consume(use, T0)).isTrue();
+      AtomicBoolean ran = new AtomicBoolean();
+
+      Optional<String> alongside = store.insertTask(
+          activeTask("sp", T0), List.of(x509("sp", "5e", T0), jwt("sp", "jti-sp", "vault", T0)),
+          ExchangeGrant.of("sp", List.of("vault"), 1), use, T0, Write.of("alongside", c -> {
+            ran.set(true);
+            return "ran";
+          }));
+
+      assertThat(alongside).as("%s", use).isEmpty();
+      assertThat(ran).as("alongside ran for %s", use).isFalse();
+      assertThat(store.findTask("sp")).isEmpty();
+      assertThat(store.findExchangeGrant("sp")).isEmpty();
+      assertThat(store.credentialsOf("sp")).isEmpty();
+      assertThat(store.findCredential(CredentialKind.X509_SVID, "5e")).isEmpty();
+    }
   }
 
   @Test
