@@ -151,6 +151,7 @@
   }
 
   // The issuer decides: it refuses the requester's own request, non-members of the group and a deny without reason.
+  // The rows are rebuilt only if the decision changed the pending set: after a refusal the reason typed so far stays.
   async function decide(approvalId, action, body) {
     $("approval-error").textContent = "";
     try {
@@ -158,7 +159,7 @@
     } catch (e) {
       $("approval-error").textContent = approvalId + ": " + e.message;
     }
-    await approvals(true);
+    await approvals(false);
   }
 
   function describe(e) {

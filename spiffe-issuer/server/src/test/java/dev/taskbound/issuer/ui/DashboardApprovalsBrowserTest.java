@@ -117,6 +117,9 @@ class DashboardApprovalsBrowserTest {
     ApprovalView octocats = request("octocat");
     ApprovalView own = request("dev-operator");
     ApprovalView denied = request("hubot");
+    // All three shown before anything is clicked: a later refresh that adds one rebuilds the rows under the test.
+    row(own.approvalId());
+    row(denied.approvalId());
     WebElement first = row(octocats.approvalId());
     assertThat(first.getText()).contains("release-managers").contains("octocat").contains("deploy-prod");
 
@@ -136,8 +139,10 @@ class DashboardApprovalsBrowserTest {
     WebElement toDeny = row(denied.approvalId());
     toDeny.findElement(By.cssSelector("button.deny")).click();
     waitForText(By.id("approval-error"), "reason is required");
-    row(denied.approvalId()).findElement(By.cssSelector("input.deny-reason")).sendKeys("not during the freeze");
-    row(denied.approvalId()).findElement(By.cssSelector("button.deny")).click();
+    // A refusal leaves the row as it was: the same element (a rebuilt row would be stale here), where a reason
+    // being typed is not lost.
+    toDeny.findElement(By.cssSelector("input.deny-reason")).sendKeys("not during the freeze");
+    toDeny.findElement(By.cssSelector("button.deny")).click();
     gone(denied.approvalId());
     ApprovalView answer = client.approval(denied.approvalId(), denied.requestToken());
     assertThat(answer.status()).isEqualTo("denied");
