@@ -161,18 +161,33 @@ public final class Issuer implements AutoCloseable {
 
   /** As {@link #start(IssuerConfig, Clock)}, reading secrets named by the configuration through {@code env}. */
   public static Issuer start(IssuerConfig config, Clock clock, Function<String, String> env) throws Exception {
-    LOG.info("crypto provider: {}", CryptoProviders.install());
     Deque<AutoCloseable> resources = new ArrayDeque<>();
+    // Opening the store (migrations included) is a third of start-up, and nothing before the CA needs it. Pushed
+    // first, so closed last, also when start-up fails before the store is used.
+    BackgroundStep<JdbcStore> opening = BackgroundStep.start("taskbound-store-open", () -> Offline.openStore(config));
+    resources.push(() -> {
+      JdbcStore opened = opening.awaitQuietly();
+      if (opened != null) {
+        opened.close();
+      }
+    });
     try {
+      LOG.info("crypto provider: {}", CryptoProviders.install());
       HttpServer http = HttpServer.bind(config);
       resources.push(http);
       IssuerConfig cfg = config.issuerUrl() != null ? config : config.withIssuerUrl(http.localUrl());
-      Offline core = Offline.open(cfg, clock, env);
-      resources.push(core);
       IssuerMetrics metrics = new IssuerMetrics();
       resources.push(metrics);
-      // Everything serving requests goes through the metered store; the CA opened above keeps the plain one.
-      Store store = metrics.meter(core.store());
+      String ssfConfiguration = json(SsfConfiguration.of(cfg.issuerUrl()));
+      JdbcStore opened = opening.await();
+      // Everything serving requests goes through the metered store; the CA keeps the plain one.
+      Store store = metrics.meter(opened);
+      // The downstream token keys (on a first start an RSA key, 50-250 ms) are made while the CA and the rest are
+      // built. A failed start lets them finish before it closes the store.
+      BackgroundStep<DownstreamSigningKeys> downstreamKeying =
+          BackgroundStep.start("taskbound-downstream-keys", () -> DownstreamSigningKeys.create(cfg, store, clock.instant(), env));
+      resources.push(downstreamKeying::awaitQuietly);
+      Offline core = Offline.over(opened, cfg, clock, env);
 
       // The evidence log appends through the store's one writer: operator commands never open it (see TaskLifecycle#logPendingEnds).
       EvidenceLog evidence =
@@ -223,7 +238,7 @@ public final class Issuer implements AutoCloseable {
       Revocation revocation = revocation(cfg, core, store, tasks, clock, env);
       resources.push(revocation.signals());
       // Token exchange, introspection, revocation, OIDC discovery ([3/7]).
-      DownstreamSigningKeys downstreamKeys = DownstreamSigningKeys.create(cfg, store, clock.instant(), env);
+      DownstreamSigningKeys downstreamKeys = downstreamKeying.await();
       TokenService tokenService =
           TokenService.create(
               cfg, store, core.ca().bundle(), downstreamKeys, RelyingParties.fromConfig(cfg.introspection(), env),
@@ -239,7 +254,6 @@ public final class Issuer implements AutoCloseable {
       endpoints.add(new RevocationEndpoint(tokenService));
       endpoints.add(new CrlEndpoint(revocation.crl(), clock::instant));
       endpoints.add(new ReadinessEndpoint(core.store()::reachable));
-      String ssfConfiguration = json(SsfConfiguration.of(cfg.issuerUrl()));
       endpoints.add(HttpEndpoint.get(SsfConfiguration.WELL_KNOWN_PATH, r -> HttpReply.json(200, ssfConfiguration)));
       String ssfJwks = revocation.setSigner().jwksJson();
       endpoints.add(HttpEndpoint.get(SsfConfiguration.JWKS_PATH, r -> HttpReply.json(200, ssfJwks)));
@@ -522,19 +536,29 @@ public final class Issuer implements AutoCloseable {
    */
   public record Offline(IssuerConfig config, JdbcStore store, CertificateAuthority ca, TaskLifecycle tasks) implements AutoCloseable {
     static Offline open(IssuerConfig cfg, Clock clock, Function<String, String> env) throws IOException {
-      createPrivateDir(cfg.dataDir());
-      JdbcStore store = Stores.open(cfg.store(), cfg.dataDir());
+      JdbcStore store = openStore(cfg);
       try {
-        CertificateAuthority ca = CertificateAuthority.create(cfg, store, clock, env);
-        TaskLifecycle tasks =
-            new TaskLifecycle(
-                cfg, store, List.of(), CelPolicyEngine.denyAll(cfg.trustDomain()), ca.x509Minter(), ca.jwtMinter(),
-                ca.bundle()::x509Pem, null, clock);
-        return new Offline(cfg, store, ca, tasks);
+        return over(store, cfg, clock, env);
       } catch (RuntimeException e) {
         store.close();
         throw e;
       }
+    }
+
+    /** Creates the data directory (private) and opens the store, in it or where the configuration says. */
+    static JdbcStore openStore(IssuerConfig cfg) throws IOException {
+      createPrivateDir(cfg.dataDir());
+      return Stores.open(cfg.store(), cfg.dataDir());
+    }
+
+    /** The CA and the task lifecycle over an open store. */
+    static Offline over(JdbcStore store, IssuerConfig cfg, Clock clock, Function<String, String> env) {
+      CertificateAuthority ca = CertificateAuthority.create(cfg, store, clock, env);
+      TaskLifecycle tasks =
+          new TaskLifecycle(
+              cfg, store, List.of(), CelPolicyEngine.denyAll(cfg.trustDomain()), ca.x509Minter(), ca.jwtMinter(),
+              ca.bundle()::x509Pem, null, clock);
+      return new Offline(cfg, store, ca, tasks);
     }
 
     public String bundleJson() {

@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * Fetches public keys over HTTPS with the JDK client: an OIDC issuer's discovery document and its
@@ -25,22 +26,44 @@ public final class JwksFetcher {
   private static final int MAX_RESPONSE_BYTES = 1024 * 1024;
   private static final String DISCOVERY_PATH = "/.well-known/openid-configuration";
 
-  private final HttpClient http;
+  private final Supplier<HttpClient> http;
   private final Duration timeout;
 
   public JwksFetcher(HttpClient http, Duration timeout) {
-    this.http = Objects.requireNonNull(http, "http");
+    Objects.requireNonNull(http, "http");
+    this.http = () -> http;
     this.timeout = Objects.requireNonNull(timeout, "timeout");
   }
 
-  /** A fetcher with its own client: 5 s to connect, 10 s per request, no redirects. */
+  private JwksFetcher(Supplier<HttpClient> http, Duration timeout) {
+    this.http = http;
+    this.timeout = timeout;
+  }
+
+  /**
+   * A fetcher with its own client: 5 s to connect, 10 s per request, no redirects. The client is built on the first
+   * fetch: building it loads the JDK's trust store and starts a selector thread, which start-up (and a command or an
+   * issuer that never fetches keys) should not wait for.
+   */
   public static JwksFetcher withDefaults() {
-    HttpClient client =
-        HttpClient.newBuilder()
-            .connectTimeout(Duration.ofSeconds(5))
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
-    return new JwksFetcher(client, DEFAULT_TIMEOUT);
+    return new JwksFetcher(new DefaultClient(), DEFAULT_TIMEOUT);
+  }
+
+  /** The client of {@link #withDefaults()}, built once, on first use. */
+  private static final class DefaultClient implements Supplier<HttpClient> {
+    private HttpClient client;
+
+    @Override
+    public synchronized HttpClient get() {
+      if (client == null) {
+        client =
+            HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(5))
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+      }
+      return client;
+    }
   }
 
   /**
@@ -103,7 +126,7 @@ public final class JwksFetcher {
     HttpRequest request =
         HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json").GET().build();
     try {
-      HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+      HttpResponse<InputStream> response = http.get().send(request, HttpResponse.BodyHandlers.ofInputStream());
       try (InputStream in = response.body()) {
         if (response.statusCode() != 200) {
           throw new AttestationException("GET " + uri + " answered HTTP " + response.statusCode());

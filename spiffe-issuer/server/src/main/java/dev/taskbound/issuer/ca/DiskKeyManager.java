@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +39,14 @@ public final class DiskKeyManager implements KeyManager {
       if (posix) {
         Files.createDirectories(dir.toAbsolutePath().getParent());
         if (!Files.isDirectory(dir)) {
-          Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(DIR_MODE));
+          try {
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(DIR_MODE));
+          } catch (FileAlreadyExistsException e) {
+            // Another key manager on this directory made it meanwhile (start-up makes keys on two threads).
+            if (!Files.isDirectory(dir)) {
+              throw e;
+            }
+          }
         }
         Files.setPosixFilePermissions(dir, DIR_MODE);
       } else {

@@ -31,6 +31,7 @@ import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import sun.misc.Unsafe;
 
 /**
  * The issuer's Jetty server: binds first (so the issuer URL is known, port 0 included), takes its handler later.
@@ -41,6 +42,8 @@ public final class HttpServer implements AutoCloseable {
    * How long {@link #close} waits for requests in flight; inside Kubernetes' default 30 s termination grace period.
    */
   static final java.time.Duration DRAIN_TIMEOUT = java.time.Duration.ofSeconds(20);
+  private static final String JETTY_REFERENCES_PER_CACHE_LINE = "org.eclipse.jetty.util.referencesPerCacheLine";
+  private static final String JETTY_CACHE_LINE_BYTES = "org.eclipse.jetty.util.cacheLineBytes";
 
   private final Server server;
   private final ServerConnector connector;
@@ -56,6 +59,7 @@ public final class HttpServer implements AutoCloseable {
 
   /** Opens the listening socket; call {@link #start} with the handler afterwards. */
   public static HttpServer bind(IssuerConfig config) throws IOException {
+    tellJettyTheReferenceSize();
     QueuedThreadPool pool = new QueuedThreadPool(200, 8);
     pool.setName("taskbound-http");
     Server server = new Server(pool);
@@ -93,6 +97,18 @@ public final class HttpServer implements AutoCloseable {
     server.addConnector(connector);
     connector.open();
     return new HttpServer(server, connector, tls, clientTrust);
+  }
+
+  /**
+   * Jetty pads its thread pool's queue by the size of an object reference, which it otherwise asks the platform MBean
+   * server for: creating that server (registering every platform MXBean) took about 50 ms of start-up, for nothing
+   * else. An object array's index scale is that size (4 bytes with compressed oops, else 8).
+   */
+  private static void tellJettyTheReferenceSize() {
+    if (System.getProperty(JETTY_REFERENCES_PER_CACHE_LINE) == null) {
+      int cacheLineBytes = Integer.getInteger(JETTY_CACHE_LINE_BYTES, 64);
+      System.setProperty(JETTY_REFERENCES_PER_CACHE_LINE, Integer.toString(cacheLineBytes / Unsafe.ARRAY_OBJECT_INDEX_SCALE));
+    }
   }
 
   /** The base URL this server answers on, e.g. {@code http://127.0.0.1:8080}. */

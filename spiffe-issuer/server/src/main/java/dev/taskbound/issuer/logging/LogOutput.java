@@ -11,8 +11,8 @@ import net.logstash.logback.encoder.LogstashEncoder;
 import org.slf4j.LoggerFactory;
 
 /**
- * Points the root logger at stderr in the configured format. {@code logback.xml} starts every process in text;
- * {@code serve} switches to JSON once it has read {@code log.format}, before the issuer logs its first line.
+ * Points the root logger at stderr in the configured format. {@link StartupLogConfigurator} starts every process in
+ * text; {@code serve} switches to JSON once it has read {@code log.format}, before the issuer logs its first line.
  */
 public final class LogOutput {
   /** The text layout: what slf4j-simple printed before, so existing log scrapers keep working. */
@@ -26,6 +26,11 @@ public final class LogOutput {
     if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
       return; // another backend (e.g. a test harness's): leave it alone
     }
+    use(context, format);
+  }
+
+  /** As {@link #use(LogFormat)}, on {@code context}. */
+  static void use(LoggerContext context, LogFormat format) {
     Encoder<ILoggingEvent> encoder = format == LogFormat.JSON ? json(context) : text(context);
     ConsoleAppender<ILoggingEvent> appender = new ConsoleAppender<>();
     appender.setContext(context);

@@ -21,13 +21,23 @@ public final class PushDelivery {
     public enum Kind { DELIVERED, REJECTED, RETRY }
   }
 
-  private final HttpClient http;
   private final Function<String, String> env;
+  /**
+   * Built on the first send: building a client loads the JDK's trust store and starts a selector thread, which
+   * start-up (and an issuer without receivers) should not wait for.
+   */
+  private HttpClient http;
 
   /** @param env reads the receivers' bearer-token environment variables */
   public PushDelivery(Function<String, String> env) {
-    this.http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).followRedirects(HttpClient.Redirect.NEVER).build();
     this.env = env;
+  }
+
+  private synchronized HttpClient http() {
+    if (http == null) {
+      http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).followRedirects(HttpClient.Redirect.NEVER).build();
+    }
+    return http;
   }
 
   public Result send(SignalsConfig.Receiver receiver, String set) {
@@ -46,7 +56,7 @@ public final class PushDelivery {
     }
     HttpResponse<String> response;
     try {
-      response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      response = http().send(request.build(), HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
       return new Result(Result.Kind.RETRY, "send failed: " + e.getClass().getSimpleName());
     } catch (InterruptedException e) {

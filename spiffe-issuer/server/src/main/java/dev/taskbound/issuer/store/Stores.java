@@ -6,9 +6,13 @@ import dev.taskbound.issuer.config.IssuerConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.UnaryOperator;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
@@ -17,7 +21,7 @@ import org.sqlite.SQLiteDataSource;
 
 /**
  * Opens the {@link Store}: builds the pool for SQLite or PostgreSQL and migrates the schema with Flyway
- * ({@code classpath:db/migration}) before the store is handed out.
+ * ({@link Migrations}: {@code db/migration} and the database's own directory) before the store is handed out.
  */
 public final class Stores {
   /** SQLite file name inside the data directory when none is configured. */
@@ -129,29 +133,47 @@ public final class Stores {
 
   private static JdbcStore migrated(HikariConfig hikari, Database database) {
     String name = database.name().toLowerCase(Locale.ROOT);
-    HikariDataSource pool;
+    // Flyway's set-up (its plugins' settings, copied through Jackson) needs no connection: it is built on a thread of
+    // its own while the pool, started by its first use here, opens its first connection.
+    HikariDataSource pool = new HikariDataSource();
+    hikari.copyStateTo(pool);
+    CompletableFuture<Flyway> flyway =
+        CompletableFuture.supplyAsync(
+            () -> Flyway.configure()
+                .dataSource(pool)
+                // Shared migrations, then those one database needs in its own dialect (V8: triggers); no Java ones.
+                .resourceProvider(new Migrations(database))
+                .javaMigrationClassProvider(List::of)
+                .load(),
+            task -> new Thread(task, "taskbound-flyway-setup").start());
     try {
-      pool = new HikariDataSource(hikari);
-    } catch (RuntimeException e) {
+      pool.getConnection().close();
+    } catch (SQLException | RuntimeException e) {
+      pool.close();
       throw new StoreException("cannot connect to the " + name + " store: " + e.getMessage(), e);
     }
     try {
-      Flyway.configure()
-          .dataSource(pool)
-          // Shared migrations, then those one database needs in its own dialect (V8: triggers).
-          .locations("classpath:db/migration", "classpath:db/" + name)
-          .failOnMissingLocations(true)
-          .load()
-          .migrate();
+      flyway.join().migrate();
+    } catch (CompletionException e) {
+      pool.close();
+      if (e.getCause() instanceof FlywayException failed) {
+        throw migrationFailed(name, failed);
+      }
+      throw e.getCause() instanceof RuntimeException thrown ? thrown : e;
     } catch (FlywayException e) {
       pool.close();
-      throw new StoreException("migrating the " + name + " store failed: " + e.getMessage(), e);
+      throw migrationFailed(name, e);
     } catch (RuntimeException e) {
       pool.close();
       throw e;
     }
     return new JdbcStore(pool, database);
   }
+
+  private static StoreException migrationFailed(String name, FlywayException e) {
+    return new StoreException("migrating the " + name + " store failed: " + e.getMessage(), e);
+  }
+
 
   private static String password(String passwordEnv, UnaryOperator<String> env) {
     if (passwordEnv == null || passwordEnv.isBlank()) {

@@ -7,6 +7,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.Signature;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,6 +30,31 @@ class DiskKeyManagerTest {
     try (var files = Files.list(dir)) {
       assertThat(files).containsExactly(dir.resolve("k1.pem"));
     }
+  }
+
+  @Test
+  void keyManagersMadeAtOnceOnANewDirectoryAllOpenIt() throws Exception {
+    // Start-up builds the CA and the downstream token keys on two threads, each with a key manager of its own.
+    Path dir = dataDir.resolve("keys");
+    int managers = 8;
+    CountDownLatch go = new CountDownLatch(1);
+    ExecutorService threads = Executors.newFixedThreadPool(managers);
+    try {
+      List<Future<DiskKeyManager>> opened = new ArrayList<>();
+      for (int i = 0; i < managers; i++) {
+        opened.add(threads.submit(() -> {
+          go.await();
+          return new DiskKeyManager(dir);
+        }));
+      }
+      go.countDown();
+      for (Future<DiskKeyManager> manager : opened) {
+        manager.get(30, TimeUnit.SECONDS);
+      }
+    } finally {
+      threads.shutdownNow();
+    }
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).isEqualTo("rwx------");
   }
 
   @Test
