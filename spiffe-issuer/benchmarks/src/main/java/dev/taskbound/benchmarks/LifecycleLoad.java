@@ -50,7 +50,8 @@ public final class LifecycleLoad {
 
   private record Prepared(Attestation attestation, Map<String, Object> jwk, String proof) {}
 
-  private record Result(String mode, int clients, double opsPerSecond, double p50, double p99, double cpuMsPerOp) {}
+  private record Result(String mode, int clients, double opsPerSecond, double p50, double p99, double cpuMsPerOp,
+      double diskKbPerOp) {}
 
   public static void main(String[] args) throws Exception {
     Options o = parse(args);
@@ -69,13 +70,14 @@ public final class LifecycleLoad {
       System.out.printf("start-up to a ready /readyz: %.0f ms; RSS after start-up: %d MB%n", readyMs, rssKb(issuer.pid(), "VmRSS") / 1024);
       // Warm-up: JIT (C2 keeps recompiling hot paths for ~30 s on 2 cores), connections, first checkpoints.
       run(o, configArgs, issuer, client, "cycle", 8, o.warmupSeconds(), url);
-      System.out.printf("%-6s %-7s %10s %9s %9s %12s %8s%n", "mode", "clients", "ops/s", "p50 ms", "p99 ms", "cpu ms/op", "RSS MB");
+      System.out.printf("%-6s %-7s %10s %9s %9s %12s %11s %8s%n", "mode", "clients", "ops/s", "p50 ms", "p99 ms", "cpu ms/op",
+          "disk KB/op", "RSS MB");
       for (int round = 0; round < o.rounds(); round++) {
         for (String mode : o.modes()) {
           for (int clients : o.clients()) {
             Result r = run(o, configArgs, issuer, client, mode, clients, o.seconds(), url);
-            System.out.printf("%-6s %-7d %10.0f %9.2f %9.2f %12.3f %8d%n", r.mode(), r.clients(), r.opsPerSecond(), r.p50(), r.p99(), r.cpuMsPerOp(),
-                rssKb(issuer.pid(), "VmRSS") / 1024);
+            System.out.printf("%-6s %-7d %10.0f %9.2f %9.2f %12.3f %11.2f %8d%n", r.mode(), r.clients(), r.opsPerSecond(), r.p50(), r.p99(),
+                r.cpuMsPerOp(), r.diskKbPerOp(), rssKb(issuer.pid(), "VmRSS") / 1024);
           }
         }
       }
@@ -103,6 +105,7 @@ public final class LifecycleLoad {
     // issuer's p99 would then carry. See benchmarks/README.md for the young generation this JVM should run with.
     System.gc();
     long cpuBefore = cpuTicks(issuer.pid());
+    long writtenBefore = bytesWritten(issuer.pid());
     long start = System.nanoTime();
     long deadline = start + TimeUnit.SECONDS.toNanos(seconds);
     ExecutorService pool = Executors.newFixedThreadPool(clients);
@@ -132,6 +135,7 @@ public final class LifecycleLoad {
     }
     long elapsed = System.nanoTime() - start;
     long cpuAfter = cpuTicks(issuer.pid());
+    long writtenAfter = bytesWritten(issuer.pid());
     pool.shutdown();
     long[] sorted = all.stream().flatMapToLong(Arrays::stream).sorted().toArray();
     if (!work.isEmpty() || elapsed < TimeUnit.SECONDS.toNanos(seconds)) {
@@ -140,7 +144,8 @@ public final class LifecycleLoad {
     }
     double ops = sorted.length / (elapsed / 1e9);
     double cpuMs = sorted.length == 0 ? 0 : (cpuAfter - cpuBefore) * 1000.0 / CLOCK_TICKS_PER_SECOND / sorted.length;
-    return new Result(mode, clients, ops, pct(sorted, 50), pct(sorted, 99), cpuMs);
+    double diskKb = sorted.length == 0 ? 0 : (writtenAfter - writtenBefore) / 1024.0 / sorted.length;
+    return new Result(mode, clients, ops, pct(sorted, 50), pct(sorted, 99), cpuMs, diskKb);
   }
 
   /** Dev tokens from one {@code dev-token --count} process, each with a fresh key and its proof, made now. */
@@ -272,6 +277,20 @@ public final class LifecycleLoad {
     for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
       if (line.startsWith(field + ":")) {
         return Long.parseLong(line.replaceAll("[^0-9]", ""));
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * Bytes a process has caused to be written to storage (Linux /proc/PID/io {@code write_bytes}: the store's file
+   * and its log, counted when the page cache takes them; sockets are not included). Per operation it shows what the
+   * store writes for one begin, which unlike a rate does not depend on how fast this machine is.
+   */
+  private static long bytesWritten(long pid) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "io"))) {
+      if (line.startsWith("write_bytes:")) {
+        return Long.parseLong(line.substring("write_bytes:".length()).trim());
       }
     }
     return -1;

@@ -61,9 +61,8 @@ public final class NimbusJwtSvidMinter implements JwtSvidMinter {
     if (!expiresAt.isAfter(issuedAt)) {
       throw new IllegalArgumentException("notAfter must be at least a second in the future");
     }
-    byte[] jtiBytes = new byte[16];
-    RANDOM.nextBytes(jtiBytes);
-    String jti = BASE64URL.encodeToString(jtiBytes);
+    // Time-ordered, like a serial: the jti is the credential id the store indexes.
+    String jti = BASE64URL.encodeToString(TimeOrderedId.next(clock.millis(), RANDOM));
 
     JWTClaimsSet.Builder claims =
         new JWTClaimsSet.Builder()

@@ -26,6 +26,7 @@ import dev.taskbound.issuer.attest.Attestor;
 import dev.taskbound.issuer.ca.JwtSvidIssued;
 import dev.taskbound.issuer.ca.JwtSvidMinter;
 import dev.taskbound.issuer.ca.SpiffeId;
+import dev.taskbound.issuer.ca.TimeOrderedId;
 import dev.taskbound.issuer.ca.X509SvidIssued;
 import dev.taskbound.issuer.ca.X509SvidMinter;
 import dev.taskbound.issuer.config.HumanDuration;
@@ -735,14 +736,7 @@ public final class TaskLifecycle {
    * credentials, grants, evidence) instead of one random page per task in each.
    */
   private String newTaskId() {
-    byte[] bytes = new byte[16];
-    random.nextBytes(bytes);
-    long millis = clock.millis();
-    for (int i = 5; i >= 0; i--) {
-      bytes[i] = (byte) millis;
-      millis >>>= 8;
-    }
-    return "tsk_" + Base32.encode(bytes);
+    return "tsk_" + Base32.encode(TimeOrderedId.next(clock.millis(), random));
   }
 
   private String newControlToken() {

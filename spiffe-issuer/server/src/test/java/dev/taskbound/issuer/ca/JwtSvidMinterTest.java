@@ -105,4 +105,27 @@ class JwtSvidMinterTest {
     assertThatThrownBy(() -> ca.jwtMinter().mint(TestCa.WORKLOAD, " ", clock.instant().plusSeconds(60), Map.of()))
         .isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void jtisAreTimeOrderedWith80RandomBits() {
+    CertificateAuthority ca = ca(null);
+    byte[] first = jti(ca);
+    byte[] sameMillisecond = jti(ca);
+    clock.advance(Duration.ofMillis(1));
+    byte[] later = jti(ca);
+
+    assertThat(first).hasSize(TimeOrderedId.LENGTH);
+    assertThat(TimeOrderedId.millis(first)).isEqualTo(clock.instant().toEpochMilli() - 1);
+    assertThat(TimeOrderedId.millis(later)).isEqualTo(clock.instant().toEpochMilli());
+    // Same millisecond: only the random part tells them apart.
+    assertThat(java.util.Arrays.copyOf(sameMillisecond, 6)).isEqualTo(java.util.Arrays.copyOf(first, 6));
+    assertThat(sameMillisecond).isNotEqualTo(first);
+    assertThat(java.util.Arrays.compareUnsigned(later, first)).isPositive();
+    assertThat(java.util.Arrays.compareUnsigned(later, sameMillisecond)).isPositive();
+  }
+
+  private byte[] jti(CertificateAuthority ca) {
+    String jti = ca.jwtMinter().mint(TestCa.WORKLOAD, "vault", clock.instant().plusSeconds(60), Map.of()).jti();
+    return java.util.Base64.getUrlDecoder().decode(jti);
+  }
 }

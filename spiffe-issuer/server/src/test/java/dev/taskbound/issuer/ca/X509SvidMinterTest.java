@@ -127,14 +127,21 @@ class X509SvidMinterTest {
   }
 
   @Test
-  void serialsArePositiveRandomAndAtLeast64Bits() {
+  void serialsArePositiveTimeOrderedAndCarry80RandomBits() {
     BigInteger first = mint().leaf().getSerialNumber();
-    BigInteger second = mint().leaf().getSerialNumber();
+    BigInteger sameMillisecond = mint().leaf().getSerialNumber();
+    clock.advance(Duration.ofMillis(1));
+    BigInteger later = mint().leaf().getSerialNumber();
+
     assertThat(first.signum()).isPositive();
-    assertThat(first).isNotEqualTo(second);
-    // 127 random bits: the chance that two serials are both under 2^64 is negligible.
-    assertThat(first.bitLength() > 64 || second.bitLength() > 64).isTrue();
-    assertThat(mint().serialHex()).matches("([0-9a-f]{2})+");
+    // At most 20 octets (RFC 5280 4.1.2.2): 16 here, the first 6 the mint's millisecond.
+    assertThat(first.bitLength()).isLessThanOrEqualTo(128).isGreaterThan(80);
+    assertThat(first.shiftRight(80).longValueExact()).isEqualTo(clock.instant().toEpochMilli() - 1);
+    // Same millisecond: the 80 random bits (CA/Browser Forum: at least 64 from a CSPRNG) tell them apart.
+    assertThat(sameMillisecond).isNotEqualTo(first);
+    assertThat(sameMillisecond.shiftRight(80)).isEqualTo(first.shiftRight(80));
+    assertThat(later).isGreaterThan(first).isGreaterThan(sameMillisecond);
+    assertThat(mint().serialHex()).matches("([0-9a-f]{2}){16}");
   }
 
   @Test
