@@ -92,7 +92,8 @@ class TaskApiTest {
 
     assertThat(begun.taskId()).matches("tsk_[a-z2-7]{26}");
     assertThat(begun.spiffeId()).matches("spiffe://taskbound\\.test/dev/[0-9a-f]{16}");
-    assertThat(begun.controlToken()).startsWith("tbct_");
+    // The task's id, then 256 random bits: a bearer that is only the token is checked against that one task.
+    assertThat(begun.controlToken()).matches("tbct_" + begun.taskId().substring(4) + "_[A-Za-z0-9_-]{43}");
     assertThat(begun.expiresAt()).isAfter(Instant.now().plus(Duration.ofMinutes(9)));
     assertThat(begun.renewAfter()).isBefore(begun.expiresAt()).isAfter(Instant.now());
 
@@ -220,6 +221,22 @@ class TaskApiTest {
     assertProblem(() -> client.renew(begun.taskId(), null), 401, "unauthorized");
     assertThat(Snapshot.of(begun.taskId())).isEqualTo(before);
     assertThat(before.task().active()).isTrue();
+  }
+
+  @Test
+  void theControlTokenInAnotherCaseIsRefusedRightAfterTheGenuineOne() {
+    BeginTaskResponse begun = client.begin(devAttestation(), TaskKey.generate(), List.of("a"), null);
+    String token = begun.controlToken();
+    Snapshot before = Snapshot.of(begun.taskId());
+
+    // Sequential requests share one kept-alive connection, where the server's header cache lives.
+    for (String wrong : List.of(token.toUpperCase(java.util.Locale.ROOT), token.toLowerCase(java.util.Locale.ROOT))) {
+      assertThat(client.get(begun.taskId(), token).taskId()).isEqualTo(begun.taskId());
+      assertProblem(() -> client.get(begun.taskId(), wrong), 401, "unauthorized");
+      assertProblem(() -> client.end(begun.taskId(), wrong, "succeeded", null), 401, "unauthorized");
+    }
+    assertThat(client.get(begun.taskId(), token).taskId()).isEqualTo(begun.taskId());
+    assertThat(Snapshot.of(begun.taskId())).isEqualTo(before);
   }
 
   @Test

@@ -6,12 +6,12 @@ import dev.taskbound.issuer.store.CredentialKind;
 import dev.taskbound.issuer.store.Store;
 import dev.taskbound.issuer.store.StoreException;
 import dev.taskbound.issuer.store.TaskRecord;
+import dev.taskbound.issuer.task.ControlTokens;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -28,7 +28,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class TokenIntrospection {
   private static final Logger LOG = LoggerFactory.getLogger(TokenIntrospection.class);
-  private static final String CONTROL_TOKEN_PREFIX = "tbct_";
 
   private final OwnTokens tokens;
   private final RelyingParties relyingParties;
@@ -76,11 +75,13 @@ public final class TokenIntrospection {
     }
     if (authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
       String bearer = authorization.substring(7).trim();
-      if (allowControlToken && bearer.startsWith(CONTROL_TOKEN_PREFIX)) {
-        // The prefix only says what the bearer claims to be; the digest must be a task's control token.
+      if (allowControlToken && bearer.startsWith(ControlTokens.PREFIX)) {
+        // The prefix only says what the bearer claims to be: the task it names must exist and hold its digest. A
+        // token from before control tokens named their task names none and is refused like any other.
         Optional<TaskRecord> found;
         try {
-          found = store.findTaskByControlToken(sha256Hex(bearer));
+          found = ControlTokens.taskIdOf(bearer).flatMap(store::findTask)
+              .filter(t -> ControlTokens.matches(bearer, t.controlTokenSha256()));
         } catch (StoreException e) {
           throw new IllegalStateException("the issuer could not check the control token", e);
         }
@@ -167,9 +168,5 @@ public final class TokenIntrospection {
         throw new IllegalStateException("the issuer could not record evidence of the revocation", e);
       }
     }
-  }
-
-  private static String sha256Hex(String text) {
-    return HexFormat.of().formatHex(RelyingParties.sha256(text));
   }
 }

@@ -68,6 +68,10 @@ public final class HttpServer implements AutoCloseable {
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
     http.setSendDateHeader(true);
+    // Jetty reuses a header line already seen on the connection when a new one matches it, by default ignoring case:
+    // a bearer token in another case was then read as the one sent before it (and the genuine one, sent after, as
+    // the wrong case). Secrets differ by case; match exactly.
+    http.setHeaderCacheCaseSensitive(true);
     ServerConnector connector;
     boolean tls = config.tls() != null;
     SvidClientTrust clientTrust = new SvidClientTrust();

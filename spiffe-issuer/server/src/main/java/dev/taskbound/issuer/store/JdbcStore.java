@@ -123,11 +123,6 @@ public final class JdbcStore implements Store {
   }
 
   @Override
-  public Optional<TaskRecord> findTaskByControlToken(String controlTokenSha256) {
-    return tx.oneStatement("find task by control token", c -> selectTaskWhere(c, "control_token_sha256", controlTokenSha256));
-  }
-
-  @Override
   public List<TaskRecord> listTasks(TaskState state, int limit) {
     requirePositive(limit);
     String where = state == null ? "" : " WHERE state = ?";

@@ -21,9 +21,6 @@ public interface Store extends AutoCloseable {
 
   Optional<TaskRecord> findTask(String taskId);
 
-  /** The task whose control token has this SHA-256 (hex), in any state; empty when no task has it. */
-  Optional<TaskRecord> findTaskByControlToken(String controlTokenSha256);
-
   /** Most recent first. {@code state} null means any state. */
   List<TaskRecord> listTasks(TaskState state, int limit);
 

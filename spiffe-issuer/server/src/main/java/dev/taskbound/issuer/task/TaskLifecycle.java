@@ -57,7 +57,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -82,7 +81,6 @@ import org.slf4j.LoggerFactory;
 public final class TaskLifecycle {
   private static final Logger LOG = LoggerFactory.getLogger(TaskLifecycle.class);
   private static final Pattern TASK_ID = Pattern.compile("tsk_[a-z2-7]{26}");
-  private static final String CONTROL_TOKEN_PREFIX = "tbct_";
   private static final int MAX_AUDIENCES = 16;
   private static final int MAX_AUDIENCE_LENGTH = 512;
   private static final int MAX_TOKEN_LENGTH = 16 * 1024;
@@ -285,7 +283,7 @@ public final class TaskLifecycle {
     String taskId = plan.taskId();
     ECKey taskKey = plan.taskKey();
     Minted minted = mint(taskId, plan.spiffeId(), taskKey, plan.audiences(), plan.context(), now, expiresAt);
-    String controlToken = newControlToken();
+    String controlToken = ControlTokens.create(taskId, random);
     String jwk = taskKey.toPublicJWK().toJSONString();
     TaskRecord task =
         new TaskRecord(
@@ -648,8 +646,7 @@ public final class TaskLifecycle {
     if (controlToken == null || controlToken.isEmpty()) {
       throw new TaskException(ProblemType.UNAUTHORIZED, "the task's control token is required (Authorization: Bearer)");
     }
-    byte[] presented = sha256Hex(controlToken).getBytes(StandardCharsets.US_ASCII);
-    if (!MessageDigest.isEqual(presented, task.controlTokenSha256().getBytes(StandardCharsets.US_ASCII))) {
+    if (!ControlTokens.matches(controlToken, task.controlTokenSha256())) {
       throw new TaskException(ProblemType.UNAUTHORIZED, "the control token does not match task " + taskId);
     }
     return task;
@@ -737,12 +734,6 @@ public final class TaskLifecycle {
    */
   private String newTaskId() {
     return "tsk_" + Base32.encode(TimeOrderedId.next(clock.millis(), random));
-  }
-
-  private String newControlToken() {
-    byte[] bytes = new byte[32];
-    random.nextBytes(bytes);
-    return CONTROL_TOKEN_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
   }
 
   static boolean validTaskId(String taskId) {

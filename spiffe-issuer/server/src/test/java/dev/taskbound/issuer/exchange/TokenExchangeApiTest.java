@@ -260,7 +260,21 @@ class TokenExchangeApiTest {
     String downstream = exchange(task.svidFor(url), "audience", "vault.example").get("access_token").asText();
     String otherTasksControlToken = begin(url).begun.controlToken();
 
-    for (String invented : List.of("tbct_", "tbct_" + "A".repeat(43), "tbct_" + task.begun.controlToken().substring(5, 20))) {
+    String ours = task.begun.controlToken();
+    String idPart = ours.substring(0, 5 + 26);
+    List<String> forgeries =
+        List.of(
+            "tbct_", "tbct_" + "A".repeat(43), ours.substring(0, 20),
+            idPart + "_" + "A".repeat(43), // this task's id, a guessed secret
+            idPart + otherTasksControlToken.substring(5 + 26), // this task's id, another task's secret
+            "tbct_" + "a".repeat(26) + ours.substring(5 + 26), // a task that does not exist, our secret
+            "garbage",
+            // Jetty's header cache matched values regardless of case: on a kept-alive connection this was taken for
+            // the genuine token sent before it (and, sent first, spoilt the genuine one after it).
+            ours.toUpperCase(java.util.Locale.ROOT), ours.toLowerCase(java.util.Locale.ROOT));
+    // The genuine token first, on the connection the forgeries then use.
+    assertError(post("/revoke", "Bearer " + ours, form()), 400, "invalid_request");
+    for (String invented : forgeries) {
       HttpResponse<String> r = post("/revoke", "Bearer " + invented, form("token", downstream));
       assertError(r, 401, "invalid_client");
       assertThat(r.headers().firstValue("WWW-Authenticate")).isPresent();

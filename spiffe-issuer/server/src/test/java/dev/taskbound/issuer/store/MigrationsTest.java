@@ -71,7 +71,7 @@ class MigrationsTest {
     execute(
         file,
         "INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by,"
-            + " execution_time, success) VALUES (11, '11', 'from the future', 'SQL', 'V11__from_the_future.sql', 11,"
+            + " execution_time, success) VALUES (999, '999', 'from the future', 'SQL', 'V999__from_the_future.sql', 999,"
             + " 'newer-issuer', 1, 1)");
 
     try (JdbcStore store = Stores.openSqlite(file)) {

@@ -81,17 +81,6 @@ abstract class StoreContract {
   // ---- tasks ---------------------------------------------------------------------------------------------
 
   @Test
-  void aTaskIsFoundByItsControlTokenDigestOnly() {
-    store.insertTask(activeTask("c1", T0), List.of());
-    store.insertTask(activeTask("c2", T0), List.of());
-    assertThat(store.findTaskByControlToken("ctl-sha-c2")).map(TaskRecord::taskId).contains("c2");
-    assertThat(store.findTaskByControlToken("ctl-sha-")).isEmpty();
-    assertThat(store.findTaskByControlToken("ctl-sha-c3")).isEmpty();
-    store.endTask("c1", TaskOutcome.SUCCEEDED, null, T0.plusSeconds(1));
-    assertThat(store.findTaskByControlToken("ctl-sha-c1")).map(TaskRecord::taskId).contains("c1");
-  }
-
-  @Test
   void insertedTaskAndCredentialsComeBackFieldForField() {
     TaskRecord task = activeTask("t1", T0);
     CredentialRecord svid = x509("t1", "0a1b2c", T0);
