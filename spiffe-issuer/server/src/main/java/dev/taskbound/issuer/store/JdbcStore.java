@@ -35,6 +35,8 @@ public final class JdbcStore implements Store {
   static final String TASK_VALUES = "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?";
   static final String CREDENTIAL_COLUMNS =
       "task_id, kind, credential_id, audience, not_before, expires_at, revoked_at";
+  /** Credentials revoked since the first parameter and not yet expired at the second (count and list agree). */
+  private static final String REVOKED_IN_WINDOW = " WHERE revoked_at >= ? AND expires_at > ?";
   /** A credential row with its {@code issue_order} first. */
   static final String CREDENTIAL_VALUES = "?,?,?,?,?,?,?,?";
   static final String GRANT_COLUMNS = "task_id, audiences_json, max_exchanges, exchanges";
@@ -463,7 +465,7 @@ public final class JdbcStore implements Store {
         "count revoked credentials",
         c -> {
           try (PreparedStatement ps =
-              c.prepareStatement("SELECT COUNT(*) FROM credentials WHERE revoked_at >= ? AND expires_at > ?")) {
+              c.prepareStatement("SELECT COUNT(*) FROM credentials" + REVOKED_IN_WINDOW)) {
             Columns.setInstant(ps, 1, revokedSince);
             Columns.setInstant(ps, 2, now);
             try (ResultSet rs = ps.executeQuery()) {
@@ -483,8 +485,7 @@ public final class JdbcStore implements Store {
         c -> {
           try (PreparedStatement ps =
               c.prepareStatement(
-                  "SELECT " + CREDENTIAL_COLUMNS + " FROM credentials WHERE revoked_at >= ? AND expires_at > ?"
-                      + " ORDER BY revoked_at")) {
+                  "SELECT " + CREDENTIAL_COLUMNS + " FROM credentials" + REVOKED_IN_WINDOW + " ORDER BY revoked_at")) {
             Columns.setInstant(ps, 1, revokedSince);
             Columns.setInstant(ps, 2, now);
             List<CredentialRecord> out = new ArrayList<>();
