@@ -36,11 +36,30 @@ final class CheckpointSigner {
     return lastNote;
   }
 
+  /** A checkpoint this signer signed, and its note. */
+  static final class Signed {
+    private final Checkpoint checkpoint;
+    private final String note;
+
+    private Signed(Checkpoint checkpoint, String note) {
+      this.checkpoint = checkpoint;
+      this.note = note;
+    }
+
+    Checkpoint checkpoint() {
+      return checkpoint;
+    }
+
+    String note() {
+      return note;
+    }
+  }
+
   /**
    * Signs {@code next} if {@code proofFromLast} proves it consistent with the last signed checkpoint; throws
-   * otherwise. Does not make it the new reference: call {@link #committed} once it is durable.
+   * otherwise. Does not make it the new reference: call {@link #committed(Signed)} once it is durable.
    */
-  synchronized String sign(Checkpoint next, List<byte[]> proofFromLast) {
+  synchronized Signed sign(Checkpoint next, List<byte[]> proofFromLast) {
     if (!next.origin().equals(origin())) {
       throw new EvidenceException("checkpoint origin is not this log's");
     }
@@ -51,11 +70,26 @@ final class CheckpointSigner {
           + " that is not consistent with the signed tree of size " + lastSigned.size());
     }
     byte[] signature = signer.sign(next.bodyBytes());
-    return new SignedNote(next.body(), List.of(new SignedNote.Line(origin(), signer.noteKey().keyHash(), signature))).text();
+    String note =
+        new SignedNote(next.body(), List.of(new SignedNote.Line(origin(), signer.noteKey().keyHash(), signature))).text();
+    return new Signed(next, note);
   }
 
+  /**
+   * Makes a checkpoint this signer signed the reference, once durable. Not opened again: its signature was made here
+   * from {@code checkpoint} a moment ago (verifying it cost the writer an Ed25519 verification per batch, on the
+   * path of every caller in the batch).
+   */
+  synchronized void committed(Signed signed) {
+    advance(signed.checkpoint, signed.note);
+  }
+
+  /** Makes a note read back from the store the reference, once its signature verifies with this log's key. */
   synchronized void committed(String note) {
-    Checkpoint c = SignedNote.openCheckpoint(note, signer.noteKey());
+    advance(SignedNote.openCheckpoint(note, signer.noteKey()), note);
+  }
+
+  private void advance(Checkpoint c, String note) {
     if (lastSigned != null && c.size() < lastSigned.size()) {
       throw new IllegalStateException("checkpoints only move forward");
     }

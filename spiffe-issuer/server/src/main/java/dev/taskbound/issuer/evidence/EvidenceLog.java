@@ -118,7 +118,7 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
   private final List<Appending> batchAppends = new ArrayList<>();
   /** The leaves of this batch, from leaf {@code batchStart} on: inserted with its checkpoint ({@link #beforeCommit}). */
   private final List<EvidenceStore.Row> batchRows = new ArrayList<>();
-  private String batchNote;
+  private CheckpointSigner.Signed batchNote;
   /** Whether replicas may share this log (PostgreSQL): one process per SQLite file. */
   private final boolean shared;
 
@@ -169,7 +169,7 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
     log.checkAgainstLastCheckpoint();
     if (loaded.latestCheckpoint().isEmpty()) {
       Checkpoint empty = new Checkpoint(log.origin(), 0, TreeHash.empty());
-      String note = log.checkpoints.sign(empty, List.of());
+      String note = log.checkpoints.sign(empty, List.of()).note();
       long at = clock.millis();
       execute(writer, Write.of("sign the empty evidence log", c -> {
         EvidenceStore.insertEmptyCheckpoint(c, empty.rootHash(), note, at);
@@ -372,7 +372,8 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
     }
     Checkpoint last = checkpoints.lastSigned();
     Checkpoint grown = new Checkpoint(origin(), size, tree.root(size));
-    String note = checkpoints.sign(grown, tree.consistencyProof(last.size(), size));
+    CheckpointSigner.Signed signed = checkpoints.sign(grown, tree.consistencyProof(last.size(), size));
+    String note = signed.note();
     List<PendingUpdate> kept = new ArrayList<>();
     for (Appending a : batchAppends) {
       if (a.signed != null) {
@@ -381,14 +382,15 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
     }
     EvidenceStore.insertWithCheckpoint(c, batchRows, size, grown.rootHash(), note, clock.millis(), shared);
     PendingUpdate.runTogether(c, kept);
-    batchNote = note;
+    batchNote = signed;
   }
 
   @Override
   public void committed() {
     if (batchNote != null) {
       checkpoints.committed(batchNote);
-      batchAppends.forEach(a -> a.checkpoint = batchNote);
+      String note = batchNote.note();
+      batchAppends.forEach(a -> a.checkpoint = note);
     }
     report(batchAppends, true);
     batchAppends.clear();

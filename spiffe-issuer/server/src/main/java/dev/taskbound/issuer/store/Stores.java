@@ -31,6 +31,8 @@ public final class Stores {
   // means something is stuck rather than busy.
   private static final int SQLITE_BUSY_TIMEOUT_MILLIS = 15_000;
   private static final int SQLITE_POOL_SIZE = 8;
+  /** Compiled statements kept per SQLite connection (the store's hot paths use a few dozen distinct ones). */
+  private static final int SQLITE_STATEMENTS_PER_CONNECTION = 64;
   private static final int POSTGRES_POOL_SIZE = 16;
   // Hikari refuses shorter connection and validation timeouts.
   private static final long MIN_CONNECTION_TIMEOUT_MILLIS = 250;
@@ -85,7 +87,7 @@ public final class Stores {
 
     HikariConfig hikari = new HikariConfig();
     hikari.setPoolName("taskbound-sqlite");
-    hikari.setDataSource(source);
+    hikari.setDataSource(new StatementCache(source, SQLITE_STATEMENTS_PER_CONNECTION));
     hikari.setMaximumPoolSize(SQLITE_POOL_SIZE);
     // No checkpoint inside a commit: the store's WalCheckpointer runs them on a thread of its own.
     hikari.setConnectionInitSql("PRAGMA wal_autocheckpoint = 0");

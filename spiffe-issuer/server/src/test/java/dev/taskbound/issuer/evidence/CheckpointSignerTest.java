@@ -26,9 +26,10 @@ class CheckpointSignerTest {
   void signsATreeThatExtendsTheLastSignedOne() {
     MerkleTree t = tree("a", 10);
     CheckpointSigner signer = new CheckpointSigner(key, null);
-    String first = signer.sign(new Checkpoint(ORIGIN, 4, t.root(4)), List.of());
+    CheckpointSigner.Signed first = signer.sign(new Checkpoint(ORIGIN, 4, t.root(4)), List.of());
     signer.committed(first);
-    String second = signer.sign(new Checkpoint(ORIGIN, 10, t.root(10)), t.consistencyProof(4, 10));
+    assertThat(signer.lastNote()).isEqualTo(first.note());
+    String second = signer.sign(new Checkpoint(ORIGIN, 10, t.root(10)), t.consistencyProof(4, 10)).note();
     assertThat(SignedNote.openCheckpoint(second, key.noteKey()).size()).isEqualTo(10);
   }
 
@@ -63,5 +64,20 @@ class CheckpointSignerTest {
     assertThat(signer.lastSigned().size()).isEqualTo(2);
     assertThatThrownBy(() -> signer.sign(new Checkpoint(ORIGIN, 6, other.root(6)), other.consistencyProof(2, 6)))
         .isInstanceOf(EvidenceException.class);
+  }
+
+  @Test
+  void aNoteReadBackIsTakenInOnlyWhenItsSignatureVerifies() {
+    MerkleTree t = tree("a", 10);
+    CheckpointSigner signer = new CheckpointSigner(key, null);
+    signer.committed(signer.sign(new Checkpoint(ORIGIN, 2, t.root(2)), List.of()));
+    // A note of the same origin under another key, as a tampered store or a foreign replica would hand back.
+    LogSigner impostor = new Ed25519LogSigner(ORIGIN, Ed25519LogSigner.generate());
+    String forged = new CheckpointSigner(impostor, null).sign(new Checkpoint(ORIGIN, 6, t.root(6)), List.of()).note();
+    assertThatThrownBy(() -> signer.committed(forged)).isInstanceOf(RuntimeException.class);
+    assertThat(signer.lastSigned().size()).isEqualTo(2);
+    String genuine = new CheckpointSigner(key, null).sign(new Checkpoint(ORIGIN, 6, t.root(6)), List.of()).note();
+    signer.committed(genuine);
+    assertThat(signer.lastSigned().size()).isEqualTo(6);
   }
 }
