@@ -46,10 +46,6 @@ final class CheckpointSigner {
       this.note = note;
     }
 
-    Checkpoint checkpoint() {
-      return checkpoint;
-    }
-
     String note() {
       return note;
     }

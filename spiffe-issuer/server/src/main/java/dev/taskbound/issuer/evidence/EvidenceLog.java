@@ -118,7 +118,7 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
   private final List<Appending> batchAppends = new ArrayList<>();
   /** The leaves of this batch, from leaf {@code batchStart} on: inserted with its checkpoint ({@link #beforeCommit}). */
   private final List<EvidenceStore.Row> batchRows = new ArrayList<>();
-  private CheckpointSigner.Signed batchNote;
+  private CheckpointSigner.Signed batchCheckpoint;
   /** Whether replicas may share this log (PostgreSQL): one process per SQLite file. */
   private final boolean shared;
 
@@ -329,7 +329,7 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
     batchStart = tree.size();
     batchAppends.clear();
     batchRows.clear();
-    batchNote = null;
+    batchCheckpoint = null;
     if (shared && EvidenceStore.lockAndCount(c) > tree.size()) {
       EvidenceStore.loadLeafHashes(c, tree.size(), tree::append);
       String latest = EvidenceStore.latestCheckpoint(c).orElseThrow();
@@ -382,14 +382,14 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
     }
     EvidenceStore.insertWithCheckpoint(c, batchRows, size, grown.rootHash(), note, clock.millis(), shared);
     PendingUpdate.runTogether(c, kept);
-    batchNote = signed;
+    batchCheckpoint = signed;
   }
 
   @Override
   public void committed() {
-    if (batchNote != null) {
-      checkpoints.committed(batchNote);
-      String note = batchNote.note();
+    if (batchCheckpoint != null) {
+      checkpoints.committed(batchCheckpoint);
+      String note = batchCheckpoint.note();
       batchAppends.forEach(a -> a.checkpoint = note);
     }
     report(batchAppends, true);

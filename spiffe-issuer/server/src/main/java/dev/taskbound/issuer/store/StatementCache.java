@@ -84,20 +84,25 @@ final class StatementCache implements DataSource {
 
   @Override
   public <T> T unwrap(Class<T> type) throws SQLException {
-    return type.isInstance(target) ? type.cast(target) : target.unwrap(type);
+    return type.cast(wrapperCall(target, "unwrap", type));
   }
 
   @Override
   public boolean isWrapperFor(Class<?> type) throws SQLException {
-    return type.isInstance(target) || target.isWrapperFor(type);
+    return (Boolean) wrapperCall(target, "isWrapperFor", type);
   }
 
-  /** {@code unwrap} and {@code isWrapperFor} of a proxy around {@code target}. */
+  /** {@code unwrap} and {@code isWrapperFor} of a wrapper around {@code target}. */
   private static Object wrapperCall(Wrapper target, String name, Class<?> type) throws SQLException {
     if (name.equals("unwrap")) {
       return type.isInstance(target) ? target : target.unwrap(type);
     }
     return type.isInstance(target) || target.isWrapperFor(type);
+  }
+
+  /** {@code equals} and {@code hashCode} of a proxy: its own identity, not its target's. */
+  private static Object identityCall(Object proxy, String name, Object[] args) {
+    return name.equals("equals") ? (Object) (proxy == args[0]) : (Object) System.identityHashCode(proxy);
   }
 
   private static Object call(Object target, Method method, Object[] args) throws Throwable {
@@ -140,6 +145,8 @@ final class StatementCache implements DataSource {
           return null;
         case "unwrap", "isWrapperFor":
           return wrapperCall(target, method.getName(), (Class<?>) args[0]);
+        case "equals", "hashCode":
+          return identityCall(proxy, method.getName(), args);
         default:
           return call(target, method, args);
       }
@@ -210,7 +217,9 @@ final class StatementCache implements DataSource {
         case "getConnection":
           return connection;
         case "unwrap", "isWrapperFor":
-          return wrapperCall(target, method.getName(), (Class<?>) args[0]);
+          return wrapperCall(target, name, (Class<?>) args[0]);
+        case "equals", "hashCode":
+          return identityCall(proxy, name, args);
         default:
           if (closed && method.getDeclaringClass() != Object.class) {
             throw new SQLException("statement is closed");
