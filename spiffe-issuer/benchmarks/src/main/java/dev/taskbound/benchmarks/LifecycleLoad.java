@@ -53,7 +53,7 @@ public final class LifecycleLoad {
   private record Prepared(Attestation attestation, Map<String, Object> jwk, String proof) {}
 
   private record Result(String mode, int clients, double opsPerSecond, double p50, double p99, double cpuMsPerOp,
-      double diskKbPerOp) {}
+      double diskKbPerOp, double dbCpuMsPerOp) {}
 
   public static void main(String[] args) throws Exception {
     Options o = parse(args);
@@ -76,14 +76,15 @@ public final class LifecycleLoad {
       for (int left = o.warmupSeconds(); left > 0; left -= WARMUP_WINDOW_SECONDS) {
         run(o, configArgs, issuer, client, "cycle", 8, Math.min(left, WARMUP_WINDOW_SECONDS), url);
       }
-      System.out.printf("%-6s %-7s %10s %9s %9s %12s %11s %8s%n", "mode", "clients", "ops/s", "p50 ms", "p99 ms", "cpu ms/op",
-          "disk KB/op", "RSS MB");
+      System.out.printf("%-6s %-7s %10s %9s %9s %12s %11s %8s %12s%n", "mode", "clients", "ops/s", "p50 ms", "p99 ms", "cpu ms/op",
+          "disk KB/op", "RSS MB", "pg cpu ms/op");
       for (int round = 0; round < o.rounds(); round++) {
         for (String mode : o.modes()) {
           for (int clients : o.clients()) {
             Result r = run(o, configArgs, issuer, client, mode, clients, o.seconds(), url);
-            System.out.printf("%-6s %-7d %10.0f %9.2f %9.2f %12.3f %11.2f %8d%n", r.mode(), r.clients(), r.opsPerSecond(), r.p50(), r.p99(),
-                r.cpuMsPerOp(), r.diskKbPerOp(), rssKb(issuer.pid(), "VmRSS") / 1024);
+            System.out.printf("%-6s %-7d %10.0f %9.2f %9.2f %12.3f %11.2f %8d %12s%n", r.mode(), r.clients(), r.opsPerSecond(), r.p50(), r.p99(),
+                r.cpuMsPerOp(), r.diskKbPerOp(), rssKb(issuer.pid(), "VmRSS") / 1024,
+                o.postgresUrl() == null ? "-" : String.format("%.3f", r.dbCpuMsPerOp()));
           }
         }
       }
@@ -111,6 +112,7 @@ public final class LifecycleLoad {
     // issuer's p99 would then carry. See benchmarks/README.md for the young generation this JVM should run with.
     System.gc();
     long cpuBefore = cpuTicks(issuer.pid());
+    long dbCpuBefore = postgresCpuTicks();
     long writtenBefore = bytesWritten(issuer.pid());
     long start = System.nanoTime();
     long deadline = start + TimeUnit.SECONDS.toNanos(seconds);
@@ -141,6 +143,7 @@ public final class LifecycleLoad {
     }
     long elapsed = System.nanoTime() - start;
     long cpuAfter = cpuTicks(issuer.pid());
+    long dbCpuAfter = postgresCpuTicks();
     long writtenAfter = bytesWritten(issuer.pid());
     pool.shutdown();
     long[] sorted = all.stream().flatMapToLong(Arrays::stream).sorted().toArray();
@@ -151,7 +154,8 @@ public final class LifecycleLoad {
     double ops = sorted.length / (elapsed / 1e9);
     double cpuMs = sorted.length == 0 ? 0 : (cpuAfter - cpuBefore) * 1000.0 / CLOCK_TICKS_PER_SECOND / sorted.length;
     double diskKb = sorted.length == 0 ? 0 : (writtenAfter - writtenBefore) / 1024.0 / sorted.length;
-    return new Result(mode, clients, ops, pct(sorted, 50), pct(sorted, 99), cpuMs, diskKb);
+    double dbCpuMs = sorted.length == 0 ? 0 : (dbCpuAfter - dbCpuBefore) * 1000.0 / CLOCK_TICKS_PER_SECOND / sorted.length;
+    return new Result(mode, clients, ops, pct(sorted, 50), pct(sorted, 99), cpuMs, diskKb, dbCpuMs);
   }
 
   /** Dev tokens from one {@code dev-token --count} process, each with a fresh key and its proof, made now. */
@@ -307,6 +311,27 @@ public final class LifecycleLoad {
     String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
     String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+  }
+
+  /**
+   * utime + stime of every PostgreSQL server process on this machine (backends, WAL writer, checkpointer; Linux
+   * /proc/PID/comm {@code postgres}), in clock ticks: with a server on loopback, what a write costs it. The pool's
+   * backends live through a window; a process that comes or goes inside one is counted for the part it was seen.
+   */
+  private static long postgresCpuTicks() throws IOException {
+    long ticks = 0;
+    try (var procs = Files.list(Path.of("/proc"))) {
+      for (Path proc : procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).toList()) {
+        try {
+          if (Files.readString(proc.resolve("comm")).strip().equals("postgres")) {
+            ticks += cpuTicks(Long.parseLong(proc.getFileName().toString()));
+          }
+        } catch (IOException | RuntimeException gone) {
+          // exited while we looked
+        }
+      }
+    }
+    return ticks;
   }
 
   private static double pct(long[] sorted, int p) {
