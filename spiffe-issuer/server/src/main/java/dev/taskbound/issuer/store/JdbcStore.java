@@ -36,7 +36,7 @@ public final class JdbcStore implements Store {
   static final String CREDENTIAL_COLUMNS =
       "task_id, kind, credential_id, audience, not_before, expires_at, revoked_at";
   /** Credentials revoked since the first parameter and not yet expired at the second (count and list agree). */
-  private static final String REVOKED_IN_WINDOW = " WHERE revoked_at >= ? AND expires_at > ?";
+  static final String REVOKED_IN_WINDOW = " WHERE revoked_at >= ? AND expires_at > ?";
   /** A credential row with its {@code issue_order} first. */
   static final String CREDENTIAL_VALUES = "?,?,?,?,?,?,?,?";
   static final String GRANT_COLUMNS = "task_id, audiences_json, max_exchanges, exchanges";

@@ -25,7 +25,7 @@ final class Migrations implements ResourceProvider {
       List.of(
           "V1__init.sql", "V2__evidence.sql", "V3__exchange.sql", "V4__signals.sql", "V5__end_receipts.sql",
           "V6__control_token_lookup.sql", "V7__replicas.sql", "V9__approval_requests.sql",
-          "V10__standing_exceptions.sql", "V11__drop_control_token_lookup.sql");
+          "V10__standing_exceptions.sql", "V11__drop_control_token_lookup.sql", "V12__partial_revoked_index.sql");
   /** In each database's own directory, under the same name. */
   private static final List<String> DIALECT = List.of("V8__replica_triggers.sql");
 
