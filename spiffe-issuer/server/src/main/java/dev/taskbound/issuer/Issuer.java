@@ -171,14 +171,21 @@ public final class Issuer implements AutoCloseable {
         opened.close();
       }
     });
+    // Loading the fastest JCA provider (its native library and self-tests: a sixth of start-up) overlaps binding the
+    // port and building the metrics, which neither make keys nor sign.
+    BackgroundStep<String> crypto = BackgroundStep.start("taskbound-crypto", CryptoProviders::install);
+    resources.push(crypto::awaitQuietly);
     try {
-      LOG.info("crypto provider: {}", CryptoProviders.install());
+      if (config.tls() != null) {
+        crypto.await(); // the TLS key and certificate are read through the providers
+      }
       HttpServer http = HttpServer.bind(config);
       resources.push(http);
       IssuerConfig cfg = config.issuerUrl() != null ? config : config.withIssuerUrl(http.localUrl());
       IssuerMetrics metrics = new IssuerMetrics();
       resources.push(metrics);
       String ssfConfiguration = json(SsfConfiguration.of(cfg.issuerUrl()));
+      LOG.info("crypto provider: {}", crypto.await());
       JdbcStore opened = opening.await();
       // Everything serving requests goes through the metered store; the CA keeps the plain one.
       Store store = metrics.meter(opened);

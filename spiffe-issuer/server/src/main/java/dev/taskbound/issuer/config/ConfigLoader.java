@@ -3,6 +3,7 @@ package dev.taskbound.issuer.config;
 import java.util.HashSet;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
@@ -31,7 +32,11 @@ import java.util.stream.Stream;
 public final class ConfigLoader {
   public static final String DEV_TRUST_DOMAIN = "taskbound.test";
   public static final String DEFAULT_DATA_DIR = ".taskbound";
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  /** The YAML parser, built on first use: {@code serve --dev} reads no file, and building it is a sixth of start-up. */
+  private static final class Yaml {
+    static final ObjectMapper MAPPER = new ObjectMapper(new YAMLFactory());
+  }
 
   private ConfigLoader() {}
 
@@ -39,7 +44,7 @@ public final class ConfigLoader {
   public static IssuerConfig load(Path file) {
     JsonNode root;
     try {
-      root = YAML.readTree(Files.readAllBytes(file));
+      root = Yaml.MAPPER.readTree(Files.readAllBytes(file));
     } catch (IOException e) {
       throw new ConfigException("cannot read configuration " + file + ": " + e.getMessage(), e);
     }
@@ -51,7 +56,7 @@ public final class ConfigLoader {
 
   /** The configuration of {@code serve --dev}: nothing to write, everything local. */
   public static IssuerConfig dev(Path dataDir) {
-    ObjectNode root = YAML.createObjectNode();
+    ObjectNode root = JsonNodeFactory.instance.objectNode();
     root.put("data_dir", dataDir.toString());
     return fromTree(root, true);
   }
@@ -528,7 +533,7 @@ public final class ConfigLoader {
 
     Node childOrEmpty(String key) {
       Node c = child(key);
-      return c != null ? c : new Node(YAML.createObjectNode(), prefix + key + ".");
+      return c != null ? c : new Node(JsonNodeFactory.instance.objectNode(), prefix + key + ".");
     }
 
     String text(String key, String dflt) {
