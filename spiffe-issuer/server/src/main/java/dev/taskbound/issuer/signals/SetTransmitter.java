@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * end) and pushes them on its own thread, so the request that ended the task never waits for a receiver. It relays
  * at once when told of an end here, and every {@link #POLL} for ends made elsewhere or left by a crash. Failed sends
  * are retried with exponential backoff up to {@link SignalsConfig#maxAttempts()}; a SET the receiver rejects (400) or
- * that runs out of attempts is kept as failed. Without receivers the outbox is drained without sending anything.
+ * that runs out of attempts is kept as failed. Without receivers the outbox is drained every {@link #POLL}, a batch of
+ * ends per transaction, without sending anything.
  */
 public final class SetTransmitter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SetTransmitter.class);
@@ -38,6 +39,8 @@ public final class SetTransmitter implements AutoCloseable {
   private static final Duration LEASE = Duration.ofMinutes(1);
   private static final Duration MAX_BACKOFF = Duration.ofMinutes(10);
   private static final int BATCH = 50;
+  /** Ends taken off the outbox per transaction when there is no receiver to queue signals for. */
+  private static final int DISCARD_BATCH = 1_000;
 
   private final SignalsConfig config;
   private final String issuerUrl;
@@ -73,10 +76,15 @@ public final class SetTransmitter implements AutoCloseable {
 
   /**
    * A task end listener: relays the outbox and pushes on the transmitter's thread; returns at once. The end's events
-   * are already in the outbox (its transaction put them there), so nothing is lost if this never runs.
+   * are already in the outbox (its transaction put them there), so nothing is lost if this never runs. Without
+   * receivers it does nothing.
    */
   public void taskEnded(TaskRecord task, List<CredentialRecord> revoked) {
-    worker.execute(this::relayAndPumpQuietly);
+    if (!receivers.isEmpty()) {
+      worker.execute(this::relayAndPumpQuietly);
+    }
+    // Without receivers nobody waits for the signal: the next pass takes the end off the outbox with the others, in
+    // one commit, instead of a commit of its own per end.
   }
 
   /**
@@ -84,6 +92,13 @@ public final class SetTransmitter implements AutoCloseable {
    * tests; the worker calls it every {@link #POLL} and on every end here.
    */
   void relay() {
+    if (receivers.isEmpty()) {
+      int taken;
+      do {
+        taken = store.discardSignalOutbox(DISCARD_BATCH);
+      } while (taken == DISCARD_BATCH);
+      return;
+    }
     while (true) {
       List<String> ended = store.signalOutbox(BATCH);
       for (String taskId : ended) {

@@ -1562,6 +1562,22 @@ public final class JdbcStore implements Store {
   }
 
   @Override
+  public int discardSignalOutbox(int limit) {
+    requirePositive(limit);
+    return tx.inTransaction(
+        "discard signal outbox",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "DELETE FROM ssf_outbox WHERE task_id IN"
+                      + " (SELECT task_id FROM ssf_outbox ORDER BY ended_at, task_id LIMIT ?)")) {
+            ps.setInt(1, limit);
+            return ps.executeUpdate();
+          }
+        });
+  }
+
+  @Override
   public boolean relaySignalOutbox(String taskId, List<SignalDeliveryRecord> deliveries) {
     Objects.requireNonNull(deliveries, "deliveries");
     return tx.inTransaction(

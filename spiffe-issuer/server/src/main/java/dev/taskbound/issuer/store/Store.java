@@ -274,6 +274,12 @@ public interface Store extends AutoCloseable {
    */
   boolean relaySignalOutbox(String taskId, List<SignalDeliveryRecord> deliveries);
 
+  /**
+   * Takes up to {@code limit} ends off the outbox, oldest first, queuing nothing (an issuer with no receivers), in one
+   * transaction; how many it took.
+   */
+  int discardSignalOutbox(int limit);
+
   // ---- approval gates (issue 16) --------------------------------------------------------------------------
 
   /**

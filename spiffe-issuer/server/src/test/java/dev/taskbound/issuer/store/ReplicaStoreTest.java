@@ -28,6 +28,33 @@ class ReplicaStoreTest {
 
   @ParameterizedTest
   @EnumSource(Database.class)
+  void endsWithNoReceiverToSignalAreDiscardedOldestFirstManyToATransaction(Database database) {
+    try (ScratchDatabase db = open(database)) {
+      Store store = db.store;
+      for (int i = 0; i < 3; i++) {
+        String id = "tsk_" + i;
+        store.insertTask(Fixtures.activeTask(id, T0), List.of(Fixtures.x509(id, "0" + i, T0)));
+        store.endTask(id, TaskOutcome.SUCCEEDED, null, T0.plusSeconds(5 + i));
+      }
+      int[] commits = {0};
+      db.store.writer().join(new BatchParticipant() {
+        @Override
+        public void committed() {
+          commits[0]++;
+        }
+      });
+
+      assertThat(store.discardSignalOutbox(2)).isEqualTo(2);
+      assertThat(commits[0]).as("transactions").isEqualTo(1);
+      assertThat(store.signalOutbox(10)).as("the newest end is left").containsExactly("tsk_2");
+      assertThat(store.discardSignalOutbox(2)).isEqualTo(1);
+      assertThat(store.discardSignalOutbox(2)).isZero();
+      assertThat(store.dueSignalDeliveries(T0.plusSeconds(3600), 10)).as("nothing queued").isEmpty();
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Database.class)
   void theEndTransactionQueuesItsSignalsAndOneRelayTakesThem(Database database) {
     try (ScratchDatabase db = open(database)) {
       Store store = db.store;
