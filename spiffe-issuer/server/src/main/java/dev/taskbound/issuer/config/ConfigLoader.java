@@ -33,7 +33,7 @@ public final class ConfigLoader {
   public static final String DEV_TRUST_DOMAIN = "taskbound.test";
   public static final String DEFAULT_DATA_DIR = ".taskbound";
 
-  /** The YAML parser, built on first use: {@code serve --dev} reads no file, and building it is a sixth of start-up. */
+  /** The YAML parser, built on first use: {@code serve --dev} reads no file, and building it is a tenth of its start-up. */
   private static final class Yaml {
     static final ObjectMapper MAPPER = new ObjectMapper(new YAMLFactory());
   }

@@ -80,16 +80,16 @@ public final class SetTransmitter implements AutoCloseable {
    * receivers it does nothing.
    */
   public void taskEnded(TaskRecord task, List<CredentialRecord> revoked) {
+    // Without receivers nobody waits for a signal: the next pass takes the end off the outbox with the others, in
+    // one commit, rather than in a commit of its own right after the end's.
     if (!receivers.isEmpty()) {
       worker.execute(this::relayAndPumpQuietly);
     }
-    // Without receivers nobody waits for the signal: the next pass takes the end off the outbox with the others, in
-    // one commit, instead of a commit of its own per end.
   }
 
   /**
    * Turns outbox rows into queued deliveries, each in one transaction with taking its row. Package-private for
-   * tests; the worker calls it every {@link #POLL} and on every end here.
+   * tests; the worker calls it every {@link #POLL}, and on every end here when there are receivers.
    */
   void relay() {
     if (receivers.isEmpty()) {
