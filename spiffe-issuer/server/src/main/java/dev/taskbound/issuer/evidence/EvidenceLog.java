@@ -111,7 +111,7 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
   }
   private volatile boolean closed;
 
-  // Batch state: touched by the writer thread only.
+  // Batch state: touched only by the thread running the writer's batch (one at a time).
   private long batchStart;
   private long writeStart;
   private int writeAppendsMark;
@@ -449,7 +449,7 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
   /**
    * Takes in the leaves and checkpoint other replicas committed since this one last wrote, so that a read answers
    * for the whole log and not for this replica's last write. One index lookup when nothing is new; otherwise an
-   * empty write, whose batch catches up under the log's lock ({@link #batchStarted}) on the writer thread, the only
+   * empty write, whose batch catches up under the log's lock ({@link #batchStarted}) in a writer's batch, the only
    * one that grows the tree. One process per SQLite file needs none of it. Throws {@link
    * dev.taskbound.issuer.store.StoreException} when the store cannot say.
    */

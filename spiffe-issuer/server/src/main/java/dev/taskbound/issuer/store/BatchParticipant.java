@@ -5,8 +5,8 @@ import java.sql.SQLException;
 
 /**
  * Something that keeps state in step with the {@link StoreWriter}'s batches: the evidence log (its in-memory Merkle
- * tree grows with the writes that append to it, one signed checkpoint per batch). All calls come from the writer
- * thread, in this order: {@link #batchStarted} once, then per write {@link #writeStarted} and, when that write's
+ * tree grows with the writes that append to it, one signed checkpoint per batch). All calls come from the thread
+ * running the batch ({@link StoreWriter#isWriterThread()}; never two batches at once), in this order: {@link #batchStarted} once, then per write {@link #writeStarted} and, when that write's
  * savepoint is rolled back, {@link #writeRolledBack}; then {@link #beforeCommit}; then exactly one of
  * {@link #committed} or {@link #rolledBack}. None of them may call the store.
  */

@@ -18,7 +18,7 @@ import java.util.Optional;
 
 /**
  * A begin and an end on PostgreSQL, one round trip each: every write of a batch waits for each round trip of every
- * other on the store's one writer thread (issue 13). The same rows and row-count answers as {@link JdbcStore}'s
+ * other, batches one at a time (issue 13). The same rows and row-count answers as {@link JdbcStore}'s
  * statement-by-statement forms, which SQLite (no round trips) keeps.
  */
 final class PostgresTaskWrites {

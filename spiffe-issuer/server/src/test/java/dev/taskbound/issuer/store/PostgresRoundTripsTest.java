@@ -29,8 +29,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Round trips to PostgreSQL on the store's one writer thread, where every write of a batch waits for each of them
- * (issue 13). Counted from pgjdbc's protocol log: each Sync it sends ends a flight of messages and waits for the
+ * Round trips to PostgreSQL in the store writer's batches (on whichever thread runs one), where every write of a batch
+ * waits for each of them (issue 13). Counted from pgjdbc's protocol log: each Sync it sends ends a flight of messages and waits for the
  * server's answer, so Syncs are round trips. Counts, not times: they hold on any machine.
  */
 class PostgresRoundTripsTest {
@@ -43,7 +43,7 @@ class PostgresRoundTripsTest {
     @Override
     public void publish(LogRecord record) {
       if (record.getMessage() != null && record.getMessage().startsWith(" FE=> Sync")
-          && Thread.currentThread().getName().startsWith("taskbound-store-writer-")) {
+          && db.store.writer().isWriterThread()) {
         phases.roundTrip();
       }
     }
