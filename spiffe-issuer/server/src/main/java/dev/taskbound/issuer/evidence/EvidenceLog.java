@@ -151,7 +151,7 @@ public final class EvidenceLog implements AutoCloseable, BatchParticipant {
 
   /** As {@link #open(DataSource, LogSigner, Clock)}; {@code maxBatch} 1 turns group commit off (benchmarks). */
   public static EvidenceLog open(DataSource pool, LogSigner signer, Clock clock, int maxBatch) {
-    StoreWriter own = new StoreWriter(pool, "evidence", maxBatch);
+    StoreWriter own = new StoreWriter(pool, "evidence", maxBatch, true);
     try {
       return open(own, true, pool, signer, clock);
     } catch (RuntimeException e) {

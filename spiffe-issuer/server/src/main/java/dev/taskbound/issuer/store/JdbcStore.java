@@ -64,7 +64,8 @@ public final class JdbcStore implements Store {
   JdbcStore(HikariDataSource pool, Database database) {
     this.pool = pool;
     this.database = database;
-    this.writer = new StoreWriter(pool, database.name().toLowerCase(Locale.ROOT));
+    this.writer = new StoreWriter(
+        pool, database.name().toLowerCase(Locale.ROOT), StoreWriter.DEFAULT_MAX_BATCH, database == Database.SQLITE);
     this.tx = new Transactions(pool, writer);
     this.checkpointer = database == Database.SQLITE ? new WalCheckpointer(pool, writer) : null;
   }

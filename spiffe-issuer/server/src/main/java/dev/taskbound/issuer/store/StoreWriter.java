@@ -24,10 +24,12 @@ import org.slf4j.LoggerFactory;
  * commits once: one fsync for the whole batch. A write that fails is rolled back to its savepoint and fails only its
  * caller; the others commit. Futures complete only after the commit, so an answer never gets ahead of durability.
  *
- * <p>A batch runs on the writer's own thread, or, when {@link #execute} finds no batch under way and nothing queued,
- * on the caller's: handing a lone write to another thread and waiting to be woken again costs two thread wake-ups
- * per write, which on a busy machine are a good part of it (issue 13: ~10 % more begins per second at 8 and 64
- * clients). Writes arriving meanwhile queue for the writer's thread, which runs them right after.
+ * <p>A batch runs on the writer's own thread, or (SQLite), when {@link #execute} finds no batch under way and nothing
+ * queued, on the caller's: handing a lone write to another thread and waiting to be woken again costs two thread
+ * wake-ups per write, which on a busy machine are a good part of it (issue 13: ~10 % more begins per second at 8
+ * and 64 clients). Writes arriving meanwhile queue for the writer's thread, which runs them right after. On
+ * PostgreSQL that made more batches of one write each (14 % more server CPU per begin at 8 clients), so there every
+ * write goes to the writer's thread.
  *
  * <p>Being the only writer, it never waits for SQLite's write lock (no busy-timeout back-off between requests of
  * this process). {@link BatchParticipant}s (the evidence log) ride in the same transactions.
@@ -48,6 +50,7 @@ public final class StoreWriter implements AutoCloseable {
 
   private final DataSource pool;
   private final int maxBatch;
+  private final boolean callersRun;
   private final BlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
   private final List<BatchParticipant> participants = new CopyOnWriteArrayList<>();
   private final Thread thread;
@@ -62,17 +65,18 @@ public final class StoreWriter implements AutoCloseable {
     void run(Connection c) throws SQLException;
   }
 
-  public StoreWriter(DataSource pool, String name) {
-    this(pool, name, DEFAULT_MAX_BATCH);
-  }
-
-  /** {@code maxBatch} 1 turns group commit off (benchmarks). */
-  public StoreWriter(DataSource pool, String name, int maxBatch) {
+  /**
+   * {@code maxBatch} 1 turns group commit off (benchmarks). {@code callersRun} false sends every write to the
+   * writer's thread: where a batch costs round trips and server work of its own (PostgreSQL), gathering writes into
+   * fewer batches is worth more than the wake-ups a caller running its own would save.
+   */
+  public StoreWriter(DataSource pool, String name, int maxBatch, boolean callersRun) {
     if (maxBatch < 1) {
       throw new IllegalArgumentException("maxBatch must be at least 1");
     }
     this.pool = pool;
     this.maxBatch = maxBatch;
+    this.callersRun = callersRun;
     this.thread = new Thread(this::loop, "taskbound-store-writer-" + name);
     this.thread.setDaemon(true);
     this.thread.start();
@@ -104,7 +108,7 @@ public final class StoreWriter implements AutoCloseable {
   /** Runs {@code write} and returns its result once durable; a {@link StoreException} when it may not be. */
   public <T> T execute(Write<T> write) {
     CompletableFuture<T> done = null;
-    if (!closed && queue.isEmpty() && !role.isHeldByCurrentThread() && role.tryLock()) {
+    if (callersRun && !closed && queue.isEmpty() && !role.isHeldByCurrentThread() && role.tryLock()) {
       // The writer is idle: run the batch on this thread rather than hand it over and wait to be handed it back.
       try {
         if (!closed) {

@@ -3,6 +3,7 @@ package dev.taskbound.issuer.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.taskbound.issuer.testing.ScratchDatabase;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.ArrayList;
@@ -19,9 +20,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The store's one writer: a write reaching an idle writer runs on its caller's thread (no hand-over to the writer's
- * thread and back), one reaching a busy one waits for the next batch; either way one batch at a time, and futures
- * complete only after their batch committed.
+ * The store's one writer: on SQLite a write reaching an idle writer runs on its caller's thread (no hand-over to the
+ * writer's thread and back), one reaching a busy one waits for the next batch; either way one batch at a time, and
+ * futures complete only after their batch committed. On PostgreSQL every write goes to the writer's thread.
  */
 class StoreWriterTest {
   @TempDir Path tempDir;
@@ -34,6 +35,18 @@ class StoreWriterTest {
       Thread ranOn = store.writer().execute(Write.of("where", c -> Thread.currentThread()));
 
       assertThat(ranOn).isSameAs(caller);
+    }
+  }
+
+  @Test
+  void onPostgresqlEveryWriteGoesToTheWritersThreadToBeGatheredIntoFewerBatches() {
+    try (ScratchDatabase db = ScratchDatabase.postgres()) {
+      Thread caller = Thread.currentThread();
+
+      Thread ranOn = db.store.writer().execute(Write.of("where", c -> Thread.currentThread()));
+
+      assertThat(ranOn).isNotSameAs(caller);
+      assertThat(ranOn.getName()).isEqualTo("taskbound-store-writer-postgresql");
     }
   }
 
