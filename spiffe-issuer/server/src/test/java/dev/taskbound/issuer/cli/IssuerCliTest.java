@@ -45,7 +45,7 @@ class IssuerCliTest {
   static Run run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CommandLine cli = IssuerCli.commandLine();
+    CommandLine cli = IssuerCli.commandLine(args); // as main() builds it: only the subcommand named
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(err, true));
     int exit = cli.execute(args);
@@ -186,6 +186,35 @@ class IssuerCliTest {
       assertThat(r.exit()).as("%s --help: %s", path, r.err()).isZero();
       assertThat(r.out()).as("%s --help", path).startsWith("Usage: taskbound-issuer " + String.join(" ", path));
     }
+  }
+
+  @Test
+  void helpWithoutASubcommandListsEveryOne() {
+    Run r = run("--help");
+    assertThat(r.exit()).isZero();
+    List<String> names = new ArrayList<>(IssuerCli.commandLine().getSubcommands().keySet());
+    assertThat(names).contains("serve", "tasks", "controllers", "version", "help");
+    assertThat(r.out()).contains(names.stream().map(n -> "  " + n + " ").toList());
+  }
+
+  @Test
+  void theHelpCommandHelpsWithEveryOther() {
+    assertThat(run("help", "serve").out()).isEqualTo(run("serve", "--help").out()).startsWith("Usage: taskbound-issuer serve");
+    assertThat(run("help", "controllers").out()).isEqualTo(run("controllers", "--help").out()).contains("  add ");
+  }
+
+  @Test
+  void aMistypedSubcommandIsAUsageErrorThatSuggestsTheRealOne() {
+    Run r = run("serv", "--dev");
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("serve");
+  }
+
+  @Test
+  void subcommandsBuiltAloneStillTakeTheInheritedVersionOption() {
+    Run r = run("serve", "--version");
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).startsWith("taskbound-issuer ");
   }
 
   /** Every command path below {@code cl}, picocli's own {@code help} command aside. */
