@@ -34,6 +34,9 @@ public final class IssuerCli implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  /** Only through {@link #commandLine}: on its own it has no subcommands. */
+  private IssuerCli() {}
+
   public static void main(String[] args) {
     System.exit(commandLine(args).execute(args));
   }

@@ -16,12 +16,13 @@ final class ApprovalGatesCli {
   static String[] run(Path config, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CommandLine cl = new CommandLine(new IssuerCli());
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
     List<String> all = new ArrayList<>(List.of(args));
     all.addAll(List.of("--config", config.toString()));
-    int exit = cl.execute(all.toArray(String[]::new));
+    String[] argv = all.toArray(String[]::new);
+    CommandLine cl = IssuerCli.commandLine(argv);
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(err, true));
+    int exit = cl.execute(argv);
     return new String[] {Integer.toString(exit), out.toString(), err.toString()};
   }
 }

@@ -361,15 +361,7 @@ class ApprovalGatesTest {
 
   /** {@code taskbound-issuer ARGS --config …} against the running issuer's store; exit code, out and err. */
   static String[] cli(String... args) {
-    java.io.StringWriter out = new java.io.StringWriter();
-    java.io.StringWriter err = new java.io.StringWriter();
-    picocli.CommandLine cl = new picocli.CommandLine(new dev.taskbound.issuer.cli.IssuerCli());
-    cl.setOut(new java.io.PrintWriter(out, true));
-    cl.setErr(new java.io.PrintWriter(err, true));
-    java.util.List<String> all = new java.util.ArrayList<>(List.of(args));
-    all.addAll(List.of("--config", dir.resolve("issuer.yaml").toString()));
-    int exit = cl.execute(all.toArray(String[]::new));
-    return new String[] {Integer.toString(exit), out.toString(), err.toString()};
+    return ApprovalGatesCli.run(dir.resolve("issuer.yaml"), args);
   }
 
   @Test
