@@ -41,16 +41,11 @@ public final class IssuerCli implements Runnable {
     System.exit(commandLine(args).execute(args));
   }
 
-  /** Every command, for help and for tests that walk them all. */
-  public static CommandLine commandLine() {
-    return build(null);
-  }
-
   /**
    * The command line {@code args} need: when the first names a subcommand, only that one is built. Picocli reflects
    * over every command it is given; building all of them took ~100 ms of the issuer's start-up (issue 13). Anything
-   * else (no subcommand, a mistyped one, {@code --help}, {@code help COMMAND}) gets them all, so help and
-   * suggestions find every one.
+   * else (no arguments, a mistyped subcommand, {@code --help}, {@code help COMMAND}) gets them all, so help and
+   * suggestions find every one; so do tests that walk every command ({@code commandLine()}).
    */
   public static CommandLine commandLine(String... args) {
     String first = args.length == 0 ? null : args[0];
