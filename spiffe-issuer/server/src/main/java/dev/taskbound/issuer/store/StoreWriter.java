@@ -232,16 +232,19 @@ public final class StoreWriter implements AutoCloseable {
     Object[] results = new Object[batch.size()];
     RuntimeException[] failures = new RuntimeException[batch.size()];
     boolean optimistic = !savepoints && batch.size() > 1;
+    // The participants of this batch, all of it: one that joins meanwhile (the evidence log opening while a key is
+    // being written) starts with the next batch, never at its beforeCommit without its batchStarted.
+    List<BatchParticipant> inBatch = List.copyOf(participants);
     try (Connection c = pool.getConnection()) {
       c.setAutoCommit(false);
       try {
-        for (BatchParticipant p : participants) {
+        for (BatchParticipant p : inBatch) {
           p.batchStarted(c);
         }
         for (int i = 0; i < batch.size(); i++) {
           Write<?> write = batch.get(i).write();
           Savepoint savepoint = savepoints ? c.setSavepoint() : null;
-          participants.forEach(BatchParticipant::writeStarted);
+          inBatch.forEach(BatchParticipant::writeStarted);
           try {
             results[i] = write.apply(c);
             if (savepoint != null) {
@@ -250,7 +253,7 @@ public final class StoreWriter implements AutoCloseable {
           } catch (SQLException | RuntimeException e) {
             if (optimistic) {
               rollbackQuietly(c, e);
-              participants.forEach(BatchParticipant::retrying);
+              inBatch.forEach(BatchParticipant::retrying);
               return false;
             }
             if (savepoint != null) {
@@ -261,13 +264,13 @@ public final class StoreWriter implements AutoCloseable {
               // A batch of one: its only write failed, so nothing is left to commit.
               c.rollback();
             }
-            participants.forEach(BatchParticipant::writeRolledBack);
+            inBatch.forEach(BatchParticipant::writeRolledBack);
             failures[i] = e instanceof SQLException s
                 ? new StoreException(write.operation() + " failed: " + s.getMessage(), s)
                 : (RuntimeException) e;
           }
         }
-        for (BatchParticipant p : participants) {
+        for (BatchParticipant p : inBatch) {
           p.beforeCommit(c);
         }
       } catch (SQLException | RuntimeException e) {
@@ -278,14 +281,14 @@ public final class StoreWriter implements AutoCloseable {
       // hold the write lock until the connection is back in the pool.
       c.setAutoCommit(true);
     } catch (SQLException | RuntimeException e) {
-      participants.forEach(BatchParticipant::rolledBack);
+      inBatch.forEach(BatchParticipant::rolledBack);
       for (Pending<?> p : batch) {
         p.done().completeExceptionally(
             e instanceof StoreException se ? se : new StoreException(p.write().operation() + " failed: " + e.getMessage(), e));
       }
       return true;
     }
-    participants.forEach(BatchParticipant::committed);
+    inBatch.forEach(BatchParticipant::committed);
     for (int i = 0; i < batch.size(); i++) {
       if (failures[i] != null) {
         batch.get(i).done().completeExceptionally(failures[i]);

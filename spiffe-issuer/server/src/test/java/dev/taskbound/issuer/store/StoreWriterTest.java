@@ -146,6 +146,50 @@ class StoreWriterTest {
   }
 
   @Test
+  void aParticipantJoiningDuringABatchStartsWithTheNextOne() throws Exception {
+    try (JdbcStore store = Stores.openSqlite(tempDir.resolve("join.db"))) {
+      StoreWriter writer = store.writer();
+      List<String> calls = Collections.synchronizedList(new ArrayList<>());
+      BatchParticipant recorder = new BatchParticipant() {
+        @Override
+        public void batchStarted(Connection connection) {
+          calls.add("batchStarted");
+        }
+
+        @Override
+        public void writeStarted() {
+          calls.add("writeStarted");
+        }
+
+        @Override
+        public void beforeCommit(Connection connection) {
+          calls.add("beforeCommit");
+        }
+
+        @Override
+        public void committed() {
+          calls.add("committed");
+        }
+      };
+      CountDownLatch holding = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      CompletableFuture<Boolean> held = writer.submit(Write.of("hold", c -> {
+        holding.countDown();
+        return await(release);
+      }));
+      assertThat(holding.await(30, TimeUnit.SECONDS)).isTrue();
+
+      writer.join(recorder); // mid-batch, as the evidence log opens while the downstream keys are being written
+      release.countDown();
+      assertThat(held.get(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(calls).as("calls for the batch under way when it joined").isEmpty();
+
+      writer.execute(Write.of("next", c -> 1));
+      assertThat(calls).containsExactly("batchStarted", "writeStarted", "beforeCommit", "committed");
+    }
+  }
+
+  @Test
   void aWriteThatWaitsOnTheStoreFromInsideItsBatchFailsInsteadOfWaitingForever() {
     try (JdbcStore store = Stores.openSqlite(tempDir.resolve("self.db"))) {
       StoreWriter writer = store.writer();
