@@ -17,7 +17,7 @@ import org.flywaydb.core.api.resource.LoadableResource;
 /**
  * The schema's migration scripts, named, for Flyway to read instead of scanning the class path for them (which walks
  * every entry of the issuer's 49 MB jar). Shared scripts are in {@code db/migration}; those a database needs in its
- * own dialect in {@code db/<database>} (V8: triggers). {@code MigrationsTest} fails when a script there is not listed.
+ * own dialect in {@code db/<database>} (V8, V13: triggers). {@code MigrationsTest} fails when a script there is not listed.
  */
 final class Migrations implements ResourceProvider {
   private static final String SHARED_DIRECTORY = "db/migration/";
@@ -27,7 +27,7 @@ final class Migrations implements ResourceProvider {
           "V6__control_token_lookup.sql", "V7__replicas.sql", "V9__approval_requests.sql",
           "V10__standing_exceptions.sql", "V11__drop_control_token_lookup.sql", "V12__partial_revoked_index.sql");
   /** In each database's own directory, under the same name. */
-  private static final List<String> DIALECT = List.of("V8__replica_triggers.sql");
+  private static final List<String> DIALECT = List.of("V8__replica_triggers.sql", "V13__ends_without_receipt.sql");
 
   private final List<Script> scripts;
 

@@ -5,11 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.taskbound.issuer.testing.ScratchDatabase;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,10 +26,10 @@ class RevokedIndexTest {
   void sqlitesPlannerLooksRevokedCredentialsUpInThePartialIndex() throws SQLException {
     try (ScratchDatabase db = ScratchDatabase.sqlite(dir);
         Connection c = db.store.dataSource().getConnection()) {
-      assertThat(partialIndexes(c, "SELECT sql FROM sqlite_master WHERE name = 'credentials_by_revoked_at'"))
+      assertThat(QueryPlans.rows(c, "SELECT sql FROM sqlite_master WHERE name = 'credentials_by_revoked_at'", 1))
           .singleElement().asString().contains("WHERE revoked_at IS NOT NULL");
       for (String query : List.of(LIST_REVOKED, COUNT_REVOKED)) {
-        assertThat(plan(c, "EXPLAIN QUERY PLAN " + query, 4)).as(query).anyMatch(step -> step.contains("credentials_by_revoked_at"));
+        assertThat(QueryPlans.rows(c, "EXPLAIN QUERY PLAN " + query, 4, 1_000L, 2_000L)).as(query).anyMatch(step -> step.contains("credentials_by_revoked_at"));
       }
     }
   }
@@ -41,7 +38,7 @@ class RevokedIndexTest {
   void postgresPlannerLooksRevokedCredentialsUpInAPartialIndex() throws SQLException {
     try (ScratchDatabase db = ScratchDatabase.postgres();
         Connection c = db.store.dataSource().getConnection()) {
-      assertThat(partialIndexes(c, "SELECT indexdef FROM pg_indexes WHERE indexname = 'credentials_by_revoked_at' AND schemaname = current_schema()"))
+      assertThat(QueryPlans.rows(c, "SELECT indexdef FROM pg_indexes WHERE indexname = 'credentials_by_revoked_at' AND schemaname = current_schema()", 1))
           .singleElement().asString().contains("WHERE (revoked_at IS NOT NULL)");
       try (Statement s = c.createStatement()) {
         // An empty table is read whole whatever the indexes: leave the planner the index or nothing.
@@ -51,34 +48,10 @@ class RevokedIndexTest {
       // Either partial index on revoked credentials will do (the count may take the one by kind and expiry): what
       // must not happen is reading every credential ever issued.
       for (String query : List.of(LIST_REVOKED, COUNT_REVOKED)) {
-        assertThat(plan(c, "EXPLAIN " + query, 1)).as(query)
+        assertThat(QueryPlans.rows(c, "EXPLAIN " + query, 1, 1_000L, 2_000L)).as(query)
             .anyMatch(step -> step.contains("Index Scan using credentials_by_revoked_at") || step.contains("Index Scan using credentials_revoked_by_kind_expiry"))
             .noneMatch(step -> step.contains("Seq Scan"));
       }
     }
-  }
-
-  private static List<String> partialIndexes(Connection c, String sql) throws SQLException {
-    List<String> out = new ArrayList<>();
-    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-      while (rs.next()) {
-        out.add(rs.getString(1));
-      }
-    }
-    return out;
-  }
-
-  private static List<String> plan(Connection c, String sql, int column) throws SQLException {
-    List<String> steps = new ArrayList<>();
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setLong(1, 1_000);
-      ps.setLong(2, 2_000);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          steps.add(rs.getString(column));
-        }
-      }
-    }
-    return steps;
   }
 }
