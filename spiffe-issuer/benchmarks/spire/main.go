@@ -32,6 +32,8 @@ type result struct {
 	ops      float64
 	p50, p99 float64
 	cpuMsOp  float64
+	// this load client's own CPU per op: what it took from the cores the server shares
+	clientCPUMsOp float64
 }
 
 func main() {
@@ -104,12 +106,12 @@ func main() {
 	if *warmup > 0 {
 		run("x509+jwt", 8, time.Duration(*warmup)*time.Second, svcs, reqs, jwts, *pid)
 	}
-	fmt.Printf("%-9s %-7s %10s %9s %9s %12s\n", "mode", "clients", "ops/s", "p50 ms", "p99 ms", "cpu ms/op")
+	fmt.Printf("%-9s %-7s %10s %9s %9s %12s %16s\n", "mode", "clients", "ops/s", "p50 ms", "p99 ms", "cpu ms/op", "client cpu ms/op")
 	for r := 0; r < *rounds; r++ {
 		for _, m := range modes {
 			for _, c := range clients {
 				res := run(m, c, time.Duration(*seconds)*time.Second, svcs, reqs, jwts, *pid)
-				fmt.Printf("%-9s %-7d %10.0f %9.2f %9.2f %12.3f\n", res.mode, res.clients, res.ops, res.p50, res.p99, res.cpuMsOp)
+				fmt.Printf("%-9s %-7d %10.0f %9.2f %9.2f %12.3f %16.3f\n", res.mode, res.clients, res.ops, res.p50, res.p99, res.cpuMsOp, res.clientCPUMsOp)
 			}
 		}
 	}
@@ -144,6 +146,7 @@ func run(mode string, clients int, window time.Duration, svcs []svidv1.SVIDClien
 	lat := make([][]time.Duration, clients)
 	var wg sync.WaitGroup
 	cpu0 := cpuTicks(pid)
+	self0 := cpuTicks(os.Getpid())
 	start := time.Now()
 	for i := 0; i < clients; i++ {
 		wg.Add(1)
@@ -167,6 +170,7 @@ func run(mode string, clients int, window time.Duration, svcs []svidv1.SVIDClien
 	wg.Wait()
 	elapsed := time.Since(start)
 	cpu1 := cpuTicks(pid)
+	self1 := cpuTicks(os.Getpid())
 	if err, ok := failed.Load().(error); ok {
 		fmt.Fprintf(os.Stderr, "%s with %d clients failed: %v\n", mode, clients, err)
 		os.Exit(1)
@@ -183,6 +187,9 @@ func run(mode string, clients int, window time.Duration, svcs []svidv1.SVIDClien
 		res.p99 = ms(all[min(n-1, n*99/100)])
 		if pid > 0 && cpu0 >= 0 && cpu1 >= 0 {
 			res.cpuMsOp = float64(cpu1-cpu0) * 10.0 / float64(n) // USER_HZ = 100 on Linux
+		}
+		if self0 >= 0 && self1 >= 0 {
+			res.clientCPUMsOp = float64(self1-self0) * 10.0 / float64(n)
 		}
 	}
 	return res

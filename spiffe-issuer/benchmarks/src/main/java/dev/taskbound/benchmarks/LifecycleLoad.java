@@ -53,7 +53,7 @@ public final class LifecycleLoad {
   private record Prepared(Attestation attestation, Map<String, Object> jwk, String proof) {}
 
   private record Result(String mode, int clients, double opsPerSecond, double p50, double p99, double cpuMsPerOp,
-      double diskKbPerOp, double dbCpuMsPerOp) {}
+      double diskKbPerOp, double dbCpuMsPerOp, double clientCpuMsPerOp) {}
 
   public static void main(String[] args) throws Exception {
     Options o = parse(args);
@@ -70,21 +70,24 @@ public final class LifecycleLoad {
       System.out.printf("issuer %s (pid %d), store %s, %d s per run, %d round(s)%n", url, issuer.pid(),
           o.postgresUrl() == null ? "sqlite" : "postgresql", o.seconds(), o.rounds());
       System.out.printf("start-up to a ready /readyz: %.0f ms; RSS after start-up: %d MB%n", readyMs, rssKb(issuer.pid(), "VmRSS") / 1024);
-      // Warm-up: JIT (C2 keeps recompiling hot paths for ~30 s on 2 cores), connections, first checkpoints.
+      // Warm-up: JIT (C2 compiles hot paths for 1–2 minutes of load on 2 cores), connections, first checkpoints.
       // In windows of at most a minute: a proof of possession is accepted for 120 s after it was made, and each
       // window's proofs are made before it starts.
+      // Each window is printed: the issuer is at steady state once its ops/s and CPU per op stop moving.
       for (int left = o.warmupSeconds(); left > 0; left -= WARMUP_WINDOW_SECONDS) {
-        run(o, configArgs, issuer, client, "cycle", 8, Math.min(left, WARMUP_WINDOW_SECONDS), url);
+        Result w = run(o, configArgs, issuer, client, "cycle", 8, Math.min(left, WARMUP_WINDOW_SECONDS), url);
+        System.out.printf("warm-up: %d s of cycle at 8 clients, %.0f ops/s, issuer cpu %.3f ms/op%n",
+            Math.min(left, WARMUP_WINDOW_SECONDS), w.opsPerSecond(), w.cpuMsPerOp());
       }
-      System.out.printf("%-6s %-7s %10s %9s %9s %12s %11s %8s %12s%n", "mode", "clients", "ops/s", "p50 ms", "p99 ms", "cpu ms/op",
-          "disk KB/op", "RSS MB", "pg cpu ms/op");
+      System.out.printf("%-6s %-7s %10s %9s %9s %12s %11s %8s %12s %14s%n", "mode", "clients", "ops/s", "p50 ms", "p99 ms", "cpu ms/op",
+          "disk KB/op", "RSS MB", "pg cpu ms/op", "client cpu ms/op");
       for (int round = 0; round < o.rounds(); round++) {
         for (String mode : o.modes()) {
           for (int clients : o.clients()) {
             Result r = run(o, configArgs, issuer, client, mode, clients, o.seconds(), url);
-            System.out.printf("%-6s %-7d %10.0f %9.2f %9.2f %12.3f %11.2f %8d %12s%n", r.mode(), r.clients(), r.opsPerSecond(), r.p50(), r.p99(),
+            System.out.printf("%-6s %-7d %10.0f %9.2f %9.2f %12.3f %11.2f %8d %12s %14.3f%n", r.mode(), r.clients(), r.opsPerSecond(), r.p50(), r.p99(),
                 r.cpuMsPerOp(), r.diskKbPerOp(), rssKb(issuer.pid(), "VmRSS") / 1024,
-                o.postgresUrl() == null ? "-" : String.format("%.3f", r.dbCpuMsPerOp()));
+                o.postgresUrl() == null ? "-" : String.format("%.3f", r.dbCpuMsPerOp()), r.clientCpuMsPerOp());
           }
         }
       }
@@ -113,6 +116,7 @@ public final class LifecycleLoad {
     System.gc();
     long cpuBefore = cpuTicks(issuer.pid());
     long dbCpuBefore = postgresCpuTicks();
+    long clientCpuBefore = cpuTicks(ProcessHandle.current().pid());
     long writtenBefore = bytesWritten(issuer.pid());
     long start = System.nanoTime();
     long deadline = start + TimeUnit.SECONDS.toNanos(seconds);
@@ -144,6 +148,7 @@ public final class LifecycleLoad {
     long elapsed = System.nanoTime() - start;
     long cpuAfter = cpuTicks(issuer.pid());
     long dbCpuAfter = postgresCpuTicks();
+    long clientCpuAfter = cpuTicks(ProcessHandle.current().pid());
     long writtenAfter = bytesWritten(issuer.pid());
     pool.shutdown();
     long[] sorted = all.stream().flatMapToLong(Arrays::stream).sorted().toArray();
@@ -155,7 +160,8 @@ public final class LifecycleLoad {
     double cpuMs = sorted.length == 0 ? 0 : (cpuAfter - cpuBefore) * 1000.0 / CLOCK_TICKS_PER_SECOND / sorted.length;
     double diskKb = sorted.length == 0 ? 0 : (writtenAfter - writtenBefore) / 1024.0 / sorted.length;
     double dbCpuMs = sorted.length == 0 ? 0 : (dbCpuAfter - dbCpuBefore) * 1000.0 / CLOCK_TICKS_PER_SECOND / sorted.length;
-    return new Result(mode, clients, ops, pct(sorted, 50), pct(sorted, 99), cpuMs, diskKb, dbCpuMs);
+    double clientCpuMs = sorted.length == 0 ? 0 : (clientCpuAfter - clientCpuBefore) * 1000.0 / CLOCK_TICKS_PER_SECOND / sorted.length;
+    return new Result(mode, clients, ops, pct(sorted, 50), pct(sorted, 99), cpuMs, diskKb, dbCpuMs, clientCpuMs);
   }
 
   /** Dev tokens from one {@code dev-token --count} process, each with a fresh key and its proof, made now. */
@@ -350,7 +356,7 @@ public final class LifecycleLoad {
     List<String> modes = List.of("begin", "cycle");
     int rounds = 1;
     int tokenRate = 4000;
-    int warmup = 8;
+    int warmup = 120;
     boolean mintDirect = false;
     List<String> issuerJvm = List.of();
     for (int i = 0; i < args.length; i++) {
