@@ -19,6 +19,13 @@ BEGIN
   INSERT INTO ends_without_receipt (task_id, ended_at) VALUES (NEW.task_id, NEW.ended_at) ON CONFLICT (task_id) DO NOTHING;
 END;
 
+-- No code inserts a task already ended; should any, the table still holds every end without a receipt.
+CREATE TRIGGER tasks_inserted_ended_without_receipt AFTER INSERT ON tasks
+  FOR EACH ROW WHEN NEW.state = 'ended' AND NEW.end_receipt IS NULL
+BEGIN
+  INSERT INTO ends_without_receipt (task_id, ended_at) VALUES (NEW.task_id, NEW.ended_at) ON CONFLICT (task_id) DO NOTHING;
+END;
+
 CREATE TRIGGER tasks_end_receipt_kept AFTER UPDATE OF end_receipt ON tasks
   FOR EACH ROW WHEN NEW.end_receipt IS NOT NULL
 BEGIN

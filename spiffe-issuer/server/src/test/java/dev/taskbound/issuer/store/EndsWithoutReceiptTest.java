@@ -84,6 +84,7 @@ class EndsWithoutReceiptTest {
       // Back to the schema before V13, rows and all.
       try (Connection c = store.dataSource().getConnection(); Statement s = c.createStatement()) {
         s.execute("DROP TRIGGER tasks_ended_without_receipt");
+        s.execute("DROP TRIGGER tasks_inserted_ended_without_receipt");
         s.execute("DROP TRIGGER tasks_end_receipt_kept");
         s.execute("DROP TABLE ends_without_receipt");
         s.execute("DELETE FROM flyway_schema_history WHERE version = '13'");
@@ -102,6 +103,16 @@ class EndsWithoutReceiptTest {
     store.insertTask(activeTask("c", T0), List.of());
     try (Connection c = store.dataSource().getConnection()) {
       assertThat(QueryPlans.rows(c, PENDING, 1)).as("nothing ended").isEmpty();
+      // No code inserts a task already ended, but the table holds every end without a receipt however it came.
+      TaskRecord running = activeTask("d", T0);
+      store.insertTask(
+          new TaskRecord(
+              "d", TaskState.ENDED, running.spiffeId(), running.attestor(), running.context(), running.policyRule(),
+              running.policyVersion(), running.publicKeyJwk(), running.publicKeyThumbprint(), running.controlTokenSha256(),
+              running.audiences(), T0, T0.plusSeconds(3600), null, T0.plusSeconds(9), TaskOutcome.SUCCEEDED, null),
+          List.of());
+      assertThat(QueryPlans.rows(c, PENDING, 1)).containsExactly("d");
+      assertThat(store.saveEndReceipt("d", "{\"d\":1}")).isTrue();
       store.endTask("a", TaskOutcome.SUCCEEDED, null, T0.plusSeconds(1));
       store.endTask("b", TaskOutcome.FAILED, null, T0.plusSeconds(2));
       store.endTask("a", TaskOutcome.FAILED, null, T0.plusSeconds(3)); // already ended: no second row, no error
