@@ -14,23 +14,9 @@ CREATE TABLE ends_without_receipt (
 INSERT INTO ends_without_receipt (task_id, ended_at)
   SELECT task_id, ended_at FROM tasks WHERE state = 'ended' AND end_receipt IS NULL;
 
--- The end's trigger (V8) also records the end as one without a receipt (an end's own statement sets none).
-CREATE OR REPLACE FUNCTION taskbound_task_ended() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM pg_notify('taskbound_revoked_' || TG_TABLE_SCHEMA, 't ' || NEW.expires_at || ' ' || NEW.task_id);
-  EXECUTE format('INSERT INTO %I.ssf_outbox (task_id, ended_at) VALUES ($1, $2) ON CONFLICT (task_id) DO NOTHING',
-                 TG_TABLE_SCHEMA)
-    USING NEW.task_id, NEW.ended_at;
-  IF NEW.end_receipt IS NULL THEN
-    EXECUTE format('INSERT INTO %I.ends_without_receipt (task_id, ended_at) VALUES ($1, $2) ON CONFLICT (task_id) DO NOTHING',
-                   TG_TABLE_SCHEMA)
-      USING NEW.task_id, NEW.ended_at;
-  END IF;
-  RETURN NULL;
-END $$;
-
--- No code inserts a task already ended; should any, the table still holds every end without a receipt.
-CREATE FUNCTION taskbound_task_inserted_ended() RETURNS trigger LANGUAGE plpgsql AS $$
+-- One function for both ways a task can be ended without a receipt: by the end's update (the usual one; an end's
+-- own statement sets no receipt) and, should any code do it, by inserting it already ended.
+CREATE FUNCTION taskbound_end_without_receipt() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   EXECUTE format('INSERT INTO %I.ends_without_receipt (task_id, ended_at) VALUES ($1, $2) ON CONFLICT (task_id) DO NOTHING',
                  TG_TABLE_SCHEMA)
@@ -38,9 +24,13 @@ BEGIN
   RETURN NULL;
 END $$;
 
+CREATE TRIGGER tasks_ended_without_receipt AFTER UPDATE OF state ON tasks
+  FOR EACH ROW WHEN (OLD.state = 'active' AND NEW.state = 'ended' AND NEW.end_receipt IS NULL)
+  EXECUTE FUNCTION taskbound_end_without_receipt();
+
 CREATE TRIGGER tasks_inserted_ended AFTER INSERT ON tasks
   FOR EACH ROW WHEN (NEW.state = 'ended' AND NEW.end_receipt IS NULL)
-  EXECUTE FUNCTION taskbound_task_inserted_ended();
+  EXECUTE FUNCTION taskbound_end_without_receipt();
 
 CREATE FUNCTION taskbound_end_receipt_kept() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

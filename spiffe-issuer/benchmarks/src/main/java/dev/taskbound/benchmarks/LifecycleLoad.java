@@ -75,9 +75,10 @@ public final class LifecycleLoad {
       // window's proofs are made before it starts.
       // Each window is printed: the issuer is at steady state once its ops/s and CPU per op stop moving.
       for (int left = o.warmupSeconds(); left > 0; left -= WARMUP_WINDOW_SECONDS) {
-        Result w = run(o, configArgs, issuer, client, "cycle", 8, Math.min(left, WARMUP_WINDOW_SECONDS), url);
+        int window = Math.min(left, WARMUP_WINDOW_SECONDS);
+        Result w = run(o, configArgs, issuer, client, "cycle", 8, window, url);
         System.out.printf("warm-up: %d s of cycle at 8 clients, %.0f ops/s, issuer cpu %.3f ms/op%n",
-            Math.min(left, WARMUP_WINDOW_SECONDS), w.opsPerSecond(), w.cpuMsPerOp());
+            window, w.opsPerSecond(), w.cpuMsPerOp());
       }
       System.out.printf("%-6s %-7s %10s %9s %9s %12s %11s %8s %12s %14s%n", "mode", "clients", "ops/s", "p50 ms", "p99 ms", "cpu ms/op",
           "disk KB/op", "RSS MB", "pg cpu ms/op", "client cpu ms/op");
